@@ -1,0 +1,188 @@
+import type {
+  Attributes,
+  Exception,
+  Link,
+  Span as OtelSpan,
+  SpanStatus as OtelSpanStatus,
+  SpanContext,
+  TimeInput,
+} from "@opentelemetry/api";
+import { SpanAttributeKey, type SpanType } from "../constants.js";
+import { nowNs } from "../internal/clock.js";
+import { toJson } from "../internal/json.js";
+import { log } from "../internal/log.js";
+import { Span, type SpanRecord } from "./span.js";
+import { SpanEvent } from "./span-event.js";
+import { SpanStatus, SpanStatusCode } from "./span-status.js";
+
+/** Options for {@link LiveSpan.end}. */
+export interface EndSpanOptions {
+  outputs?: unknown;
+  attributes?: Record<string, unknown>;
+  status?: SpanStatus | SpanStatusCode | `${SpanStatusCode}`;
+  /** End time in nanoseconds since the epoch; defaults to now. */
+  endTimeNs?: number;
+}
+
+/** @internal Receives span ends; implemented by the trace registry. */
+export interface SpanEndListener {
+  onSpanEnd(span: LiveSpan): void;
+}
+
+function timeInputToNs(t: TimeInput): number {
+  if (Array.isArray(t)) return t[0] * 1e9 + t[1];
+  if (t instanceof Date) return t.getTime() * 1e6;
+  // OpenTelemetry allows performance.now()-relative milliseconds as well as epoch milliseconds.
+  return Math.round((t < performance.timeOrigin ? performance.timeOrigin + t : t) * 1e6);
+}
+
+const TRACE_FLAG_SAMPLED = 1;
+
+/**
+ * A span in progress. Set its inputs, outputs, attributes and status while it runs; it becomes
+ * an immutable {@link Span} in the trace once ended. A LiveSpan is also an OpenTelemetry
+ * `Span`, so OpenTelemetry instrumentations running inside it see it as their parent.
+ */
+export class LiveSpan extends Span implements OtelSpan {
+  private readonly listener: SpanEndListener;
+  private context: SpanContext | undefined;
+
+  /** @internal Create spans with `startSpan`, `withSpan`, `trace` or the client API. */
+  constructor(record: SpanRecord, listener: SpanEndListener) {
+    super(record);
+    this.listener = listener;
+  }
+
+  /** True once {@link LiveSpan.end} was called. */
+  get ended(): boolean {
+    return this.record.endTimeNs !== null;
+  }
+
+  private writable(what: string): boolean {
+    if (this.record.endTimeNs === null) return true;
+    log.debug(`ignored ${what} on ended span "${this.record.name}"`);
+    return false;
+  }
+
+  setInputs(inputs: unknown): this {
+    if (this.writable("setInputs")) this.record.attributes[SpanAttributeKey.INPUTS] = toJson(inputs);
+    return this;
+  }
+
+  setOutputs(outputs: unknown): this {
+    if (this.writable("setOutputs")) this.record.attributes[SpanAttributeKey.OUTPUTS] = toJson(outputs);
+    return this;
+  }
+
+  /** Sets one attribute; the value may be any JSON-serialisable value. */
+  setAttribute(key: string, value: unknown): this {
+    if (this.writable("setAttribute")) this.record.attributes[key] = toJson(value);
+    return this;
+  }
+
+  setAttributes(attributes: Record<string, unknown> | Attributes): this {
+    if (!this.writable("setAttributes")) return this;
+    for (const key of Object.keys(attributes)) {
+      this.record.attributes[key] = toJson((attributes as Record<string, unknown>)[key]);
+    }
+    return this;
+  }
+
+  setSpanType(spanType: SpanType): this {
+    if (this.writable("setSpanType")) this.record.attributes[SpanAttributeKey.SPAN_TYPE] = JSON.stringify(spanType);
+    return this;
+  }
+
+  /** Accepts a {@link SpanStatus}, `"OK"` / `"ERROR"` / `"UNSET"`, or an OpenTelemetry status. */
+  setStatus(status: SpanStatus | SpanStatusCode | `${SpanStatusCode}` | OtelSpanStatus): this {
+    if (this.writable("setStatus")) this.record.status = SpanStatus.from(status);
+    return this;
+  }
+
+  /** Adds a {@link SpanEvent}, or (OpenTelemetry style) an event by name and attributes. */
+  addEvent(event: SpanEvent | string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (!this.writable("addEvent")) return this;
+    if (event instanceof SpanEvent) {
+      this.record.events.push(event);
+      return this;
+    }
+    const isTime =
+      typeof attributesOrTime === "number" || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date;
+    const when = isTime ? (attributesOrTime as TimeInput) : time;
+    this.record.events.push(
+      new SpanEvent({
+        name: event,
+        ...(when !== undefined ? { timestamp: timeInputToNs(when) } : {}),
+        attributes: isTime ? {} : ((attributesOrTime as Record<string, unknown> | undefined) ?? {}),
+      }),
+    );
+    return this;
+  }
+
+  /** Records an exception event and marks the span ERROR with the error's message. */
+  recordException(error: Exception | unknown, _time?: TimeInput): void {
+    if (!this.writable("recordException")) return;
+    const event = SpanEvent.fromException(error);
+    this.record.events.push(event);
+    const type = event.attributes["exception.type"];
+    const message = event.attributes["exception.message"];
+    this.record.status = new SpanStatus(SpanStatusCode.ERROR, `${String(type)}: ${String(message)}`);
+  }
+
+  updateName(name: string): this {
+    if (this.writable("updateName")) this.record.name = name;
+    return this;
+  }
+
+  /**
+   * Ends the span, optionally setting outputs, attributes and status first. A span without an
+   * explicit status ends OK. Ending twice is a no-op. Also accepts an OpenTelemetry end time.
+   */
+  end(options?: EndSpanOptions | TimeInput): void {
+    if (this.record.endTimeNs !== null) return;
+    let endTimeNs: number | undefined;
+    if (options !== undefined && (typeof options === "number" || Array.isArray(options) || options instanceof Date)) {
+      endTimeNs = timeInputToNs(options);
+    } else if (options) {
+      const o = options as EndSpanOptions;
+      if (o.outputs !== undefined) this.setOutputs(o.outputs);
+      if (o.attributes) this.setAttributes(o.attributes);
+      if (o.status !== undefined) this.setStatus(o.status);
+      endTimeNs = o.endTimeNs;
+    }
+    if (this.record.status.statusCode === SpanStatusCode.UNSET) this.record.status = OK_STATUS;
+    this.record.endTimeNs = endTimeNs ?? nowNs();
+    try {
+      this.listener.onSpanEnd(this);
+    } catch (e) {
+      log.error("failed to finish span", e);
+    }
+  }
+
+  /** The OpenTelemetry span context (ids in OpenTelemetry's hex form). */
+  spanContext(): SpanContext {
+    if (this.context === undefined) {
+      this.context = { traceId: this.record.otelTraceId, spanId: this.record.spanId, traceFlags: TRACE_FLAG_SAMPLED };
+    }
+    return this.context;
+  }
+
+  isRecording(): boolean {
+    return this.record.endTimeNs === null;
+  }
+
+  addLink(_link: Link): this {
+    return this;
+  }
+
+  addLinks(_links: Link[]): this {
+    return this;
+  }
+
+  /** @internal The mutable record, for the trace registry. */
+  get _record(): SpanRecord {
+    return this.record;
+  }
+}
+
+const OK_STATUS = new SpanStatus(SpanStatusCode.OK);

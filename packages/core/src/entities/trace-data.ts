@@ -1,0 +1,48 @@
+import { SpanAttributeKey } from "../constants.js";
+import { Span, type SpanDict } from "./span.js";
+
+/** The spans of a trace, with the root's request/response as JSON. */
+export class TraceData {
+  readonly spans: Span[];
+
+  constructor(spans: Span[] = []) {
+    this.spans = spans;
+  }
+
+  /** The root span, or undefined for an empty trace. */
+  get rootSpan(): Span | undefined {
+    return this.spans.find((s) => s.parentId === null);
+  }
+
+  /** The root span's inputs as a JSON string, or null. */
+  get request(): string | null {
+    return this.rootSpan?.["record"].attributes[SpanAttributeKey.INPUTS] ?? null;
+  }
+
+  /** The root span's outputs as a JSON string, or null. */
+  get response(): string | null {
+    return this.rootSpan?.["record"].attributes[SpanAttributeKey.OUTPUTS] ?? null;
+  }
+
+  /** Outputs of the non-root spans that have outputs, keyed by span name. */
+  get intermediateOutputs(): Record<string, unknown> | null {
+    const out: Record<string, unknown> = {};
+    let any = false;
+    for (const span of this.spans) {
+      if (span.parentId === null) continue;
+      const outputs = span.outputs;
+      if (outputs === null || outputs === undefined) continue;
+      out[span.name] = outputs;
+      any = true;
+    }
+    return any ? out : null;
+  }
+
+  toDict(): { spans: SpanDict[] } {
+    return { spans: this.spans.map((s) => s.toDict()) };
+  }
+
+  static fromDict(d: { spans?: Array<Record<string, unknown>> }): TraceData {
+    return new TraceData((d.spans ?? []).map((s) => Span.fromDict(s)));
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Tracewright core: MLflow-compatible tracing for LLM applications.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  type ClientSearchOptions,
+  getTrace,
+  type LogAssessmentOptions,
+  logExpectation,
+  logFeedback,
+  MlflowClient,
+  searchTraces,
+  TracewrightClient,
+} from "./client.js";
+export { getTraceStore, getTrackingUri, setExperiment, setTraceStore, setTrackingUri } from "./config.js";
+export {
+  DEFAULT_EXPERIMENT_ID,
+  MAX_PREVIEW_CHARS,
+  SpanAttributeKey,
+  SpanType,
+  TokenUsageKey,
+  TRACE_SCHEMA_VERSION,
+  TraceMetadataKey,
+  TraceTagKey,
+} from "./constants.js";
+export {
+  Assessment,
+  type AssessmentError,
+  type AssessmentInit,
+  AssessmentSource,
+  AssessmentSourceType,
+  Expectation,
+  Feedback,
+} from "./entities/assessment.js";
+export { Document, type DocumentDict } from "./entities/document.js";
+export { type EndSpanOptions, LiveSpan } from "./entities/live-span.js";
+export { Span, type SpanDict } from "./entities/span.js";
+export { type EventAttributeValue, SpanEvent } from "./entities/span-event.js";
+export { SpanStatus, SpanStatusCode } from "./entities/span-status.js";
+export {
+  type AssessmentSearch,
+  type SpanSearch,
+  Trace,
+  type TraceDict,
+  type TraceRow,
+} from "./entities/trace.js";
+export { TraceData } from "./entities/trace-data.js";
+export { type TokenUsage, TraceInfo, type TraceLocation, TraceState } from "./entities/trace-info.js";
+export {
+  ConfigurationError,
+  InvalidArgumentError,
+  InvalidFilterError,
+  TraceNotFoundError,
+  TracewrightError,
+} from "./errors.js";
+export { setMaxPayloadStringChars } from "./internal/json.js";
+export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";
+export { InMemoryTraceStore } from "./store/memory-store.js";
+export type {
+  DeleteTracesOptions,
+  Experiment,
+  MaybePromise,
+  SearchTracesOptions,
+  TracePage,
+  TraceStore,
+} from "./store/trace-store.js";
+export {
+  type ExportStats,
+  enableAsyncLogging,
+  flushTraces,
+  getExportStats,
+  isAsyncLogging,
+} from "./tracing/export-queue.js";
+export {
+  type ChatMessage,
+  type ChatTool,
+  getCurrentActiveSpan,
+  getLastActiveTraceId,
+  type StartSpanOptions,
+  setSpanChatMessages,
+  setSpanChatTools,
+  startSpan,
+  type TraceOptions,
+  trace,
+  type UpdateTraceOptions,
+  updateCurrentTrace,
+  withSpan,
+} from "./tracing/fluent.js";
+export { type InstrumentHooks, instrumentCall, isThenable, type SpanOptions } from "./tracing/instrument.js";
+export { disableTracing, enableTracing, tracingIsEnabled } from "./tracing/state.js";

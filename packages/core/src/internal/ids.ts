@@ -1,0 +1,55 @@
+import { TRACE_ID_PREFIX } from "../constants.js";
+
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Random lowercase hex of `bytes` bytes; never all zeros (an invalid OpenTelemetry id). */
+export function randomHex(bytes: number): string {
+  let out = "";
+  let allZero = true;
+  for (let i = 0; i < bytes; i++) {
+    const b = (Math.random() * 256) | 0;
+    if (b !== 0) allZero = false;
+    out += HEX_BYTE[b];
+  }
+  return allZero ? randomHex(bytes) : out;
+}
+
+/** A new OpenTelemetry trace id: 32 lowercase hex characters. */
+export const newOtelTraceId = (): string => randomHex(16);
+
+/** A new span id: 16 lowercase hex characters. */
+export const newSpanId = (): string => randomHex(8);
+
+/** MLflow's trace id for an OpenTelemetry trace id: `tr-` + 32 hex. */
+export const toMlflowTraceId = (otelTraceId: string): string => TRACE_ID_PREFIX + otelTraceId;
+
+const TRACE_ID_RE = /^tr-[0-9a-f]{32}$/;
+
+/** True when `id` has the MLflow 3 trace id form. */
+export const isMlflowTraceId = (id: string): boolean => TRACE_ID_RE.test(id);
+
+/** The OpenTelemetry trace id inside an MLflow trace id (`tr-<hex>` → `<hex>`). */
+export function otelTraceIdOf(traceId: string): string {
+  return traceId.startsWith(TRACE_ID_PREFIX) ? traceId.slice(TRACE_ID_PREFIX.length) : traceId;
+}
+
+export const hexToBase64 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
+
+/**
+ * Reads an id as written in a span dict: base64 of the raw bytes (MLflow Python), hex,
+ * `0x`-prefixed hex (MLflow 2), or base64 of the `tr-...` string (MLflow's TypeScript SDK).
+ */
+export function idToHex(id: string, byteLength: 8 | 16): string {
+  if (id.startsWith("0x")) return id.slice(2).padStart(byteLength * 2, "0");
+  if (id.length === byteLength * 2 && /^[0-9a-f]+$/i.test(id)) return id.toLowerCase();
+  if (id.startsWith(TRACE_ID_PREFIX)) return otelTraceIdOf(id);
+  const bytes = Buffer.from(id, "base64");
+  if (bytes.length === byteLength) return bytes.toString("hex");
+  const text = bytes.toString("utf8");
+  if (text.startsWith(TRACE_ID_PREFIX)) return otelTraceIdOf(text);
+  if (/^[0-9a-f]+$/i.test(text) && text.length === byteLength * 2) return text.toLowerCase();
+  return bytes
+    .toString("hex")
+    .padStart(byteLength * 2, "0")
+    .slice(-byteLength * 2);
+}

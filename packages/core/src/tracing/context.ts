@@ -1,0 +1,43 @@
+import { type Context, context, createContextKey, trace as otelTrace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { LiveSpan } from "../entities/live-span.js";
+import { log } from "../internal/log.js";
+
+let contextReady = false;
+
+/**
+ * Makes sure `@opentelemetry/api` has a working context manager. An application that already
+ * registered one (e.g. through the OpenTelemetry SDK) keeps its own; otherwise we register
+ * AsyncLocalStorage, so spans follow `await`, timers and promise chains.
+ */
+export function ensureContextManager(): void {
+  if (contextReady) return;
+  contextReady = true;
+  const manager = new AsyncLocalStorageContextManager();
+  if (context.setGlobalContextManager(manager.enable())) return;
+  manager.disable();
+  const probe = createContextKey("tracewright.context-probe");
+  const works = context.with(context.active().setValue(probe, true), () => context.active().getValue(probe) === true);
+  if (!works) {
+    log.warnOnce(
+      "noop-context",
+      "the registered OpenTelemetry context manager does not propagate context; spans will not nest",
+    );
+  }
+}
+
+/** The innermost Tracewright span active in the current async context, if any. */
+export function activeLiveSpan(): LiveSpan | null {
+  const span = otelTrace.getSpan(context.active());
+  return span instanceof LiveSpan ? span : null;
+}
+
+/** Runs `fn` with `span` as the active span (for Tracewright and for OpenTelemetry alike). */
+export function runWithSpan<T>(span: LiveSpan, fn: () => T): T {
+  return context.with(otelTrace.setSpan(context.active(), span), fn);
+}
+
+/** The context with `span` active, for code that propagates contexts itself. */
+export function contextWithSpan(span: LiveSpan, parent: Context = context.active()): Context {
+  return otelTrace.setSpan(parent, span);
+}

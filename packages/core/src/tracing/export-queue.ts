@@ -1,0 +1,170 @@
+import { getTraceStore, pendingExperimentId } from "../config.js";
+import type { Trace } from "../entities/trace.js";
+import { log } from "../internal/log.js";
+
+/** Counters describing what the export queue did. */
+export interface ExportStats {
+  /** Traces handed to the store successfully. */
+  exported: number;
+  /** Traces the store failed to accept (logged). */
+  failed: number;
+  /** Traces dropped because the queue was full. */
+  dropped: number;
+  /** Traces waiting to be written. */
+  queued: number;
+}
+
+const MAX_QUEUED_TRACES = 10_000;
+
+let asyncLogging = process.env.TRACEWRIGHT_ASYNC_LOGGING !== "false";
+let queue: Trace[] = [];
+let scheduled = false;
+const inflight = new Set<Promise<void>>();
+const stats = { exported: 0, failed: 0, dropped: 0 };
+let exitHooksInstalled = false;
+
+/**
+ * Chooses whether finished traces are written in the background (the default: user code never
+ * waits on I/O) or immediately when the root span ends (handy in tests and short scripts).
+ */
+export function enableAsyncLogging(enabled = true): void {
+  asyncLogging = enabled;
+}
+
+/** True when traces are written in the background. */
+export const isAsyncLogging = (): boolean => asyncLogging;
+
+/** @internal Hands a finished trace to the store, in the background unless async logging is off. */
+export function enqueueTrace(trace: Trace): void {
+  installExitHooks();
+  if (!asyncLogging) {
+    write([trace]);
+    return;
+  }
+  if (queue.length >= MAX_QUEUED_TRACES) {
+    stats.dropped++;
+    log.warnOnce(
+      "queue-full",
+      `export queue full (${MAX_QUEUED_TRACES} traces): dropping traces; see getExportStats()`,
+    );
+    return;
+  }
+  queue.push(trace);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(drain);
+  }
+}
+
+function drain(): void {
+  scheduled = false;
+  if (queue.length === 0) return;
+  const batch = queue;
+  queue = [];
+  write(batch);
+}
+
+function write(batch: Trace[]): void {
+  const needsExperiment = batch.some((t) => t.info.experimentId === "");
+  if (needsExperiment) {
+    track(
+      pendingExperimentId().then((id) => {
+        for (const t of batch) if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = id;
+        return writeResolved(batch);
+      }),
+      batch.length,
+    );
+    return;
+  }
+  writeResolved(batch);
+}
+
+function writeResolved(batch: Trace[]): void | Promise<void> {
+  let result: void | Promise<void>;
+  try {
+    result = getTraceStore().logTraces(batch);
+  } catch (e) {
+    stats.failed += batch.length;
+    log.error(`failed to store ${batch.length} trace(s)`, e);
+    return;
+  }
+  if (result instanceof Promise) {
+    return track(
+      result.then(() => {
+        stats.exported += batch.length;
+      }),
+      batch.length,
+    );
+  }
+  stats.exported += batch.length;
+}
+
+function track(p: Promise<void>, count: number): Promise<void> {
+  const guarded = p.catch((e: unknown) => {
+    stats.failed += count;
+    log.error(`failed to store ${count} trace(s)`, e);
+  });
+  inflight.add(guarded);
+  void guarded.finally(() => inflight.delete(guarded));
+  return guarded;
+}
+
+/**
+ * Waits until every finished trace has been written to the store. Resolves (never rejects)
+ * after at most `timeoutMs` when given; failures are logged and counted.
+ */
+export async function flushTraces(options: { timeoutMs?: number } = {}): Promise<void> {
+  const work = (async () => {
+    // loop: writing may resolve experiments and start further writes
+    while (queue.length > 0 || inflight.size > 0) {
+      drain();
+      await Promise.all([...inflight]);
+    }
+  })();
+  if (options.timeoutMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      log.warn(
+        `flushTraces timed out after ${options.timeoutMs} ms with ${queue.length + inflight.size} write(s) pending`,
+      );
+      resolve();
+    }, options.timeoutMs);
+  });
+  await Promise.race([work, timeout]);
+  clearTimeout(timer);
+}
+
+/** What the export queue has done so far. */
+export function getExportStats(): ExportStats {
+  return { ...stats, queued: queue.length };
+}
+
+/** Saves what is still queued when the process is about to exit. */
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  // beforeExit allows async work: flush, which keeps the loop alive until the store has the traces.
+  process.on("beforeExit", () => {
+    if (queue.length > 0) void flushTraces();
+  });
+  // exit (process.exit() or the loop ending) only allows synchronous work.
+  process.on("exit", () => {
+    if (queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    const store = getTraceStore();
+    if (store.logTracesSync) {
+      try {
+        store.logTracesSync(batch);
+        return;
+      } catch (e) {
+        log.error(`failed to store ${batch.length} trace(s) at exit`, e);
+        return;
+      }
+    }
+    log.warn(
+      `${batch.length} trace(s) could not be stored before exit: call await flushTraces() before process.exit()`,
+    );
+  });
+}

@@ -1,0 +1,291 @@
+import { SpanAttributeKey, type SpanType } from "../constants.js";
+import type { LiveSpan } from "../entities/live-span.js";
+import { InvalidArgumentError } from "../errors.js";
+import { bindArguments, type ParamSpec, parseParams } from "../internal/params.js";
+import { activeLiveSpan, runWithSpan } from "./context.js";
+import { instrumentCall, openSpan, type SpanOptions } from "./instrument.js";
+import { isTracingEnabled } from "./state.js";
+import { detachedSpan, lastTraceId, registry } from "./trace-registry.js";
+
+/** Options of {@link trace}. */
+export interface TraceOptions {
+  /** Span name; defaults to the function's name. */
+  name?: string;
+  /** Span type; defaults to `"UNKNOWN"`. */
+  spanType?: SpanType;
+  /** Extra attributes recorded on every span of this function. */
+  attributes?: Record<string, unknown>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: wraps functions of any signature
+type AnyFunction = (this: any, ...args: any[]) => any;
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
+const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor;
+
+/**
+ * Traces a function: each call becomes a span named after the function, with the arguments
+ * as inputs (by parameter name where the source shows them) and the return value as outputs.
+ * Works for sync and async functions, generators and methods (`this` is preserved). A thrown
+ * error marks the span ERROR, is recorded as an exception event and is rethrown unchanged.
+ *
+ * Also usable as a method decorator: `@trace({ spanType: "TOOL" })`.
+ *
+ * @example
+ * ```ts
+ * const add = trace((x: number, y: number) => x + y, { name: "add" });
+ * add(1, 2); // one trace: span "add", inputs {x: 1, y: 2}, outputs 3
+ * ```
+ */
+export function trace<F extends AnyFunction>(fn: F, options?: TraceOptions): F;
+export function trace(options?: TraceOptions): <F extends AnyFunction>(fn: F, context?: unknown) => F;
+export function trace<F extends AnyFunction>(
+  fnOrOptions?: F | TraceOptions,
+  options?: TraceOptions,
+): F | (<G extends AnyFunction>(fn: G, context?: unknown) => G) {
+  if (typeof fnOrOptions === "function") return wrapFunction(fnOrOptions, options ?? {});
+  const opts = fnOrOptions ?? {};
+  return <G extends AnyFunction>(fn: G, context?: unknown): G => {
+    const contextName = (context as { name?: unknown } | undefined)?.name;
+    const name = opts.name ?? (typeof contextName === "string" ? contextName : undefined);
+    return wrapFunction(fn, name === undefined ? opts : { ...opts, name });
+  };
+}
+
+function wrapFunction<F extends AnyFunction>(fn: F, options: TraceOptions): F {
+  if (typeof fn !== "function") throw new InvalidArgumentError("trace() expects a function to wrap.");
+  const name = options.name ?? (fn.name || "anonymous");
+  const spanType = options.spanType ?? "UNKNOWN";
+  const functionName = JSON.stringify(fn.name || name);
+  let params: ParamSpec[] | null | undefined;
+  const spanOptions = (args: IArguments | unknown[]): SpanOptions => {
+    if (params === undefined) params = parseParams(fn);
+    const attributes = { ...options.attributes };
+    return { name, spanType, inputs: bindArguments(params, args), attributes };
+  };
+  const setFunctionName = (span: LiveSpan | null): void => {
+    if (span) span._record.attributes[SpanAttributeKey.FUNCTION_NAME] = functionName;
+  };
+
+  let wrapped: AnyFunction;
+  if (fn instanceof GeneratorFunction) {
+    wrapped = function (this: unknown, ...args: unknown[]) {
+      if (!isTracingEnabled()) return fn.apply(this, args);
+      return tracedGenerator(fn.apply(this, args) as Generator, spanOptions(args), setFunctionName);
+    };
+  } else if (fn instanceof AsyncGeneratorFunction) {
+    wrapped = function (this: unknown, ...args: unknown[]) {
+      if (!isTracingEnabled()) return fn.apply(this, args);
+      return tracedAsyncGenerator(fn.apply(this, args) as AsyncGenerator, spanOptions(args), setFunctionName);
+    };
+  } else {
+    wrapped = function (this: unknown) {
+      // biome-ignore lint/complexity/noArguments: avoids a rest-array allocation on the hot path
+      const args = arguments;
+      if (!isTracingEnabled()) return fn.apply(this, args as unknown as unknown[]);
+      return instrumentCall(
+        spanOptions(args),
+        (span) => {
+          setFunctionName(span);
+          return fn.apply(this, args as unknown as unknown[]);
+        },
+        RECORD_OUTPUTS,
+      );
+    };
+  }
+  Object.defineProperty(wrapped, "name", { value: fn.name, configurable: true });
+  Object.defineProperty(wrapped, "length", { value: fn.length, configurable: true });
+  return wrapped as F;
+}
+
+const RECORD_OUTPUTS = {
+  onResult: (span: LiveSpan, result: unknown) => {
+    if (result !== undefined) span.setOutputs(result);
+  },
+};
+
+function* tracedGenerator(inner: Generator, options: SpanOptions, onStart: (span: LiveSpan | null) => void): Generator {
+  const span = openSpan(options);
+  onStart(span);
+  if (span === null) return yield* inner;
+  const items: unknown[] = [];
+  let sent: unknown;
+  try {
+    for (;;) {
+      const step = runWithSpan(span, () => inner.next(sent));
+      if (step.done) {
+        span.end({ outputs: step.value === undefined ? items : step.value });
+        return step.value;
+      }
+      items.push(step.value);
+      sent = yield step.value;
+    }
+  } catch (error) {
+    span.recordException(error);
+    span.end();
+    throw error;
+  } finally {
+    if (!span.ended) {
+      span.end({ outputs: items });
+      inner.return(undefined);
+    }
+  }
+}
+
+async function* tracedAsyncGenerator(
+  inner: AsyncGenerator,
+  options: SpanOptions,
+  onStart: (span: LiveSpan | null) => void,
+): AsyncGenerator {
+  const span = openSpan(options);
+  onStart(span);
+  if (span === null) return yield* inner;
+  const items: unknown[] = [];
+  let sent: unknown;
+  try {
+    for (;;) {
+      const step = await runWithSpan(span, () => inner.next(sent));
+      if (step.done) {
+        span.end({ outputs: step.value === undefined ? items : step.value });
+        return step.value;
+      }
+      items.push(step.value);
+      sent = yield step.value;
+    }
+  } catch (error) {
+    span.recordException(error);
+    span.end();
+    throw error;
+  } finally {
+    if (!span.ended) {
+      span.end({ outputs: items });
+      await inner.return(undefined);
+    }
+  }
+}
+
+/** Options of {@link withSpan} and {@link startSpan}. */
+export interface StartSpanOptions {
+  name: string;
+  spanType?: SpanType;
+  inputs?: unknown;
+  attributes?: Record<string, unknown>;
+  /** Parent span; defaults to the active span. Pass null to start a new trace. */
+  parent?: LiveSpan | null;
+}
+
+/** A span that does nothing, handed to callbacks while tracing is disabled. */
+function disabledSpanFor(options: StartSpanOptions): LiveSpan {
+  return detachedSpan(options.name);
+}
+
+/**
+ * Runs `callback` inside a new span (MLflow's `start_span` context handler). Spans opened inside,
+ * by `trace`, `withSpan` or integrations, become its children, across `await` and timers.
+ * The span ends when the callback returns or its promise settles; a returned value becomes the
+ * span's outputs unless the callback set outputs itself; an error is recorded and rethrown.
+ *
+ * @example
+ * ```ts
+ * const result = await withSpan({ name: "Math" }, async (span) => {
+ *   span.setInputs({ a, x });
+ *   return firstFunc(x) + secondFunc(a);
+ * });
+ * ```
+ */
+export function withSpan<T>(options: StartSpanOptions | string, callback: (span: LiveSpan) => T): T {
+  const opts = typeof options === "string" ? { name: options } : options;
+  if (!isTracingEnabled()) return callback(disabledSpanFor(opts));
+  return instrumentCall(opts, (span) => callback(span ?? disabledSpanFor(opts)), RECORD_OUTPUTS_UNLESS_SET);
+}
+
+const RECORD_OUTPUTS_UNLESS_SET = {
+  onResult: (span: LiveSpan, result: unknown) => {
+    if (result !== undefined && span._record.attributes[SpanAttributeKey.OUTPUTS] === undefined)
+      span.setOutputs(result);
+  },
+};
+
+/**
+ * Starts a span you end yourself with `span.end({ outputs })`. It becomes a child of the
+ * active span, but is not made active: wrap work in {@link withSpan} or pass it as `parent`.
+ */
+export function startSpan(options: StartSpanOptions): LiveSpan {
+  return openSpan(options) ?? disabledSpanFor(options);
+}
+
+/** The innermost active span, or null outside any span. */
+export function getCurrentActiveSpan(): LiveSpan | null {
+  return activeLiveSpan();
+}
+
+/** The id of the most recently finished trace in this process, or null. */
+export function getLastActiveTraceId(): string | null {
+  return lastTraceId();
+}
+
+/** Fields {@link updateCurrentTrace} can change on the active trace. */
+export interface UpdateTraceOptions {
+  tags?: Record<string, string>;
+  metadata?: Record<string, string>;
+  clientRequestId?: string;
+  requestPreview?: string;
+  responsePreview?: string;
+}
+
+/**
+ * Updates the trace of the active span while it runs: tags, metadata, client request id and
+ * previews. Throws when called outside a span.
+ */
+export function updateCurrentTrace(update: UpdateTraceOptions): void {
+  if (!isTracingEnabled()) return;
+  const span = activeLiveSpan();
+  const info = span ? registry.openTraceInfo(span.traceId) : undefined;
+  if (!info) {
+    throw new InvalidArgumentError("updateCurrentTrace() must be called inside a traced function or withSpan().");
+  }
+  for (const [k, v] of Object.entries(update.tags ?? {})) info.tags[k] = String(v);
+  for (const [k, v] of Object.entries(update.metadata ?? {})) info.traceMetadata[k] = String(v);
+  if (update.clientRequestId !== undefined) info.clientRequestId = update.clientRequestId;
+  if (update.requestPreview !== undefined) info.requestPreview = update.requestPreview;
+  if (update.responsePreview !== undefined) info.responsePreview = update.responsePreview;
+}
+
+/** An OpenAI-style chat message, the form `mlflow.chat.messages` holds. */
+export interface ChatMessage {
+  role: string;
+  content?: unknown;
+  name?: string;
+  tool_calls?: unknown[];
+  tool_call_id?: string;
+  [key: string]: unknown;
+}
+
+/** An OpenAI-style tool definition, the form `mlflow.chat.tools` holds. */
+export interface ChatTool {
+  type: string;
+  function?: { name: string; description?: string; parameters?: unknown; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** Records the conversation of a CHAT_MODEL span (`mlflow.chat.messages`). */
+export function setSpanChatMessages(span: LiveSpan, messages: ChatMessage[]): void {
+  if (!Array.isArray(messages)) throw new InvalidArgumentError("setSpanChatMessages expects an array of messages.");
+  messages.forEach((m, i) => {
+    if (!m || typeof m !== "object" || typeof m.role !== "string") {
+      throw new InvalidArgumentError(`Chat message ${i} needs a string "role" (e.g. "user", "assistant").`);
+    }
+  });
+  span.setAttribute(SpanAttributeKey.CHAT_MESSAGES, messages);
+}
+
+/** Records the tools offered to a CHAT_MODEL span (`mlflow.chat.tools`). */
+export function setSpanChatTools(span: LiveSpan, tools: ChatTool[]): void {
+  if (!Array.isArray(tools)) throw new InvalidArgumentError("setSpanChatTools expects an array of tools.");
+  tools.forEach((t, i) => {
+    if (!t || typeof t !== "object" || typeof t.type !== "string") {
+      throw new InvalidArgumentError(`Chat tool ${i} needs a string "type" (e.g. "function").`);
+    }
+  });
+  span.setAttribute(SpanAttributeKey.CHAT_TOOLS, tools);
+}

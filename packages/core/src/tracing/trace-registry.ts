@@ -1,0 +1,179 @@
+import { currentExperimentId, currentRunId } from "../config.js";
+import { SpanAttributeKey, type SpanType, TRACE_SCHEMA_VERSION, TraceMetadataKey, TraceTagKey } from "../constants.js";
+import { LiveSpan, type SpanEndListener } from "../entities/live-span.js";
+import { Span, type SpanRecord } from "../entities/span.js";
+import { SpanStatus, SpanStatusCode } from "../entities/span-status.js";
+import { Trace } from "../entities/trace.js";
+import { TraceData } from "../entities/trace-data.js";
+import { TraceInfo, TraceState } from "../entities/trace-info.js";
+import { nowNs, nsToMs } from "../internal/clock.js";
+import { newOtelTraceId, newSpanId, toMlflowTraceId } from "../internal/ids.js";
+import { toJson } from "../internal/json.js";
+import { log } from "../internal/log.js";
+import { enqueueTrace } from "./export-queue.js";
+import { requestPreview, responsePreview } from "./previews.js";
+import { aggregateTokenUsage } from "./token-usage.js";
+
+/** Options for creating a span through the registry. */
+export interface SpanInit {
+  name: string;
+  spanType?: SpanType | undefined;
+  /** Parent span; null/undefined starts a new trace. */
+  parent?: LiveSpan | null | undefined;
+  inputs?: unknown;
+  attributes?: Record<string, unknown> | undefined;
+  startTimeNs?: number | undefined;
+  /** For new traces only. */
+  experimentId?: string | undefined;
+  tags?: Record<string, string> | undefined;
+}
+
+/** A trace whose root span has not ended yet. */
+interface OpenTrace {
+  info: TraceInfo;
+  spans: LiveSpan[];
+  root: LiveSpan;
+}
+
+/** Metadata values MLflow's Python client truncates to this length. */
+const MAX_METADATA_PREVIEW = 250;
+const truncateMetadata = (s: string): string =>
+  s.length > MAX_METADATA_PREVIEW ? `${s.slice(0, MAX_METADATA_PREVIEW - 3)}...` : s;
+
+let lastActiveTraceId: string | null = null;
+
+/** @internal The id of the most recently finished trace in this process. */
+export const lastTraceId = (): string | null => lastActiveTraceId;
+
+/**
+ * Assembles traces in memory while their spans run. When a root span ends, the finished trace
+ * (token usage summed, previews cut, state set) goes to the export queue.
+ */
+class TraceRegistry implements SpanEndListener {
+  private readonly open = new Map<string, OpenTrace>();
+
+  startSpan(init: SpanInit): LiveSpan {
+    const parent = init.parent ?? null;
+    const startTimeNs = init.startTimeNs ?? nowNs();
+    const parentTrace = parent ? this.open.get(parent.traceId) : undefined;
+    const otelTraceId = parentTrace ? parent!.spanContext().traceId : newOtelTraceId();
+    const traceId = parentTrace ? parent!.traceId : toMlflowTraceId(otelTraceId);
+    const attributes: Record<string, string> = {
+      [SpanAttributeKey.REQUEST_ID]: JSON.stringify(traceId),
+      [SpanAttributeKey.SPAN_TYPE]: JSON.stringify(init.spanType ?? "UNKNOWN"),
+    };
+    if (init.inputs !== undefined) attributes[SpanAttributeKey.INPUTS] = toJson(init.inputs);
+    if (init.attributes) for (const k of Object.keys(init.attributes)) attributes[k] = toJson(init.attributes[k]);
+    const record: SpanRecord = {
+      traceId,
+      otelTraceId,
+      spanId: newSpanId(),
+      parentId: parentTrace ? parent!.spanId : null,
+      name: init.name,
+      startTimeNs,
+      endTimeNs: null,
+      status: UNSET,
+      attributes,
+      events: [],
+    };
+    const span = new LiveSpan(record, this);
+    if (parentTrace) {
+      parentTrace.spans.push(span);
+      return span;
+    }
+    if (parent) log.debug(`parent span "${parent.name}" already finished; starting a new trace for "${init.name}"`);
+    const runId = currentRunId();
+    const metadata: Record<string, string> = { [TraceMetadataKey.SCHEMA_VERSION]: TRACE_SCHEMA_VERSION };
+    if (runId) metadata[TraceMetadataKey.SOURCE_RUN] = runId;
+    const info = new TraceInfo({
+      traceId,
+      experimentId: init.experimentId ?? currentExperimentId(),
+      requestTime: nsToMs(startTimeNs),
+      state: TraceState.IN_PROGRESS,
+      tags: { ...(init.tags ?? {}) },
+      traceMetadata: metadata,
+    });
+    this.open.set(traceId, { info, spans: [span], root: span });
+    return span;
+  }
+
+  /** The in-progress trace info (for updateCurrentTrace), or undefined once finished. */
+  openTraceInfo(traceId: string): TraceInfo | undefined {
+    return this.open.get(traceId)?.info;
+  }
+
+  /** A running span of an in-progress trace, by id. */
+  findSpan(traceId: string, spanId: string): LiveSpan | undefined {
+    return this.open.get(traceId)?.spans.find((s) => s.spanId === spanId);
+  }
+
+  /** The root span of an in-progress trace. */
+  rootOf(traceId: string): LiveSpan | undefined {
+    return this.open.get(traceId)?.root;
+  }
+
+  onSpanEnd(span: LiveSpan): void {
+    const open = this.open.get(span.traceId);
+    if (!open) {
+      log.debug(`span "${span.name}" ended after its trace was finished; it is not recorded`);
+      return;
+    }
+    if (open.root !== span) return;
+    this.open.delete(span.traceId);
+    this.finish(open);
+  }
+
+  private finish(open: OpenTrace): void {
+    const root = open.root;
+    const rootEnd = root.endTimeNs as number;
+    for (const s of open.spans) {
+      if (!s.ended) s.end({ endTimeNs: rootEnd });
+    }
+    const spans = open.spans.map((s) => new Span(s._record));
+    const info = open.info;
+    const rootRecord = root._record;
+    info.executionDuration = nsToMs(rootEnd) - info.requestTime;
+    info.state = rootRecord.status.statusCode === SpanStatusCode.ERROR ? TraceState.ERROR : TraceState.OK;
+    const inputs = rootRecord.attributes[SpanAttributeKey.INPUTS];
+    const outputs = rootRecord.attributes[SpanAttributeKey.OUTPUTS];
+    info.requestPreview ??= requestPreview(inputs);
+    info.responsePreview ??= responsePreview(outputs);
+    if (inputs !== undefined) info.traceMetadata[TraceMetadataKey.INPUTS] ??= truncateMetadata(inputs);
+    if (outputs !== undefined) info.traceMetadata[TraceMetadataKey.OUTPUTS] ??= truncateMetadata(outputs);
+    const usage = aggregateTokenUsage(spans);
+    if (usage) info.traceMetadata[TraceMetadataKey.TOKEN_USAGE] = JSON.stringify(usage);
+    info.tags[TraceTagKey.TRACE_NAME] ??= rootRecord.name;
+    lastActiveTraceId = info.traceId;
+    enqueueTrace(new Trace(info, new TraceData(spans)));
+  }
+}
+
+const UNSET = new SpanStatus(SpanStatusCode.UNSET);
+
+const IGNORE_END: SpanEndListener = { onSpanEnd: () => undefined };
+
+/**
+ * @internal A span that belongs to no trace: handed to callbacks while tracing is disabled, so
+ * code calling `span.setInputs(...)` keeps working and nothing is recorded.
+ */
+export function detachedSpan(name: string): LiveSpan {
+  const otelTraceId = newOtelTraceId();
+  return new LiveSpan(
+    {
+      traceId: toMlflowTraceId(otelTraceId),
+      otelTraceId,
+      spanId: newSpanId(),
+      parentId: null,
+      name,
+      startTimeNs: 0,
+      endTimeNs: null,
+      status: UNSET,
+      attributes: {},
+      events: [],
+    },
+    IGNORE_END,
+  );
+}
+
+/** @internal The process-wide registry. */
+export const registry = new TraceRegistry();
