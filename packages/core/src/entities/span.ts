@@ -94,6 +94,11 @@ export class Span {
     return out;
   }
 
+  /** @internal One attribute as stored (JSON text), without decoding. */
+  rawAttribute(key: string): string | undefined {
+    return this.record.attributes[key];
+  }
+
   /** One attribute, decoded; undefined when absent. */
   getAttribute(key: string): unknown {
     const raw = this.record.attributes[key];

@@ -16,12 +16,12 @@ export class TraceData {
 
   /** The root span's inputs as a JSON string, or null. */
   get request(): string | null {
-    return this.rootSpan?.["record"].attributes[SpanAttributeKey.INPUTS] ?? null;
+    return this.rootSpan?.rawAttribute(SpanAttributeKey.INPUTS) ?? null;
   }
 
   /** The root span's outputs as a JSON string, or null. */
   get response(): string | null {
-    return this.rootSpan?.["record"].attributes[SpanAttributeKey.OUTPUTS] ?? null;
+    return this.rootSpan?.rawAttribute(SpanAttributeKey.OUTPUTS) ?? null;
   }
 
   /** Outputs of the non-root spans that have outputs, keyed by span name. */
