@@ -22,7 +22,11 @@ describe("client tracing API", () => {
       outputs: { output_key: "output_value" },
       attributes: { custom_attribute: "value" },
     });
-    client.endTrace({ traceId: requestId, outputs: { final_output_key: "final_output_value" }, attributes: { token_usage: "1174" } });
+    client.endTrace({
+      traceId: requestId,
+      outputs: { final_output_key: "final_output_value" },
+      attributes: { token_usage: "1174" },
+    });
     const [t] = await storedTraces(store());
     expect(treeOf(t!)).toEqual(["my_trace (UNKNOWN) OK", "  child_span (UNKNOWN) OK"]);
     const c = t!.searchSpans({ name: "child_span" })[0]!;
@@ -89,7 +93,9 @@ describe("client tracing API", () => {
       /trace tr-nope is not running/,
     );
     const root = client.startTrace("t");
-    expect(() => client.startSpan({ name: "x", traceId: root.traceId, parentId: "0000" })).toThrow(InvalidArgumentError);
+    expect(() => client.startSpan({ name: "x", traceId: root.traceId, parentId: "0000" })).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => client.endSpan({ traceId: root.traceId, spanId: "ffff" })).toThrow(/no running span "ffff"/);
     client.endTrace({ traceId: root.traceId });
     expect(() => client.endTrace({ traceId: root.traceId })).toThrow(/is not running/);

@@ -215,7 +215,11 @@ describe("the RAG pipeline example", () => {
     expect(helpfulness.source.sourceId).toBe("reviewer_alice@company.com");
     expect(helpfulness.rationale).toBe("Clear and accurate response with good context usage");
     expect(t.searchAssessments({ type: "feedback" })).toHaveLength(3);
-    expect(t.searchAssessments({ type: "expectation" })[0]!.value).toEqual(["observability", "spans", "GenAI applications"]);
+    expect(t.searchAssessments({ type: "expectation" })[0]!.value).toEqual([
+      "observability",
+      "spans",
+      "GenAI applications",
+    ]);
     const retrieverId = t.searchSpans({ name: "retrieve_documents" })[0]!.spanId;
     expect(t.searchAssessments({ spanId: retrieverId }).map((a) => a.name)).toEqual(["retrieval_quality"]);
     expect(t.searchAssessments({ type: "feedback", name: "relevance_score" })[0]!.metadata).toEqual({
@@ -289,7 +293,9 @@ describe("live spans", () => {
 
   it("adds events and ends manually with outputs, attributes and status", async () => {
     withSpan({ name: "manual_span", spanType: SpanType.TOOL }, (span) => {
-      span.addEvent(new SpanEvent({ name: "processing_started", attributes: { stage: "initialization", memory_usage_mb: 256 } }));
+      span.addEvent(
+        new SpanEvent({ name: "processing_started", attributes: { stage: "initialization", memory_usage_mb: 256 } }),
+      );
       span.addEvent(new SpanEvent({ name: "checkpoint_reached", attributes: { progress: 0.5 } }));
       span.end({ outputs: { result: "success" }, attributes: { final_metric: 0.95 }, status: SpanStatusCode.OK });
     });
@@ -312,10 +318,12 @@ describe("live spans", () => {
     });
     const [t] = await storedTraces(store());
     const span = t!.data.spans[0]!;
-    expect(span.events.map((e) => [e.name, e.attributes["exception.type"], e.attributes["exception.message"]])).toEqual([
-      ["exception", "RangeError", "Invalid input format"],
-      ["exception", "Error", "second"],
-    ]);
+    expect(span.events.map((e) => [e.name, e.attributes["exception.type"], e.attributes["exception.message"]])).toEqual(
+      [
+        ["exception", "RangeError", "Invalid input format"],
+        ["exception", "Error", "second"],
+      ],
+    );
     expect(span.status.statusCode).toBe("ERROR");
   });
 
@@ -356,7 +364,11 @@ describe("span status and events", () => {
 
   it("keeps an explicit event timestamp", () => {
     const e = new SpanEvent({ name: "data_checkpoint", timestamp: 1234, attributes: { checkpoint_id: "ckpt_123" } });
-    expect(e.toDict()).toEqual({ name: "data_checkpoint", time_unix_nano: 1234, attributes: { checkpoint_id: "ckpt_123" } });
+    expect(e.toDict()).toEqual({
+      name: "data_checkpoint",
+      time_unix_nano: 1234,
+      attributes: { checkpoint_id: "ckpt_123" },
+    });
   });
 });
 

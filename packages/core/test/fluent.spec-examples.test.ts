@@ -205,7 +205,12 @@ describe("context handler", () => {
       expect(getCurrentActiveSpan()?.name).toBe("parent");
     });
     const [t] = await storedTraces(store());
-    expect(treeOf(t!)).toEqual(["parent (UNKNOWN) OK", "  leaf (UNKNOWN) OK", "  leaf (UNKNOWN) OK", "  leaf (UNKNOWN) OK"]);
+    expect(treeOf(t!)).toEqual([
+      "parent (UNKNOWN) OK",
+      "  leaf (UNKNOWN) OK",
+      "  leaf (UNKNOWN) OK",
+      "  leaf (UNKNOWN) OK",
+    ]);
   });
 });
 
@@ -224,7 +229,8 @@ describe("function wrapping", () => {
     for (let i = 0; i < 3; i++) expect(invocation(i)).toBe(i);
     const traces = await storedTraces(store());
     expect(traces).toHaveLength(3);
-    for (const t of traces) expect(treeOf(t)).toEqual(["Parent (UNKNOWN) OK", "  pow (UNKNOWN) OK", "  sqrt (UNKNOWN) OK"]);
+    for (const t of traces)
+      expect(treeOf(t)).toEqual(["Parent (UNKNOWN) OK", "  pow (UNKNOWN) OK", "  sqrt (UNKNOWN) OK"]);
     const pow = traces[2]!.searchSpans({ name: "pow" })[0]!;
     expect(pow.inputs).toEqual({ arg0: 2, arg1: 2 });
     expect(pow.outputs).toBe(4);

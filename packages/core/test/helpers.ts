@@ -1,5 +1,12 @@
 import { beforeEach } from "vitest";
-import { enableAsyncLogging, enableTracing, flushTraces, InMemoryTraceStore, setTraceStore, type Trace } from "../src/index.js";
+import {
+  enableAsyncLogging,
+  enableTracing,
+  flushTraces,
+  InMemoryTraceStore,
+  setTraceStore,
+  type Trace,
+} from "../src/index.js";
 
 /** A fresh in-memory store per test; returns an accessor for it. */
 export function useMemoryStore(): () => InMemoryTraceStore {
@@ -24,9 +31,7 @@ export function treeOf(trace: Trace): string[] {
   const spans = trace.data.spans;
   const lines: string[] = [];
   const walk = (parentId: string | null, depth: number) => {
-    for (const s of spans
-      .filter((x) => x.parentId === parentId)
-      .sort((a, b) => a.startTimeNs - b.startTimeNs)) {
+    for (const s of spans.filter((x) => x.parentId === parentId).sort((a, b) => a.startTimeNs - b.startTimeNs)) {
       lines.push(`${"  ".repeat(depth)}${s.name} (${s.spanType}) ${s.status.statusCode}`);
       walk(s.spanId, depth + 1);
     }

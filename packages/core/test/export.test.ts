@@ -1,0 +1,155 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import {
+  enableAsyncLogging,
+  flushTraces,
+  getExportStats,
+  InMemoryTraceStore,
+  setTraceStore,
+  type Trace,
+  type TraceStore,
+  trace,
+} from "../src/index.js";
+import { useMemoryStore } from "./helpers.js";
+
+const store = useMemoryStore();
+
+describe("export queue", () => {
+  it("hands finished traces to the store in the background, never on the call path", async () => {
+    trace(() => 1, { name: "bg" })();
+    expect(store().allTraces()).toHaveLength(0);
+    await flushTraces();
+    expect(store().allTraces()).toHaveLength(1);
+  });
+
+  it("writes immediately when async logging is off", () => {
+    enableAsyncLogging(false);
+    trace(() => 1, { name: "sync" })();
+    expect(
+      store()
+        .allTraces()
+        .map((t) => t.info.tags["mlflow.traceName"]),
+    ).toEqual(["sync"]);
+  });
+
+  it("keeps the user's call working when the store fails, and counts the failure", async () => {
+    const failing = new InMemoryTraceStore();
+    failing.logTraces = () => {
+      throw new Error("disk full");
+    };
+    setTraceStore(failing);
+    const before = getExportStats().failed;
+    expect(trace(() => "still works", { name: "x" })()).toBe("still works");
+    await flushTraces();
+    expect(getExportStats().failed).toBe(before + 1);
+  });
+
+  it("waits for a slow asynchronous store in flushTraces", async () => {
+    const written: Trace[] = [];
+    const slow = new InMemoryTraceStore();
+    (slow as unknown as TraceStore).logTraces = (traces: Trace[]) =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          written.push(...traces);
+          resolve();
+        }, 30),
+      );
+    setTraceStore(slow);
+    trace(() => 1, { name: "slow" })();
+    await flushTraces();
+    expect(written).toHaveLength(1);
+  });
+
+  it("returns from flushTraces after timeoutMs even if the store hangs", async () => {
+    let release: () => void = () => undefined;
+    const hanging = new InMemoryTraceStore();
+    (hanging as unknown as TraceStore).logTraces = () => new Promise<void>((resolve) => (release = resolve));
+    setTraceStore(hanging);
+    trace(() => 1, { name: "hang" })();
+    const start = Date.now();
+    await flushTraces({ timeoutMs: 50 });
+    expect(Date.now() - start).toBeLessThan(1000);
+    expect(getExportStats().queued).toBe(0);
+    release();
+    await flushTraces();
+  });
+});
+
+describe("payload safety", () => {
+  it("records circular, BigInt, Map, Set and Error payloads without throwing", async () => {
+    const circular: Record<string, unknown> = { name: "loop" };
+    circular.self = circular;
+    const f = trace(function payloads(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) {
+      return { a, b, c, d, e };
+    });
+    const out = f(circular, 10n, new Map([["k", 1]]), new Set([1, 2]), new Error("inner"));
+    expect(out.a).toBe(circular);
+    await flushTraces();
+    const span = store().allTraces()[0]!.data.spans[0]!;
+    expect(span.inputs).toEqual({
+      a: { name: "loop", self: "[Circular]" },
+      b: "10",
+      c: { k: 1 },
+      d: [1, 2],
+      e: { type: "Error", message: "inner" },
+    });
+  });
+
+  it("truncates giant strings instead of holding them", async () => {
+    const huge = "x".repeat(3_000_000);
+    trace((s: string) => s.length, { name: "huge" })(huge);
+    await flushTraces();
+    const inputs = store().allTraces()[0]!.data.spans[0]!.inputs as { s: string };
+    expect(inputs.s.length).toBeLessThan(1_100_000);
+    expect(inputs.s).toMatch(/\[truncated 2000000 chars\]$/);
+  });
+});
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const distEntry = join(here, "..", "dist", "index.js");
+
+function runChild(script: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "tw-exit-"));
+  const out = join(dir, "out.json");
+  const file = join(dir, "child.mjs");
+  const source = `
+import * as tw from ${JSON.stringify(distEntry)};
+import { writeFileSync } from "node:fs";
+const OUT = ${JSON.stringify(out)};
+${script}`;
+  execFileSync(process.execPath, ["--input-type=module", "-e", source], { stdio: "pipe" });
+  void file;
+  return readFileSync(out, "utf8");
+}
+
+describe("nothing lost on exit", () => {
+  it("writes queued traces synchronously when the process calls process.exit()", () => {
+    const out = runChild(`
+class FileStore extends tw.InMemoryTraceStore {
+  logTraces() { return new Promise(() => {}); }          // async path never completes
+  logTracesSync(traces) { writeFileSync(OUT, JSON.stringify(traces.map((t) => t.info.traceId))); }
+}
+tw.setTraceStore(new FileStore());
+tw.trace(() => 1, { name: "before-exit" })();
+process.exit(0);
+`);
+    expect(JSON.parse(out)).toHaveLength(1);
+  });
+
+  it("flushes an asynchronous store before a normal exit", () => {
+    const out = runChild(`
+class SlowStore extends tw.InMemoryTraceStore {
+  logTraces(traces) {
+    return new Promise((r) => setTimeout(() => { writeFileSync(OUT, JSON.stringify(traces.length)); r(); }, 50));
+  }
+}
+tw.setTraceStore(new SlowStore());
+await tw.trace(async () => 1, { name: "natural-exit" })();
+`);
+    expect(JSON.parse(out)).toBe(1);
+  });
+});
