@@ -102,14 +102,19 @@ export function currentExperimentId(): string {
     if (!active.ready) void setExperiment(active.name).catch(() => undefined);
     return active.id ?? "";
   }
+  // Read the environment once (process.env lookups are slow on the hot path).
   const envId = nonEmpty(process.env.MLFLOW_EXPERIMENT_ID);
-  if (envId) return envId;
+  if (envId) {
+    active = { id: envId };
+    return envId;
+  }
   const envName = nonEmpty(process.env.MLFLOW_EXPERIMENT_NAME);
   if (envName) {
     active = { name: envName };
     void setExperiment(envName).catch(() => undefined);
     return active.id ?? "";
   }
+  active = { id: DEFAULT_EXPERIMENT_ID };
   return DEFAULT_EXPERIMENT_ID;
 }
 

@@ -13,8 +13,8 @@ const pythonTracesJson = {
       span_id: "0Vg0iiqJRCs=",
       parent_span_id: null,
       name: "ts-root",
-      start_time_unix_nano: 1795369098846045963,
-      end_time_unix_nano: 1795369099096045963,
+      start_time_unix_nano: Number("1795369098846045963"),
+      end_time_unix_nano: Number("1795369099096045963"),
       events: [],
       status: { code: "STATUS_CODE_OK", message: "" },
       attributes: {
@@ -29,8 +29,8 @@ const pythonTracesJson = {
       span_id: "ZedkZaHJQek=",
       parent_span_id: "0Vg0iiqJRCs=",
       name: "ts-child",
-      start_time_unix_nano: 1795369098846045963,
-      end_time_unix_nano: 1795369099096045963,
+      start_time_unix_nano: Number("1795369098846045963"),
+      end_time_unix_nano: Number("1795369099096045963"),
       events: [],
       status: { code: "STATUS_CODE_OK", message: "" },
       attributes: {

@@ -18,7 +18,7 @@ describe("parameter names", () => {
       },
       ["n"],
     ],
-    [({ a }: { a: number }, [b]: number[]) => a + b, ["arg0", "arg1"]],
+    [({ a }: { a: number }, [b]: number[]) => a + (b ?? 0), ["arg0", "arg1"]],
     [(a: number, ...rest: number[]) => a + rest.length, ["a", "rest"]],
     [(a = "x,y", b = ")") => a + b, ["a", "b"]],
   ])("reads the parameters of %s", (fn, names) => {

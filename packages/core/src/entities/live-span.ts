@@ -186,3 +186,39 @@ export class LiveSpan extends Span implements OtelSpan {
 }
 
 const OK_STATUS = new SpanStatus(SpanStatusCode.OK);
+
+/**
+ * @internal A span that records nothing: handed to callbacks while tracing is disabled, so code
+ * calling `span.setInputs(...)` keeps working at no cost. One shared instance suffices.
+ */
+export class NonRecordingLiveSpan extends LiveSpan {
+  override setInputs(): this {
+    return this;
+  }
+  override setOutputs(): this {
+    return this;
+  }
+  override setAttribute(): this {
+    return this;
+  }
+  override setAttributes(): this {
+    return this;
+  }
+  override setSpanType(): this {
+    return this;
+  }
+  override setStatus(): this {
+    return this;
+  }
+  override addEvent(): this {
+    return this;
+  }
+  override recordException(): void {}
+  override updateName(): this {
+    return this;
+  }
+  override end(): void {}
+  override isRecording(): boolean {
+    return false;
+  }
+}

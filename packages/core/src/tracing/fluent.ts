@@ -5,7 +5,7 @@ import { bindArguments, type ParamSpec, parseParams } from "../internal/params.j
 import { activeLiveSpan, runWithSpan } from "./context.js";
 import { instrumentCall, openSpan, type SpanOptions } from "./instrument.js";
 import { isTracingEnabled } from "./state.js";
-import { detachedSpan, lastTraceId, registry } from "./trace-registry.js";
+import { lastTraceId, NOOP_SPAN, registry } from "./trace-registry.js";
 
 /** Options of {@link trace}. */
 export interface TraceOptions {
@@ -60,8 +60,9 @@ function wrapFunction<F extends AnyFunction>(fn: F, options: TraceOptions): F {
   let params: ParamSpec[] | null | undefined;
   const spanOptions = (args: IArguments | unknown[]): SpanOptions => {
     if (params === undefined) params = parseParams(fn);
-    const attributes = { ...options.attributes };
-    return { name, spanType, inputs: bindArguments(params, args), attributes };
+    const o: SpanOptions = { name, spanType, inputs: bindArguments(params, args) };
+    if (options.attributes) o.attributes = options.attributes;
+    return o;
   };
   const setFunctionName = (span: LiveSpan | null): void => {
     if (span) span._record.attributes[SpanAttributeKey.FUNCTION_NAME] = functionName;
@@ -174,9 +175,9 @@ export interface StartSpanOptions {
   parent?: LiveSpan | null;
 }
 
-/** A span that does nothing, handed to callbacks while tracing is disabled. */
-function disabledSpanFor(options: StartSpanOptions): LiveSpan {
-  return detachedSpan(options.name);
+/** A span that records nothing, handed to callbacks while tracing is disabled. */
+function disabledSpanFor(_options: StartSpanOptions): LiveSpan {
+  return NOOP_SPAN;
 }
 
 /**

@@ -23,6 +23,7 @@ export interface InstrumentHooks<T> {
    * Receives the result (awaited when the call returned a promise) to record outputs.
    * Return `"keep-open"` to end the span yourself later, e.g. when a stream is consumed.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: callbacks that return nothing are the common case
   onResult?: (span: LiveSpan, result: Awaited<T>) => void | "keep-open";
   /** Receives the user's error before it is rethrown unchanged. */
   onError?: (span: LiveSpan, error: unknown) => void;

@@ -10,12 +10,13 @@ const KEYS = Object.values(TokenUsageKey);
  * its own model calls. Returns null when no span reported usage.
  */
 export function aggregateTokenUsage(spans: readonly Span[]): TokenUsage | null {
-  const withUsage = new Map<string, TokenUsage>();
+  let withUsage: Map<string, TokenUsage> | undefined;
   for (const span of spans) {
+    if (span.rawAttribute(SpanAttributeKey.CHAT_USAGE) === undefined) continue;
     const usage = span.getAttribute(SpanAttributeKey.CHAT_USAGE);
-    if (usage && typeof usage === "object") withUsage.set(span.spanId, usage as TokenUsage);
+    if (usage && typeof usage === "object") (withUsage ??= new Map()).set(span.spanId, usage as TokenUsage);
   }
-  if (withUsage.size === 0) return null;
+  if (withUsage === undefined) return null;
   const parentOf = new Map<string, string | null>();
   for (const span of spans) parentOf.set(span.spanId, span.parentId);
   const total: Record<string, number> = {};

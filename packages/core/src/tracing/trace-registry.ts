@@ -1,6 +1,6 @@
 import { currentExperimentId, currentRunId } from "../config.js";
 import { SpanAttributeKey, type SpanType, TRACE_SCHEMA_VERSION, TraceMetadataKey, TraceTagKey } from "../constants.js";
-import { LiveSpan, type SpanEndListener } from "../entities/live-span.js";
+import { LiveSpan, NonRecordingLiveSpan, type SpanEndListener } from "../entities/live-span.js";
 import { Span, type SpanRecord } from "../entities/span.js";
 import { SpanStatus, SpanStatusCode } from "../entities/span-status.js";
 import { Trace } from "../entities/trace.js";
@@ -42,6 +42,17 @@ const truncateMetadata = (s: string): string =>
 
 let lastActiveTraceId: string | null = null;
 
+const encodedSpanTypes = new Map<string, string>();
+/** Span types repeat endlessly: encode each once. */
+function encodeSpanType(spanType: string): string {
+  let encoded = encodedSpanTypes.get(spanType);
+  if (encoded === undefined) {
+    encoded = JSON.stringify(spanType);
+    if (encodedSpanTypes.size < 1000) encodedSpanTypes.set(spanType, encoded);
+  }
+  return encoded;
+}
+
 /** @internal The id of the most recently finished trace in this process. */
 export const lastTraceId = (): string | null => lastActiveTraceId;
 
@@ -59,8 +70,10 @@ class TraceRegistry implements SpanEndListener {
     const otelTraceId = parentTrace ? parent!.spanContext().traceId : newOtelTraceId();
     const traceId = parentTrace ? parent!.traceId : toMlflowTraceId(otelTraceId);
     const attributes: Record<string, string> = {
-      [SpanAttributeKey.REQUEST_ID]: JSON.stringify(traceId),
-      [SpanAttributeKey.SPAN_TYPE]: JSON.stringify(init.spanType ?? "UNKNOWN"),
+      [SpanAttributeKey.REQUEST_ID]: parentTrace
+        ? (parent!._record.attributes[SpanAttributeKey.REQUEST_ID] as string)
+        : JSON.stringify(traceId),
+      [SpanAttributeKey.SPAN_TYPE]: encodeSpanType(init.spanType ?? "UNKNOWN"),
     };
     if (init.inputs !== undefined) attributes[SpanAttributeKey.INPUTS] = toJson(init.inputs);
     if (init.attributes) for (const k of Object.keys(init.attributes)) attributes[k] = toJson(init.attributes[k]);
@@ -150,30 +163,22 @@ class TraceRegistry implements SpanEndListener {
 
 const UNSET = new SpanStatus(SpanStatusCode.UNSET);
 
-const IGNORE_END: SpanEndListener = { onSpanEnd: () => undefined };
-
-/**
- * @internal A span that belongs to no trace: handed to callbacks while tracing is disabled, so
- * code calling `span.setInputs(...)` keeps working and nothing is recorded.
- */
-export function detachedSpan(name: string): LiveSpan {
-  const otelTraceId = newOtelTraceId();
-  return new LiveSpan(
-    {
-      traceId: toMlflowTraceId(otelTraceId),
-      otelTraceId,
-      spanId: newSpanId(),
-      parentId: null,
-      name,
-      startTimeNs: 0,
-      endTimeNs: null,
-      status: UNSET,
-      attributes: {},
-      events: [],
-    },
-    IGNORE_END,
-  );
-}
+/** @internal The span handed to callbacks while tracing is disabled. */
+export const NOOP_SPAN: LiveSpan = new NonRecordingLiveSpan(
+  {
+    traceId: "tr-00000000000000000000000000000000",
+    otelTraceId: "00000000000000000000000000000000",
+    spanId: "0000000000000000",
+    parentId: null,
+    name: "non-recording",
+    startTimeNs: 0,
+    endTimeNs: null,
+    status: UNSET,
+    attributes: {},
+    events: [],
+  },
+  { onSpanEnd: () => undefined },
+);
 
 /** @internal The process-wide registry. */
 export const registry = new TraceRegistry();

@@ -137,7 +137,7 @@ class Parser {
 
   private identifierPart(what: string): Token {
     const t = this.peek();
-    if (!t || t.kind !== "ident") {
+    if (t?.kind !== "ident") {
       if (t?.kind === "keyword") return this.take();
       this.fail(`expected ${what}.`, t);
     }
