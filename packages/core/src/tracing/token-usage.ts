@@ -14,7 +14,9 @@ export function aggregateTokenUsage(spans: readonly Span[]): TokenUsage | null {
   for (const span of spans) {
     if (span.rawAttribute(SpanAttributeKey.CHAT_USAGE) === undefined) continue;
     const usage = span.getAttribute(SpanAttributeKey.CHAT_USAGE);
-    if (usage && typeof usage === "object") (withUsage ??= new Map()).set(span.spanId, usage as TokenUsage);
+    if (!usage || typeof usage !== "object") continue;
+    withUsage ??= new Map();
+    withUsage.set(span.spanId, usage as TokenUsage);
   }
   if (withUsage === undefined) return null;
   const parentOf = new Map<string, string | null>();
