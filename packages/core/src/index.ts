@@ -58,6 +58,9 @@ export {
 export { setMaxPayloadStringChars } from "./internal/json.js";
 export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";
 export { InMemoryTraceStore } from "./store/memory-store.js";
+export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
+export { DEFAULT_TRACKING_URI } from "./store/resolve.js";
+export { startRun, endRun, withRun, getActiveRunId, type Run } from "./tracing/runs.js";
 export type {
   DeleteTracesOptions,
   Experiment,

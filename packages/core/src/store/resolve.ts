@@ -1,13 +1,18 @@
 import { ConfigurationError } from "../errors.js";
 import { InMemoryTraceStore } from "./memory-store.js";
+import { SqliteTraceStore } from "./sqlite/sqlite-store.js";
+import { DEFAULT_SQLITE_PATH, sqlitePathFromUri } from "./sqlite/uri.js";
 import type { TraceStore } from "./trace-store.js";
 
 /** Where traces go when no tracking URI is configured. */
-export const DEFAULT_TRACKING_URI = "memory:";
+export const DEFAULT_TRACKING_URI = `sqlite:${DEFAULT_SQLITE_PATH}`;
 
 type StoreFactory = (uri: string) => TraceStore;
 
-const factories = new Map<string, StoreFactory>([["memory", () => new InMemoryTraceStore()]]);
+const factories = new Map<string, StoreFactory>([
+  ["memory", () => new InMemoryTraceStore()],
+  ["sqlite", (uri) => new SqliteTraceStore(sqlitePathFromUri(uri))],
+]);
 
 /** @internal Lets a store module claim a URI scheme (e.g. `sqlite`). */
 export function registerStoreScheme(scheme: string, factory: StoreFactory): void {

@@ -61,5 +61,10 @@ export interface TraceStore {
   logAssessment(assessment: Assessment): MaybePromise<Assessment>;
   getExperimentByName(name: string): MaybePromise<Experiment | null>;
   createExperiment(name: string): MaybePromise<Experiment>;
+  /** Every experiment, with its trace count where the store knows it. */
+  listExperiments?(): MaybePromise<Array<Experiment & { traceCount?: number }>>;
+  /** Records a run (see `startRun`); stores without runs may omit it. */
+  createRun?(run: { runId: string; experimentId: string; name: string | null; startTime: number }): MaybePromise<void>;
+  endRun?(runId: string, status: string, endTime: number): MaybePromise<void>;
   close?(): MaybePromise<void>;
 }

@@ -1,4 +1,5 @@
-import { getTraceStore, pendingExperimentId } from "../config.js";
+import { currentExperimentId, getTraceStore, pendingExperimentId } from "../config.js";
+import { DEFAULT_EXPERIMENT_ID } from "../constants.js";
 import type { Trace } from "../entities/trace.js";
 import { log } from "../internal/log.js";
 
@@ -153,6 +154,8 @@ function installExitHooks(): void {
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
+    const experimentId = currentExperimentId() || DEFAULT_EXPERIMENT_ID;
+    for (const t of batch) if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
     const store = getTraceStore();
     if (store.logTracesSync) {
       try {
