@@ -58,9 +58,8 @@ export {
 export { setMaxPayloadStringChars } from "./internal/json.js";
 export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";
 export { InMemoryTraceStore } from "./store/memory-store.js";
-export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
 export { DEFAULT_TRACKING_URI } from "./store/resolve.js";
-export { startRun, endRun, withRun, getActiveRunId, type Run } from "./tracing/runs.js";
+export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
 export type {
   DeleteTracesOptions,
   Experiment,
@@ -92,4 +91,5 @@ export {
   withSpan,
 } from "./tracing/fluent.js";
 export { type InstrumentHooks, instrumentCall, isThenable, type SpanOptions } from "./tracing/instrument.js";
+export { endRun, getActiveRunId, type Run, startRun, withRun } from "./tracing/runs.js";
 export { disableTracing, enableTracing, tracingIsEnabled } from "./tracing/state.js";

@@ -61,10 +61,31 @@ function makeTrace(spec: TraceSpec): Trace {
 }
 
 const FIXTURE: TraceSpec[] = [
-  { id: 1, time: 1000, duration: 50, name: "chat", tags: { env: "prod", team: "Search" }, metadata: { "mlflow.sourceRun": "run-a" } },
+  {
+    id: 1,
+    time: 1000,
+    duration: 50,
+    name: "chat",
+    tags: { env: "prod", team: "Search" },
+    metadata: { "mlflow.sourceRun": "run-a" },
+  },
   { id: 2, time: 2000, duration: 500, name: "chat", state: "ERROR", tags: { env: "dev" }, clientRequestId: "req-2" },
-  { id: 3, time: 3000, duration: 5, name: "rag_pipeline", tags: { env: "prod", "my.dotted.key": "x" }, metadata: { user: "alice" } },
-  { id: 4, time: 4000, duration: 1500, name: "agent", tags: { team: "search" }, metadata: { "mlflow.sourceRun": "run-a", user: "bob" } },
+  {
+    id: 3,
+    time: 3000,
+    duration: 5,
+    name: "rag_pipeline",
+    tags: { env: "prod", "my.dotted.key": "x" },
+    metadata: { user: "alice" },
+  },
+  {
+    id: 4,
+    time: 4000,
+    duration: 1500,
+    name: "agent",
+    tags: { team: "search" },
+    metadata: { "mlflow.sourceRun": "run-a", user: "bob" },
+  },
   { id: 5, time: 5000, duration: 10, name: "Chat-v2", experimentId: "7", tags: { env: "prod" } },
 ];
 
@@ -84,9 +105,9 @@ describe.each(stores)("%s", (_name, create) => {
   });
 
   const ids = async (filterString?: string, extra: Record<string, unknown> = {}) =>
-    (await store.searchTraces({ experimentIds: ["0"], ...(filterString ? { filterString } : {}), ...extra })).traces.map(
-      (t) => Number.parseInt(t.info.traceId.slice(3), 16),
-    );
+    (
+      await store.searchTraces({ experimentIds: ["0"], ...(filterString ? { filterString } : {}), ...extra })
+    ).traces.map((t) => Number.parseInt(t.info.traceId.slice(3), 16));
 
   it("round-trips a trace through getTrace", async () => {
     const t = (await store.getTrace(traceId(2)))!;
@@ -151,9 +172,18 @@ describe.each(stores)("%s", (_name, create) => {
   it.each([
     [["timestamp_ms ASC"], [1, 2, 3, 4]],
     [["execution_time_ms DESC"], [4, 2, 1, 3]],
-    [["attributes.status DESC", "timestamp_ms ASC"], [1, 3, 4, 2]],
-    [["name ASC", "timestamp_ms DESC"], [4, 2, 1, 3]],
-    [["tags.env ASC", "timestamp_ms ASC"], [2, 1, 3, 4]],
+    [
+      ["attributes.status DESC", "timestamp_ms ASC"],
+      [1, 3, 4, 2],
+    ],
+    [
+      ["name ASC", "timestamp_ms DESC"],
+      [4, 2, 1, 3],
+    ],
+    [
+      ["tags.env ASC", "timestamp_ms ASC"],
+      [2, 1, 3, 4],
+    ],
   ])("orders by %j", async (orderBy, expected) => {
     expect(await ids(undefined, { orderBy })).toEqual(expected);
   });
@@ -169,12 +199,16 @@ describe.each(stores)("%s", (_name, create) => {
 
   it("searches several experiments, and by run id", async () => {
     expect((await store.searchTraces({ experimentIds: ["0", "7"] })).traces).toHaveLength(5);
-    expect((await store.searchTraces({ experimentIds: ["7"] })).traces[0]!.info.tags["mlflow.traceName"]).toBe("Chat-v2");
+    expect((await store.searchTraces({ experimentIds: ["7"] })).traces[0]!.info.tags["mlflow.traceName"]).toBe(
+      "Chat-v2",
+    );
     expect(await ids(undefined, { runId: "run-a" })).toEqual([4, 1]);
   });
 
   it("rejects an invalid filter before touching data", async () => {
-    await expect(async () => store.searchTraces({ filterString: "tags.env = prod" })).rejects.toThrow(InvalidFilterError);
+    await expect(async () => store.searchTraces({ filterString: "tags.env = prod" })).rejects.toThrow(
+      InvalidFilterError,
+    );
     expect(await ids()).toEqual([4, 3, 2, 1]);
   });
 
@@ -205,11 +239,24 @@ describe.each(stores)("%s", (_name, create) => {
   it("applies the assessment override rule per name, source and span", async () => {
     const alice = new AssessmentSource({ sourceType: "HUMAN", sourceId: "alice" });
     const bob = new AssessmentSource({ sourceType: "HUMAN", sourceId: "bob" });
-    const first = await store.logAssessment(new Feedback({ traceId: traceId(1), name: "quality", value: 2, source: alice, createTime: 1 }));
-    await store.logAssessment(new Feedback({ traceId: traceId(1), name: "quality", value: 5, source: bob, createTime: 2 }));
-    const newer = await store.logAssessment(new Feedback({ traceId: traceId(1), name: "quality", value: 4, source: alice, createTime: 3 }));
+    const first = await store.logAssessment(
+      new Feedback({ traceId: traceId(1), name: "quality", value: 2, source: alice, createTime: 1 }),
+    );
     await store.logAssessment(
-      new Feedback({ traceId: traceId(1), name: "quality", value: 1, source: alice, spanId: "0000000000000001", createTime: 4 }),
+      new Feedback({ traceId: traceId(1), name: "quality", value: 5, source: bob, createTime: 2 }),
+    );
+    const newer = await store.logAssessment(
+      new Feedback({ traceId: traceId(1), name: "quality", value: 4, source: alice, createTime: 3 }),
+    );
+    await store.logAssessment(
+      new Feedback({
+        traceId: traceId(1),
+        name: "quality",
+        value: 1,
+        source: alice,
+        spanId: "0000000000000001",
+        createTime: 4,
+      }),
     );
     const t = (await store.getTrace(traceId(1)))!;
     expect(t.searchAssessments({ name: "quality" }).map((a) => a.value)).toEqual([5, 4, 1]);
@@ -221,9 +268,9 @@ describe.each(stores)("%s", (_name, create) => {
       [1, true],
     ]);
     expect(all.find((a) => a.assessmentId === newer.assessmentId)!.overrides).toBe(first.assessmentId);
-    await expect(async () => store.logAssessment(new Feedback({ traceId: traceId(99), name: "q", value: 1 }))).rejects.toThrow(
-      /not found/,
-    );
+    await expect(async () =>
+      store.logAssessment(new Feedback({ traceId: traceId(99), name: "q", value: 1 })),
+    ).rejects.toThrow(/not found/);
   });
 
   it("creates experiments once and finds them by name", async () => {

@@ -155,7 +155,8 @@ function installExitHooks(): void {
     const batch = queue;
     queue = [];
     const experimentId = currentExperimentId() || DEFAULT_EXPERIMENT_ID;
-    for (const t of batch) if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
+    for (const t of batch)
+      if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
     const store = getTraceStore();
     if (store.logTracesSync) {
       try {

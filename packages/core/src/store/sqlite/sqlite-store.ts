@@ -147,17 +147,17 @@ export class SqliteTraceStore implements TraceStore {
 
   private insertAssessment(a: Assessment): void {
     this.stmts.insertAssessment.run(
-        a.assessmentId,
-        a.traceId,
-        a.spanId,
-        a.name,
-        a.type,
-        a.source.sourceType,
-        a.source.sourceId,
-        a.createTime,
-        a.valid ? 1 : 0,
-        JSON.stringify(a.toDict()),
-      );
+      a.assessmentId,
+      a.traceId,
+      a.spanId,
+      a.name,
+      a.type,
+      a.source.sourceType,
+      a.source.sourceId,
+      a.createTime,
+      a.valid ? 1 : 0,
+      JSON.stringify(a.toDict()),
+    );
   }
 
   private keyValues(stmt: StatementSync, traceId: string): Record<string, string> {
@@ -249,7 +249,11 @@ export class SqliteTraceStore implements TraceStore {
             .prepare(
               "SELECT trace_id FROM traces WHERE experiment_id = ? AND request_time <= ? ORDER BY request_time ASC, trace_id ASC LIMIT ?",
             )
-            .all(options.experimentId, options.maxTimestampMillis ?? Number.MAX_SAFE_INTEGER, options.maxTraces ?? -1) as Array<{
+            .all(
+              options.experimentId,
+              options.maxTimestampMillis ?? Number.MAX_SAFE_INTEGER,
+              options.maxTraces ?? -1,
+            ) as Array<{
             trace_id: string;
           }>
         ).map((r) => r.trace_id);
