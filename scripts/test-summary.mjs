@@ -1,0 +1,39 @@
+// Prints one closing line counting the tests of every workspace package ("N passed, N failed"),
+// from the JSON report each package's vitest run writes. A package whose report is missing
+// (its build or its run broke) counts as a failure. Exits non-zero unless everything passed.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const problems = [];
+
+for (const group of ["packages", "examples"]) {
+  const dir = join(root, group);
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir)) {
+    const pkgJson = join(dir, name, "package.json");
+    if (!existsSync(pkgJson)) continue;
+    const pkg = JSON.parse(readFileSync(pkgJson, "utf8"));
+    if (!pkg.scripts?.test) continue;
+    const report = join(dir, name, "vitest-report.json");
+    if (!existsSync(report)) {
+      problems.push(`${pkg.name}: no test report (its build or test run failed before reporting)`);
+      failed++;
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, "utf8"));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) {
+      problems.push(`${pkg.name}: ${r.numFailedTestSuites} test file(s) failed to load`);
+      failed += r.numFailedTestSuites;
+    }
+  }
+}
+for (const p of problems) console.error(p);
+console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
