@@ -3,5 +3,5 @@
  *
  * @packageDocumentation
  */
-export { runCli, CliError } from "./run.js";
+export { CliError, runCli } from "./run.js";
 export { renderTraceTree } from "./tree.js";

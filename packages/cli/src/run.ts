@@ -6,8 +6,8 @@ import {
   InvalidFilterError,
   setTrackingUri,
   sqlitePathFromUri,
-  TraceNotFoundError,
   type Trace,
+  TraceNotFoundError,
   type TraceStore,
   TracewrightError,
 } from "@tracewright/core";

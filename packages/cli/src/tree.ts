@@ -1,4 +1,4 @@
-import { SpanAttributeKey, type Span, type Trace } from "@tracewright/core";
+import { type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
 import { formatDuration, formatState, formatTime, formatTokens, paint, truncate } from "./style.js";
 
 const TYPE_COLOURS: Record<string, Parameters<typeof paint>[0]> = {

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Feedback, setTraceStore, SqliteTraceStore, TracewrightClient, trace, withSpan } from "@tracewright/core";
+import { Feedback, SqliteTraceStore, setTraceStore, TracewrightClient, trace, withSpan } from "@tracewright/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/index.js";
 

@@ -59,8 +59,8 @@ export { setMaxPayloadStringChars } from "./internal/json.js";
 export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";
 export { InMemoryTraceStore } from "./store/memory-store.js";
 export { DEFAULT_TRACKING_URI } from "./store/resolve.js";
-export { sqlitePathFromUri } from "./store/sqlite/uri.js";
 export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
+export { sqlitePathFromUri } from "./store/sqlite/uri.js";
 export type {
   DeleteTracesOptions,
   Experiment,

@@ -145,7 +145,7 @@ class TraceRegistry implements SpanEndListener {
     const spans = open.spans.map((s) => new Span(s._record));
     const info = open.info;
     const rootRecord = root._record;
-    info.executionDuration = nsToMs(rootEnd) - info.requestTime;
+    info.executionDuration = Math.round((rootEnd - rootRecord.startTimeNs) / 1e6);
     info.state = rootRecord.status.statusCode === SpanStatusCode.ERROR ? TraceState.ERROR : TraceState.OK;
     const inputs = rootRecord.attributes[SpanAttributeKey.INPUTS];
     const outputs = rootRecord.attributes[SpanAttributeKey.OUTPUTS];

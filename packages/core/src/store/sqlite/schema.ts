@@ -61,9 +61,10 @@ const MIGRATIONS: string[] = [
     status TEXT NOT NULL,
     start_time_ns INTEGER NOT NULL,
     end_time_ns INTEGER,
-    content TEXT NOT NULL,
-    PRIMARY KEY (trace_id, span_id)
-  ) WITHOUT ROWID;
+    content TEXT NOT NULL
+  );
+  -- a rowid table: span rows are large, which WITHOUT ROWID tables handle badly
+  CREATE INDEX spans_by_trace ON spans (trace_id, position);
 
   CREATE TABLE assessments (
     assessment_id TEXT PRIMARY KEY,

@@ -33,6 +33,7 @@ interface Statements {
   insertMetadata: StatementSync;
   insertSpan: StatementSync;
   deleteTraceById: StatementSync;
+  traceExists: StatementSync;
   selectTrace: StatementSync;
   selectTags: StatementSync;
   selectMetadata: StatementSync;
@@ -66,16 +67,17 @@ export class SqliteTraceStore implements TraceStore {
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       insertTrace: p(
-        `INSERT OR REPLACE INTO traces (trace_id, experiment_id, client_request_id, request_time, execution_duration, state, request_preview, response_preview)
+        `INSERT INTO traces (trace_id, experiment_id, client_request_id, request_time, execution_duration, state, request_preview, response_preview)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertTag: p("INSERT OR REPLACE INTO trace_tags (trace_id, key, value) VALUES (?, ?, ?)"),
       insertMetadata: p("INSERT OR REPLACE INTO trace_metadata (trace_id, key, value) VALUES (?, ?, ?)"),
       insertSpan: p(
-        `INSERT OR REPLACE INTO spans (trace_id, span_id, position, parent_span_id, name, span_type, status, start_time_ns, end_time_ns, content)
+        `INSERT INTO spans (trace_id, span_id, position, parent_span_id, name, span_type, status, start_time_ns, end_time_ns, content)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       deleteTraceById: p("DELETE FROM traces WHERE trace_id = ?"),
+      traceExists: p("SELECT 1 FROM traces WHERE trace_id = ?"),
       selectTrace: p("SELECT * FROM traces WHERE trace_id = ?"),
       selectTags: p("SELECT key, value FROM trace_tags WHERE trace_id = ?"),
       selectMetadata: p("SELECT key, value FROM trace_metadata WHERE trace_id = ?"),
@@ -114,8 +116,8 @@ export class SqliteTraceStore implements TraceStore {
     const s = this.stmts;
     const info = trace.info;
     const id = info.traceId;
-    // a re-logged trace replaces the old one entirely (cascade clears its rows)
-    s.deleteTraceById.run(id);
+    // a re-logged trace replaces the old one entirely (the cascade clears its rows)
+    if (s.traceExists.get(id)) s.deleteTraceById.run(id);
     s.insertTrace.run(
       id,
       info.experimentId,
@@ -264,7 +266,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   private mustExist(traceId: string): void {
-    if (!this.db.prepare("SELECT 1 FROM traces WHERE trace_id = ?").get(traceId)) throw new TraceNotFoundError(traceId);
+    if (!this.stmts.traceExists.get(traceId)) throw new TraceNotFoundError(traceId);
   }
 
   setTraceTag(traceId: string, key: string, value: string): void {
