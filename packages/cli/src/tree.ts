@@ -61,7 +61,9 @@ export function renderTraceTree(trace: Trace): string {
     const childPrefix = isRoot ? "" : prefix + (isLast ? "   " : "│  ");
     const kids = children.get(span.spanId) ?? [];
     for (const err of errorLines(span)) lines.push(`${childPrefix}${kids.length > 0 ? "│  " : "   "}${err}`);
-    kids.forEach((k, i) => walk(k, childPrefix, i === kids.length - 1, false));
+    kids.forEach((k, i) => {
+      walk(k, childPrefix, i === kids.length - 1, false);
+    });
   };
   for (const root of children.get(null) ?? []) walk(root, "", true, true);
 

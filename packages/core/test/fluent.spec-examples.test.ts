@@ -1,6 +1,7 @@
 /**
  * The Python examples of the spec's tracing guide (001/002), in TypeScript form.
  */
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import {
   disableTracing,
@@ -284,5 +285,33 @@ describe("experiments and last trace", () => {
     expect(traces[0]!.info.experimentId).toBe(exp.experimentId);
     expect(getLastActiveTraceId()).toBe(traces[0]!.info.traceId);
     await setExperiment({ experimentId: "0" });
+  });
+});
+
+describe("decorator form", () => {
+  it("traces methods decorated with @trace() as TypeScript compiles them", async () => {
+    // Compile real TypeScript 5 decorator syntax with the TypeScript compiler (vitest's own
+    // transform leaves decorators to the runtime, which Node does not support yet).
+    const source = `
+      export function makeAgent(trace) {
+        class Agent {
+          prefix = "found:";
+          @trace({ spanType: "TOOL" })
+          search(query) { return this.prefix + query; }
+        }
+        return Agent;
+      }`;
+    const js = ts.transpileModule(source, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS },
+    }).outputText;
+    const exports: { makeAgent?: (t: typeof trace) => new () => { search(q: string): string } } = {};
+    new Function("exports", js)(exports);
+    const Agent = exports.makeAgent!(trace);
+    expect(new Agent().search("q")).toBe("found:q");
+    const [t] = await storedTraces(store());
+    const span = t!.data.spans[0]!;
+    expect(span.name).toBe("search");
+    expect(span.spanType).toBe("TOOL");
+    expect(span.inputs).toEqual({ query: "q" });
   });
 });
