@@ -91,6 +91,6 @@ export {
   updateCurrentTrace,
   withSpan,
 } from "./tracing/fluent.js";
-export { type InstrumentHooks, instrumentCall, isThenable, type SpanOptions } from "./tracing/instrument.js";
+export { type InstrumentHooks, instrumentCall, isThenable, runSafely, type SpanOptions } from "./tracing/instrument.js";
 export { endRun, getActiveRunId, type Run, startRun, withRun } from "./tracing/runs.js";
 export { disableTracing, enableTracing, tracingIsEnabled } from "./tracing/state.js";

@@ -27,6 +27,12 @@ export interface InstrumentHooks<T> {
   onResult?: (span: LiveSpan, result: Awaited<T>) => void | "keep-open";
   /** Receives the user's error before it is rethrown unchanged. */
   onError?: (span: LiveSpan, error: unknown) => void;
+  /**
+   * Wait for a returned promise before calling `onResult` (default true). With `false`,
+   * `onResult` receives the returned value itself, untouched (not even `.then` is called), for
+   * results whose consumption must stay with the user, such as openai's lazily parsed APIPromise.
+   */
+  awaitResult?: boolean;
 }
 
 /** Typed check for promises and promise-like results (e.g. openai's APIPromise). */
@@ -58,13 +64,19 @@ export function openSpan(options: SpanOptions): LiveSpan | null {
   }
 }
 
-function guarded(what: string, fn: () => void): void {
+/**
+ * Runs instrumentation code that must never disturb the user's program: a failure is logged
+ * (as "tracing failed while <what>") and swallowed.
+ */
+export function runSafely(what: string, fn: () => void): void {
   try {
     fn();
   } catch (e) {
     log.error(`tracing failed while ${what}`, e);
   }
 }
+
+const guarded = runSafely;
 
 function endWithError(span: LiveSpan, error: unknown, hooks: InstrumentHooks<unknown> | undefined): void {
   guarded("recording an error", () => {
@@ -111,7 +123,7 @@ export function instrumentCall<T>(
     endWithError(span, error, h);
     throw error;
   }
-  if (isThenable(result)) {
+  if (h?.awaitResult !== false && isThenable(result)) {
     try {
       result.then(
         (value) => endWithResult(span, value, h),

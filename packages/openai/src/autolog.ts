@@ -1,0 +1,103 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Hook as ImportHook } from "import-in-the-middle";
+import { Hook as RequireHook } from "require-in-the-middle";
+import type { OpenAIClientLike } from "./internal-types.js";
+import { patchClient, patchOpenAIModule, unpatchAll } from "./patch.js";
+import { type PluginSettings, settingsFrom } from "./settings.js";
+import type { OpenAIAutologOptions } from "./types.js";
+
+let autologSettings: PluginSettings | null = null;
+const currentSettings = (): PluginSettings | null => autologSettings;
+let hooksInstalled = false;
+
+function warn(message: string, error?: unknown): void {
+  if (autologSettings?.silent) return;
+  console.warn(`[tracewright/openai] ${message}${error instanceof Error ? `: ${error.message}` : ""}`);
+}
+
+function patch(mod: unknown, where: string): void {
+  try {
+    const count = patchOpenAIModule(mod, currentSettings);
+    if (count === -1) warn(`${where}: the openai module has an unexpected shape; nothing was traced`);
+  } catch (e) {
+    warn(`${where}: patching openai failed`, e);
+  }
+}
+
+/** CommonJS copies already in require's cache (loaded before autolog). */
+function patchLoadedCommonJs(): void {
+  for (const base of [join(process.cwd(), "noop.js"), __filenameLike()]) {
+    try {
+      const req = createRequire(base);
+      const resolved = req.resolve("openai");
+      if (req.cache[resolved]) patch(req.cache[resolved]?.exports, "loaded CommonJS openai");
+    } catch {
+      // openai not resolvable from there
+    }
+  }
+}
+
+function __filenameLike(): string {
+  return typeof __filename === "string" ? __filename : join(process.cwd(), "noop.js");
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  // future require("openai"), from any copy
+  new RequireHook(["openai"], (exports) => {
+    patch(exports, "require('openai')");
+    return exports;
+  });
+  // future import "openai" when the import-in-the-middle loader is registered (see ./register)
+  new ImportHook(["openai"], (exported) => {
+    patch(exported, "import 'openai'");
+  });
+}
+
+/**
+ * Traces every call the app makes through the official `openai` package: chat completions
+ * (CHAT_MODEL), legacy completions (LLM), embeddings (EMBEDDING) and responses (CHAT_MODEL),
+ * streaming included, with no other code change. Works whether openai was loaded before or
+ * after this call. Idempotent; `autolog({ disable: true })` restores the original methods.
+ *
+ * The returned promise resolves once an already imported ESM copy of openai is patched too;
+ * `await` it when your first call may follow immediately, or start Node with
+ * `--import @tracewright/openai/register`.
+ *
+ * @example
+ * ```ts
+ * import * as openai from "@tracewright/openai";
+ * await openai.autolog();
+ * ```
+ */
+export function autolog(options: OpenAIAutologOptions = {}): Promise<void> {
+  if (options.disable) {
+    autologSettings = null;
+    unpatchAll();
+    return Promise.resolve();
+  }
+  autologSettings = settingsFrom(options);
+  installHooks();
+  patchLoadedCommonJs();
+  return import("openai").then(
+    (ns) => patch(ns, "import('openai')"),
+    () => undefined, // openai not installed: the hooks patch it if it ever loads
+  );
+}
+
+/**
+ * Traces one client instance explicitly, for bundlers and edge runtimes where module hooks
+ * cannot work. Returns the same client. Independent of {@link autolog}: a client that is both
+ * autologged and traced yields one span per call.
+ */
+export function traced<T extends object>(client: T, options: OpenAIAutologOptions = {}): T {
+  const settings = settingsFrom(options);
+  try {
+    patchClient(client as OpenAIClientLike, () => settings);
+  } catch (e) {
+    if (!settings.silent) console.warn(`[tracewright/openai] could not trace this client: ${(e as Error).message}`);
+  }
+  return client;
+}

@@ -1,0 +1,7 @@
+/**
+ * Tracewright for the official `openai` package.
+ *
+ * @packageDocumentation
+ */
+export { autolog, traced } from "./autolog.js";
+export type { OpenAIAutologOptions, RedactTarget } from "./types.js";

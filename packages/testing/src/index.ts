@@ -1,0 +1,2 @@
+export * from "./recorded-http.js";
+export * from "./trace-tree.js";
