@@ -1,10 +1,4 @@
-import {
-  type ChatMessage,
-  type LiveSpan,
-  SpanAttributeKey,
-  setSpanChatMessages,
-  setSpanChatTools,
-} from "@tracewright/core";
+import { type ChatMessage, type LiveSpan, SpanAttributeKey, setSpanChatMessages } from "@tracewright/core";
 import {
   inputMessages,
   outputMessages,

@@ -36,15 +36,15 @@ export function observeStream(
   let chunks = 0;
   let finished = false;
 
-  const finish = (how: "completed" | "abandoned" | "never consumed", error?: unknown) => {
+  const finish = (how: "completed" | "abandoned" | "aborted" | "never consumed", error?: unknown) => {
     if (finished) return;
     finished = true;
     runSafely("finishing a streamed span", () => {
       if (accumulator && chunks > 0) recordResponse(span, endpoint, body, accumulator.result(), settings);
       span.setAttribute("openai.stream.chunks", chunks);
       if (error !== undefined) span.recordException(error);
-      else if (how !== "completed")
-        span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason: how } }));
+      else if (how === "aborted") span.addEvent(new SpanEvent({ name: "stream_aborted" }));
+      else if (how !== "completed") span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason: how } }));
       span.end();
     });
   };
@@ -65,7 +65,8 @@ export function observeStream(
 
   const onStep = (step: IteratorResult<unknown>) => {
     if (finished) return;
-    if (step.done) finish("completed");
+    // openai ends the iteration quietly after controller.abort(): record why it ended
+    if (step.done) finish(stream.controller?.signal?.aborted ? "aborted" : "completed");
     else runSafely("reading a stream chunk", () => onChunk(step.value));
   };
   const onError = (error: unknown) => finish("completed", error);
@@ -80,7 +81,7 @@ export function observeStream(
         return p;
       },
       return(value?: unknown) {
-        finish("abandoned");
+        finish(stream.controller?.signal?.aborted ? "aborted" : "abandoned");
         return inner.return ? inner.return(value) : Promise.resolve({ done: true, value });
       },
       throw(error?: unknown) {
