@@ -116,12 +116,13 @@ export function replayBody(options: {
   method?: string;
   origin?: string;
   headers?: Record<string, string>;
+  /** Delay the response by this many milliseconds (timeouts, aborts, slow servers). */
+  delayMs?: number;
 }): nock.Scope {
   const text = typeof options.body === "string" ? options.body : null;
   const sse = text !== null && (text.startsWith("data:") || text.startsWith("event:"));
-  return nock(options.origin ?? "https://api.openai.com")
-    .intercept(options.path, options.method ?? "POST")
-    .reply(options.status ?? 200, typeof options.body === "string" ? options.body : JSON.stringify(options.body), {
+  const interceptor = nock(options.origin ?? "https://api.openai.com").intercept(options.path, options.method ?? "POST");
+  return (options.delayMs ? interceptor.delay(options.delayMs) : interceptor).reply(options.status ?? 200, typeof options.body === "string" ? options.body : JSON.stringify(options.body), {
       "content-type": sse ? "text/event-stream" : "application/json",
       ...options.headers,
     });

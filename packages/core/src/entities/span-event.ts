@@ -20,6 +20,12 @@ function normalizeAttributes(attributes: Record<string, unknown>): Record<string
   return out;
 }
 
+/** The error's class name, as Python's `type(e).__name__` (many libraries leave `name` = "Error"). */
+function exceptionType(err: Error): string {
+  if (err.name && err.name !== "Error") return err.name;
+  return err.constructor?.name || err.name || "Error";
+}
+
 /** Something that happened at a point in a span's life: a checkpoint, a stream chunk, an exception. */
 export class SpanEvent {
   readonly name: string;
@@ -42,7 +48,7 @@ export class SpanEvent {
     return new SpanEvent({
       name: "exception",
       attributes: {
-        "exception.type": err ? err.name || err.constructor?.name || "Error" : typeof error,
+        "exception.type": err ? exceptionType(err) : typeof error,
         "exception.message": err ? err.message : String(error),
         "exception.stacktrace": err?.stack ?? String(error),
       },
