@@ -384,7 +384,9 @@ describe("chat attribute helpers", () => {
 describe("exception events", () => {
   it("name the error's class when the library leaves name as Error", () => {
     class RateLimitError extends Error {}
-    expect(SpanEvent.fromException(new RateLimitError("slow down")).attributes["exception.type"]).toBe("RateLimitError");
+    expect(SpanEvent.fromException(new RateLimitError("slow down")).attributes["exception.type"]).toBe(
+      "RateLimitError",
+    );
     expect(SpanEvent.fromException(new TypeError("t")).attributes["exception.type"]).toBe("TypeError");
     expect(SpanEvent.fromException("a string").attributes).toMatchObject({
       "exception.type": "string",

@@ -44,7 +44,8 @@ export function observeStream(
       span.setAttribute("openai.stream.chunks", chunks);
       if (error !== undefined) span.recordException(error);
       else if (how === "aborted") span.addEvent(new SpanEvent({ name: "stream_aborted" }));
-      else if (how !== "completed") span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason: how } }));
+      else if (how !== "completed")
+        span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason: how } }));
       span.end();
     });
   };

@@ -1,5 +1,12 @@
 import { SpanAttributeKey } from "@tracewright/core";
-import { chunksToSse, readHar, readNockRecording, replayBody, replayHar, replayNockRecording } from "@tracewright/testing";
+import {
+  chunksToSse,
+  readHar,
+  readNockRecording,
+  replayBody,
+  replayHar,
+  replayNockRecording,
+} from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 import { autolog } from "../src/index.js";
 import { messagesOf, onlyTrace, setupOpenAITest, usageOf } from "./helpers.js";

@@ -5,7 +5,8 @@ import { API_KEY, onlyTrace, setupOpenAITest } from "./helpers.js";
 
 const { store, client } = setupOpenAITest();
 
-const ask = (c: OpenAI) => c.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+const ask = (c: OpenAI) =>
+  c.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
 
 describe("API errors", () => {
   it.each([

@@ -23,7 +23,10 @@ describe("streamed chat completions", () => {
     expect(text.length).toBeGreaterThan(0);
     const span = (await onlyTrace(store())).data.spans[0]!;
     expect(span.spanType).toBe("CHAT_MODEL");
-    const outputs = span.outputs as { object: string; choices: Array<{ message: { content: string }; finish_reason: string }> };
+    const outputs = span.outputs as {
+      object: string;
+      choices: Array<{ message: { content: string }; finish_reason: string }>;
+    };
     expect(outputs.object).toBe("chat.completion");
     expect(outputs.choices[0]!.message.content).toBe(text);
     expect(outputs.choices[0]!.finish_reason).toBe("stop");
@@ -49,7 +52,9 @@ describe("streamed chat completions", () => {
 
   it("aggregates a streamed tool call's argument deltas", async () => {
     replayNockRecording("elastic-chat-streaming-tool-call.json");
-    const stream = await client().chat.completions.create({ ...(firstBody("elastic-chat-streaming-tool-call.json") as never) });
+    const stream = await client().chat.completions.create({
+      ...(firstBody("elastic-chat-streaming-tool-call.json") as never),
+    });
     for await (const _ of stream as AsyncIterable<unknown>);
     const span = (await onlyTrace(store())).data.spans[0]!;
     const message = (span.outputs as { choices: Array<{ message: { tool_calls: unknown[] } }> }).choices[0]!.message;
@@ -64,7 +69,10 @@ describe("streamed chat completions", () => {
   });
 
   it("aggregates interleaved parallel tool calls (hand-written SSE fixture)", async () => {
-    replayBody({ path: "/v1/chat/completions", body: readRecordingText("handwritten-chat-streaming-parallel-tool-calls.sse") });
+    replayBody({
+      path: "/v1/chat/completions",
+      body: readRecordingText("handwritten-chat-streaming-parallel-tool-calls.sse"),
+    });
     const stream = await client().chat.completions.create({
       model: "gpt-4o-mini",
       stream: true,
@@ -77,15 +85,30 @@ describe("streamed chat completions", () => {
       .choices[0]!;
     expect(choice.finish_reason).toBe("tool_calls");
     expect(choice.message.tool_calls).toEqual([
-      { id: "call_weather_paris", type: "function", function: { name: "get_weather", arguments: '{"location": "Paris"}' } },
-      { id: "call_weather_tokyo", type: "function", function: { name: "get_weather", arguments: '{"location": "Tokyo"}' } },
+      {
+        id: "call_weather_paris",
+        type: "function",
+        function: { name: "get_weather", arguments: '{"location": "Paris"}' },
+      },
+      {
+        id: "call_weather_tokyo",
+        type: "function",
+        function: { name: "get_weather", arguments: '{"location": "Tokyo"}' },
+      },
     ]);
-    expect(usageOf(span)).toEqual({ input_tokens: 82, output_tokens: 46, total_tokens: 128, cache_read_input_tokens: 64 });
+    expect(usageOf(span)).toEqual({
+      input_tokens: 82,
+      output_tokens: 46,
+      total_tokens: 128,
+      cache_read_input_tokens: 64,
+    });
   });
 
   it("observes each chunk once through tee(), and both branches see every chunk", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const stream = await client().chat.completions.create({ ...(firstBody("chat-streaming-include-usage.json") as never) });
+    const stream = await client().chat.completions.create({
+      ...(firstBody("chat-streaming-include-usage.json") as never),
+    });
     const [left, right] = (stream as unknown as { tee(): [AsyncIterable<never>, AsyncIterable<never>] }).tee();
     const [a, b] = await Promise.all([collectText(left), collectText(right)]);
     expect(a).toBe(b);
@@ -106,7 +129,9 @@ describe("streamed chat completions", () => {
 
   it("ends the span with the partial output when the consumer breaks out early", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const stream = await client().chat.completions.create({ ...(firstBody("chat-streaming-include-usage.json") as never) });
+    const stream = await client().chat.completions.create({
+      ...(firstBody("chat-streaming-include-usage.json") as never),
+    });
     let seen = 0;
     for await (const _ of stream as AsyncIterable<unknown>) {
       if (++seen === 2) break;
@@ -118,7 +143,9 @@ describe("streamed chat completions", () => {
 
   it("ends the span when the caller aborts the stream, keeping what arrived", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const stream = await client().chat.completions.create({ ...(firstBody("chat-streaming-include-usage.json") as never) });
+    const stream = await client().chat.completions.create({
+      ...(firstBody("chat-streaming-include-usage.json") as never),
+    });
     let seen = 0;
     for await (const _ of stream as AsyncIterable<unknown>) {
       seen++;

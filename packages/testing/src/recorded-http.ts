@@ -121,11 +121,18 @@ export function replayBody(options: {
 }): nock.Scope {
   const text = typeof options.body === "string" ? options.body : null;
   const sse = text !== null && (text.startsWith("data:") || text.startsWith("event:"));
-  const interceptor = nock(options.origin ?? "https://api.openai.com").intercept(options.path, options.method ?? "POST");
-  return (options.delayMs ? interceptor.delay(options.delayMs) : interceptor).reply(options.status ?? 200, typeof options.body === "string" ? options.body : JSON.stringify(options.body), {
+  const interceptor = nock(options.origin ?? "https://api.openai.com").intercept(
+    options.path,
+    options.method ?? "POST",
+  );
+  return (options.delayMs ? interceptor.delay(options.delayMs) : interceptor).reply(
+    options.status ?? 200,
+    typeof options.body === "string" ? options.body : JSON.stringify(options.body),
+    {
       "content-type": sse ? "text/event-stream" : "application/json",
       ...options.headers,
-    });
+    },
+  );
 }
 
 /** Reads a recording file as text (SSE bodies, JSON bodies). */
