@@ -1,4 +1,4 @@
-import { readRecordingText, replayBody } from "@tracewright/testing";
+import { readRecordingText, replayBody, startLoopbackServer } from "@tracewright/testing";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { API_KEY, onlyTrace, setupOpenAITest } from "./helpers.js";
@@ -37,25 +37,39 @@ describe("API errors", () => {
   });
 
   it("records a timeout as the span's error", async () => {
-    replayBody({ path: "/v1/chat/completions", body: readRecordingText("handwritten-error-500.json"), delayMs: 500 });
-    const fast = new OpenAI({ apiKey: API_KEY, maxRetries: 0, timeout: 50 });
-    await expect(ask(fast)).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
-    const span = (await onlyTrace(store())).data.spans[0]!;
-    expect(span.events.find((e) => e.name === "exception")!.attributes["exception.type"]).toBe(
-      "APIConnectionTimeoutError",
-    );
+    const slow = await startLoopbackServer((_req, res) => {
+      setTimeout(() => res.writeHead(500).end(readRecordingText("handwritten-error-500.json")), 1000);
+    });
+    try {
+      const fast = new OpenAI({ apiKey: API_KEY, maxRetries: 0, timeout: 50, baseURL: `${slow.url}/v1` });
+      await expect(ask(fast)).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+      const span = (await onlyTrace(store())).data.spans[0]!;
+      expect(span.events.find((e) => e.name === "exception")!.attributes["exception.type"]).toBe(
+        "APIConnectionTimeoutError",
+      );
+    } finally {
+      await slow.close();
+    }
   });
 
   it("records an aborted request", async () => {
-    replayBody({ path: "/v1/chat/completions", body: readRecordingText("handwritten-error-500.json"), delayMs: 500 });
-    const controller = new AbortController();
-    const pending = client().chat.completions.create(
-      { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
-      { signal: controller.signal },
-    );
-    setTimeout(() => controller.abort(), 20);
-    await expect(pending).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
-    const span = (await onlyTrace(store())).data.spans[0]!;
-    expect(span.status.statusCode).toBe("ERROR");
+    const slow = await startLoopbackServer((_req, res) => {
+      setTimeout(() => res.writeHead(500).end(readRecordingText("handwritten-error-500.json")), 1000);
+    });
+    try {
+      const c = new OpenAI({ apiKey: API_KEY, maxRetries: 0, baseURL: `${slow.url}/v1` });
+      const controller = new AbortController();
+      const pending = c.chat.completions.create(
+        { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
+        { signal: controller.signal },
+      );
+      setTimeout(() => controller.abort(), 20);
+      await expect(pending).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+      const span = (await onlyTrace(store())).data.spans[0]!;
+      expect(span.status.statusCode).toBe("ERROR");
+      expect(span.events.find((e) => e.name === "exception")!.attributes["exception.type"]).toBe("APIUserAbortError");
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ export function setupOpenAITest(): { store: () => InMemoryTraceStore; client: ()
   beforeAll(async () => {
     await autolog();
     nock.disableNetConnect();
+    nock.enableNetConnect("127.0.0.1"); // real loopback servers are fine; the internet is not
   });
   beforeEach(() => {
     store = freshMemoryStore();

@@ -1,11 +1,15 @@
 import { SpanAttributeKey, withSpan } from "@tracewright/core";
 import { readNockRecording, readRecordingText, replayBody, replayNockRecording, spanTree } from "@tracewright/testing";
+import type OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { messagesOf, onlyTrace, setupOpenAITest, usageOf } from "./helpers.js";
 
 const { store, client } = setupOpenAITest();
 
 const firstBody = (name: string) => readNockRecording(name)[0]!.body as Record<string, unknown>;
+/** The recorded request, as streaming chat params. */
+const streamParams = (name: string) =>
+  ({ ...firstBody(name), stream: true }) as unknown as OpenAI.ChatCompletionCreateParamsStreaming;
 
 async function collectText(stream: AsyncIterable<{ choices: Array<{ delta?: { content?: string | null } }> }>) {
   let text = "";
@@ -16,8 +20,7 @@ async function collectText(stream: AsyncIterable<{ choices: Array<{ delta?: { co
 describe("streamed chat completions", () => {
   it("keeps the span open until the stream is consumed and records the aggregated output and usage", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const body = firstBody("chat-streaming-include-usage.json");
-    const stream = await client().chat.completions.create({ ...(body as never), stream: true });
+    const stream = await client().chat.completions.create(streamParams("chat-streaming-include-usage.json"));
     expect(stream.constructor.name).toBe("Stream");
     const text = await collectText(stream);
     expect(text.length).toBeGreaterThan(0);
@@ -41,8 +44,7 @@ describe("streamed chat completions", () => {
 
   it("records no usage when the server sends no usage chunk, without changing the request", async () => {
     const scopes = replayNockRecording("chat-streaming-no-usage.json");
-    const body = firstBody("chat-streaming-no-usage.json");
-    const stream = await client().chat.completions.create({ ...(body as never), stream: true });
+    const stream = await client().chat.completions.create(streamParams("chat-streaming-no-usage.json"));
     await collectText(stream);
     expect(scopes.every((s) => s.isDone())).toBe(true);
     const t = await onlyTrace(store());
@@ -52,9 +54,7 @@ describe("streamed chat completions", () => {
 
   it("aggregates a streamed tool call's argument deltas", async () => {
     replayNockRecording("elastic-chat-streaming-tool-call.json");
-    const stream = await client().chat.completions.create({
-      ...(firstBody("elastic-chat-streaming-tool-call.json") as never),
-    });
+    const stream = await client().chat.completions.create(streamParams("elastic-chat-streaming-tool-call.json"));
     for await (const _ of stream as AsyncIterable<unknown>);
     const span = (await onlyTrace(store())).data.spans[0]!;
     const message = (span.outputs as { choices: Array<{ message: { tool_calls: unknown[] } }> }).choices[0]!.message;
@@ -106,9 +106,7 @@ describe("streamed chat completions", () => {
 
   it("observes each chunk once through tee(), and both branches see every chunk", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const stream = await client().chat.completions.create({
-      ...(firstBody("chat-streaming-include-usage.json") as never),
-    });
+    const stream = await client().chat.completions.create(streamParams("chat-streaming-include-usage.json"));
     const [left, right] = (stream as unknown as { tee(): [AsyncIterable<never>, AsyncIterable<never>] }).tee();
     const [a, b] = await Promise.all([collectText(left), collectText(right)]);
     expect(a).toBe(b);
@@ -118,7 +116,7 @@ describe("streamed chat completions", () => {
 
   it("works through toReadableStream()", async () => {
     replayNockRecording("chat-streaming-no-usage.json");
-    const stream = await client().chat.completions.create({ ...(firstBody("chat-streaming-no-usage.json") as never) });
+    const stream = await client().chat.completions.create(streamParams("chat-streaming-no-usage.json"));
     const readable = (stream as unknown as { toReadableStream(): ReadableStream<Uint8Array> }).toReadableStream();
     const text = await new Response(readable).text();
     expect(text.split("\n").filter(Boolean).length).toBeGreaterThan(2);
@@ -129,9 +127,7 @@ describe("streamed chat completions", () => {
 
   it("ends the span with the partial output when the consumer breaks out early", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const stream = await client().chat.completions.create({
-      ...(firstBody("chat-streaming-include-usage.json") as never),
-    });
+    const stream = await client().chat.completions.create(streamParams("chat-streaming-include-usage.json"));
     let seen = 0;
     for await (const _ of stream as AsyncIterable<unknown>) {
       if (++seen === 2) break;
@@ -143,9 +139,7 @@ describe("streamed chat completions", () => {
 
   it("ends the span when the caller aborts the stream, keeping what arrived", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const stream = await client().chat.completions.create({
-      ...(firstBody("chat-streaming-include-usage.json") as never),
-    });
+    const stream = await client().chat.completions.create(streamParams("chat-streaming-include-usage.json"));
     let seen = 0;
     for await (const _ of stream as AsyncIterable<unknown>) {
       seen++;
@@ -160,9 +154,8 @@ describe("streamed chat completions", () => {
 
   it("traces the chat.completions.stream() helper and nests it under the caller", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const body = firstBody("chat-streaming-include-usage.json");
     const final = await withSpan({ name: "chat-turn", spanType: "CHAIN" }, async () => {
-      const runner = client().chat.completions.stream({ ...(body as never) });
+      const runner = client().chat.completions.stream(streamParams("chat-streaming-include-usage.json"));
       return runner.finalChatCompletion();
     });
     const t = await onlyTrace(store());

@@ -1,2 +1,3 @@
+export * from "./loopback-server.js";
 export * from "./recorded-http.js";
 export * from "./trace-tree.js";

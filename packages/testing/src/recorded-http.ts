@@ -15,7 +15,7 @@ export function recordingPath(name: string): string {
 }
 
 /** The decoded JSON (or text) body of one nock definition, as the API sent it. */
-export function decodeNockResponse(def: nock.Definition & { rawHeaders?: Record<string, string> | string[] }): unknown {
+export function decodeNockResponse(def: nock.Definition): unknown {
   const response = def.response as unknown;
   if (Array.isArray(response) && response.every((x) => typeof x === "string")) {
     const bytes = Buffer.from((response as string[]).join(""), "hex");
@@ -168,7 +168,7 @@ export async function withRecording<T>(name: string, fn: () => Promise<T>): Prom
           if (["set-cookie", "openai-organization", "openai-project", "x-request-id", "cf-ray"].includes(key)) continue;
           kept.push(raw[i] as string, raw[i + 1] as string);
         }
-        clean.rawHeaders = kept;
+        (clean as { rawHeaders?: unknown }).rawHeaders = kept;
       }
       return clean;
     });
