@@ -153,3 +153,31 @@ await tw.trace(async () => 1, { name: "natural-exit" })();
     expect(JSON.parse(out)).toBe(1);
   });
 });
+
+describe("secrets in payloads", () => {
+  it("redacts the values of secret-looking keys, such as an SDK client passed as an argument", async () => {
+    class FakeClient {
+      apiKey = "sk-live-should-never-be-stored";
+      baseURL = "https://api.example.com";
+      _options = { defaultHeaders: { Authorization: "Bearer sk-live-should-never-be-stored" } };
+    }
+    const call = trace(function call(client: FakeClient, settings: { password: string; user: string }) {
+      return { ok: true, token: { access_token: "at-123", scope: "read" } };
+    });
+    call(new FakeClient(), { password: "hunter2", user: "alice" });
+    await flushTraces();
+    const t = store().allTraces()[0]!;
+    const json = t.toJson();
+    for (const secret of ["sk-live-should-never-be-stored", "hunter2", "at-123"]) expect(json).not.toContain(secret);
+    const span = t.data.spans[0]!;
+    expect(span.inputs).toMatchObject({
+      client: {
+        apiKey: "[REDACTED]",
+        baseURL: "https://api.example.com",
+        _options: { defaultHeaders: { Authorization: "[REDACTED]" } },
+      },
+      settings: { password: "[REDACTED]", user: "alice" },
+    });
+    expect(span.outputs).toEqual({ ok: true, token: { access_token: "[REDACTED]", scope: "read" } });
+  });
+});

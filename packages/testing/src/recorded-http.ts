@@ -5,6 +5,7 @@ import { gunzipSync } from "node:zlib";
 import nock from "nock";
 
 /** Directory of the recordings shipped with this package. */
+/** Directory of the recordings shipped with this package (next to `src/` and `dist/`). */
 export const RECORDINGS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "recordings");
 
 /** Absolute path of a recording by file name. */

@@ -17,6 +17,15 @@ function truncate(s: string): string {
     : s;
 }
 
+/** Keys whose values never belong in a trace (an SDK client passed as an argument carries its key). */
+const SECRET_KEY =
+  /^(?:api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|client[_-]?secret|access[_-]?token|refresh[_-]?token|private[_-]?key)$/i;
+const SECRET_KEY_IN_JSON =
+  /"(?:api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|client[_-]?secret|access[_-]?token|refresh[_-]?token|private[_-]?key)"\s*:/i;
+
+/** What a secret's value is recorded as. */
+export const REDACTED = "[REDACTED]";
+
 function describeError(e: Error): Record<string, unknown> {
   return { type: e.name, message: e.message };
 }
@@ -24,7 +33,8 @@ function describeError(e: Error): Record<string, unknown> {
 /** Replacer used after the plain fast path failed or found something it cannot render. */
 function makeSafeReplacer(): (this: unknown, key: string, value: unknown) => unknown {
   const ancestors: unknown[] = [];
-  return function (this: unknown, _key: string, value: unknown): unknown {
+  return function (this: unknown, key: string, value: unknown): unknown {
+    if (key !== "" && SECRET_KEY.test(key) && value !== null && value !== undefined && value !== "") return REDACTED;
     if (typeof value === "bigint") return value.toString();
     if (typeof value === "string") return truncate(value);
     if (typeof value === "function") return `<function ${value.name || "anonymous"}>`;
@@ -50,7 +60,8 @@ function needsSlowPath(value: unknown): boolean {
 
 /**
  * Encodes `value` as JSON. Never throws: cycles become `"[Circular]"`, BigInts strings,
- * Errors `{type, message}`, Maps objects, Sets arrays, `undefined` becomes `null`.
+ * Errors `{type, message}`, Maps objects, Sets arrays, `undefined` becomes `null`, and the values
+ * of secret-looking keys (`apiKey`, `authorization`, `password`, ...) become `"[REDACTED]"`.
  */
 export function toJson(value: unknown): string {
   if (value === undefined) return "null";
@@ -58,7 +69,7 @@ export function toJson(value: unknown): string {
   if (!needsSlowPath(value)) {
     try {
       const out = JSON.stringify(value);
-      if (out !== undefined && out.length <= maxStringChars) return out;
+      if (out !== undefined && out.length <= maxStringChars && !SECRET_KEY_IN_JSON.test(out)) return out;
     } catch {
       // circular or BigInt: fall through to the safe path
     }
