@@ -161,6 +161,7 @@ describe("secrets in payloads", () => {
       baseURL = "https://api.example.com";
       _options = { defaultHeaders: { Authorization: "Bearer sk-live-should-never-be-stored" } };
     }
+    // biome-ignore lint/correctness/noUnusedFunctionParameters: the parameter names are what the trace records
     const call = trace(function call(client: FakeClient, settings: { password: string; user: string }) {
       return { ok: true, token: { access_token: "at-123", scope: "read" } };
     });

@@ -65,18 +65,24 @@ export class LiveSpan extends Span implements OtelSpan {
   }
 
   setInputs(inputs: unknown): this {
-    if (this.writable("setInputs")) this.record.attributes[SpanAttributeKey.INPUTS] = toJson(inputs);
+    if (!this.writable("setInputs")) return this;
+    this.record.attributes[SpanAttributeKey.INPUTS] = toJson(inputs);
+    (this.record.raw ??= {}).inputs = inputs;
     return this;
   }
 
   setOutputs(outputs: unknown): this {
-    if (this.writable("setOutputs")) this.record.attributes[SpanAttributeKey.OUTPUTS] = toJson(outputs);
+    if (!this.writable("setOutputs")) return this;
+    this.record.attributes[SpanAttributeKey.OUTPUTS] = toJson(outputs);
+    (this.record.raw ??= {}).outputs = outputs;
     return this;
   }
 
   /** Sets one attribute; the value may be any JSON-serialisable value. */
   setAttribute(key: string, value: unknown): this {
-    if (this.writable("setAttribute")) this.record.attributes[key] = toJson(value);
+    if (!this.writable("setAttribute")) return this;
+    this.record.attributes[key] = toJson(value);
+    if (key === SpanAttributeKey.CHAT_USAGE) (this.record.raw ??= {}).usage = value;
     return this;
   }
 

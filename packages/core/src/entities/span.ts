@@ -18,6 +18,11 @@ export interface SpanRecord {
   status: SpanStatus;
   attributes: Record<string, string>;
   events: SpanEvent[];
+  /**
+   * The last values given to setInputs / setOutputs / the token-usage attribute, kept beside
+   * their JSON so the trace's previews and token totals need not parse it back. Not serialised.
+   */
+  raw?: { inputs?: unknown; outputs?: unknown; usage?: unknown };
 }
 
 /** A span in MLflow's dict/JSON form (`Span.to_dict()`). */
@@ -92,6 +97,11 @@ export class Span {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.record.attributes)) out[k] = fromJson(v);
     return out;
+  }
+
+  /** @internal The value last set for inputs, outputs or token usage, when this process set it. */
+  rawValue(kind: "inputs" | "outputs" | "usage"): unknown {
+    return this.record.raw?.[kind];
   }
 
   /** @internal One attribute as stored (JSON text), without decoding. */

@@ -26,32 +26,38 @@ function lastMessageText(messages: unknown, role: string): string | null {
 export const truncatePreview = (text: string): string =>
   text.length > MAX_PREVIEW_CHARS ? `${text.slice(0, MAX_PREVIEW_CHARS - 3)}...` : text;
 
-/** The request preview: the last user message for chat-shaped inputs, else the inputs JSON. */
-export function requestPreview(inputsJson: string | undefined): string | null {
+/** Parses `json` only when `raw` (the value it was made from) is not at hand. */
+function valueOf(json: string, raw: unknown): unknown {
+  if (raw !== undefined && raw !== null && typeof raw === "object") return raw;
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The request preview: the last user message for chat-shaped inputs, else the inputs JSON.
+ * `raw` is the inputs value itself when known, which spares parsing the JSON back.
+ */
+export function requestPreview(inputsJson: string | undefined, raw?: unknown): string | null {
   if (inputsJson === undefined) return null;
   if (inputsJson.includes('"messages"')) {
-    try {
-      const text = lastMessageText((JSON.parse(inputsJson) as { messages?: unknown }).messages, "user");
-      if (text !== null) return truncatePreview(text);
-    } catch {
-      // not JSON after all: fall back to the raw text
-    }
+    const value = valueOf(inputsJson, raw) as { messages?: unknown } | undefined;
+    const text = value ? lastMessageText(value.messages, "user") : null;
+    if (text !== null) return truncatePreview(text);
   }
   return truncatePreview(inputsJson);
 }
 
 /** The response preview: the assistant message for chat-shaped outputs, else the outputs JSON. */
-export function responsePreview(outputsJson: string | undefined): string | null {
+export function responsePreview(outputsJson: string | undefined, raw?: unknown): string | null {
   if (outputsJson === undefined) return null;
   if (outputsJson.includes('"choices"') || outputsJson.includes('"messages"')) {
-    try {
-      const out = JSON.parse(outputsJson) as { choices?: Array<{ message?: Message }>; messages?: unknown };
-      const choice = out.choices?.[0]?.message;
-      const text = choice ? contentText(choice.content) : lastMessageText(out.messages, "assistant");
-      if (text !== null) return truncatePreview(text);
-    } catch {
-      // fall back to the raw text
-    }
+    const out = valueOf(outputsJson, raw) as { choices?: Array<{ message?: Message }>; messages?: unknown } | undefined;
+    const choice = out?.choices?.[0]?.message;
+    const text = choice ? contentText(choice.content) : out ? lastMessageText(out.messages, "assistant") : null;
+    if (text !== null) return truncatePreview(text);
   }
   return truncatePreview(outputsJson);
 }

@@ -13,7 +13,7 @@ export function aggregateTokenUsage(spans: readonly Span[]): TokenUsage | null {
   let withUsage: Map<string, TokenUsage> | undefined;
   for (const span of spans) {
     if (span.rawAttribute(SpanAttributeKey.CHAT_USAGE) === undefined) continue;
-    const usage = span.getAttribute(SpanAttributeKey.CHAT_USAGE);
+    const usage = span.rawValue("usage") ?? span.getAttribute(SpanAttributeKey.CHAT_USAGE);
     if (!usage || typeof usage !== "object") continue;
     withUsage ??= new Map();
     withUsage.set(span.spanId, usage as TokenUsage);

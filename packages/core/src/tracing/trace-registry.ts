@@ -75,7 +75,11 @@ class TraceRegistry implements SpanEndListener {
         : JSON.stringify(traceId),
       [SpanAttributeKey.SPAN_TYPE]: encodeSpanType(init.spanType ?? "UNKNOWN"),
     };
-    if (init.inputs !== undefined) attributes[SpanAttributeKey.INPUTS] = toJson(init.inputs);
+    let raw: SpanRecord["raw"];
+    if (init.inputs !== undefined) {
+      attributes[SpanAttributeKey.INPUTS] = toJson(init.inputs);
+      raw = { inputs: init.inputs };
+    }
     if (init.attributes) for (const k of Object.keys(init.attributes)) attributes[k] = toJson(init.attributes[k]);
     const record: SpanRecord = {
       traceId,
@@ -89,6 +93,7 @@ class TraceRegistry implements SpanEndListener {
       attributes,
       events: [],
     };
+    if (raw) record.raw = raw;
     const span = new LiveSpan(record, this);
     if (parentTrace) {
       parentTrace.spans.push(span);
@@ -149,8 +154,8 @@ class TraceRegistry implements SpanEndListener {
     info.state = rootRecord.status.statusCode === SpanStatusCode.ERROR ? TraceState.ERROR : TraceState.OK;
     const inputs = rootRecord.attributes[SpanAttributeKey.INPUTS];
     const outputs = rootRecord.attributes[SpanAttributeKey.OUTPUTS];
-    info.requestPreview ??= requestPreview(inputs);
-    info.responsePreview ??= responsePreview(outputs);
+    info.requestPreview ??= requestPreview(inputs, rootRecord.raw?.inputs);
+    info.responsePreview ??= responsePreview(outputs, rootRecord.raw?.outputs);
     if (inputs !== undefined) info.traceMetadata[TraceMetadataKey.INPUTS] ??= truncateMetadata(inputs);
     if (outputs !== undefined) info.traceMetadata[TraceMetadataKey.OUTPUTS] ??= truncateMetadata(outputs);
     const usage = aggregateTokenUsage(spans);
