@@ -53,6 +53,11 @@ export class LiveSpan extends Span implements OtelSpan {
     this.listener = listener;
   }
 
+  private rawValues(): NonNullable<SpanRecord["raw"]> {
+    if (this.record.raw === undefined) this.record.raw = {};
+    return this.record.raw;
+  }
+
   /** True once {@link LiveSpan.end} was called. */
   get ended(): boolean {
     return this.record.endTimeNs !== null;
@@ -67,14 +72,14 @@ export class LiveSpan extends Span implements OtelSpan {
   setInputs(inputs: unknown): this {
     if (!this.writable("setInputs")) return this;
     this.record.attributes[SpanAttributeKey.INPUTS] = toJson(inputs);
-    (this.record.raw ??= {}).inputs = inputs;
+    this.rawValues().inputs = inputs;
     return this;
   }
 
   setOutputs(outputs: unknown): this {
     if (!this.writable("setOutputs")) return this;
     this.record.attributes[SpanAttributeKey.OUTPUTS] = toJson(outputs);
-    (this.record.raw ??= {}).outputs = outputs;
+    this.rawValues().outputs = outputs;
     return this;
   }
 
@@ -82,7 +87,7 @@ export class LiveSpan extends Span implements OtelSpan {
   setAttribute(key: string, value: unknown): this {
     if (!this.writable("setAttribute")) return this;
     this.record.attributes[key] = toJson(value);
-    if (key === SpanAttributeKey.CHAT_USAGE) (this.record.raw ??= {}).usage = value;
+    if (key === SpanAttributeKey.CHAT_USAGE) this.rawValues().usage = value;
     return this;
   }
 

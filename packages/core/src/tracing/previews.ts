@@ -27,7 +27,7 @@ export const truncatePreview = (text: string): string =>
   text.length > MAX_PREVIEW_CHARS ? `${text.slice(0, MAX_PREVIEW_CHARS - 3)}...` : text;
 
 /** Parses `json` only when `raw` (the value it was made from) is not at hand. */
-function valueOf(json: string, raw: unknown): unknown {
+function decodedValue(json: string, raw: unknown): unknown {
   if (raw !== undefined && raw !== null && typeof raw === "object") return raw;
   try {
     return JSON.parse(json);
@@ -43,7 +43,7 @@ function valueOf(json: string, raw: unknown): unknown {
 export function requestPreview(inputsJson: string | undefined, raw?: unknown): string | null {
   if (inputsJson === undefined) return null;
   if (inputsJson.includes('"messages"')) {
-    const value = valueOf(inputsJson, raw) as { messages?: unknown } | undefined;
+    const value = decodedValue(inputsJson, raw) as { messages?: unknown } | undefined;
     const text = value ? lastMessageText(value.messages, "user") : null;
     if (text !== null) return truncatePreview(text);
   }
@@ -54,7 +54,9 @@ export function requestPreview(inputsJson: string | undefined, raw?: unknown): s
 export function responsePreview(outputsJson: string | undefined, raw?: unknown): string | null {
   if (outputsJson === undefined) return null;
   if (outputsJson.includes('"choices"') || outputsJson.includes('"messages"')) {
-    const out = valueOf(outputsJson, raw) as { choices?: Array<{ message?: Message }>; messages?: unknown } | undefined;
+    const out = decodedValue(outputsJson, raw) as
+      | { choices?: Array<{ message?: Message }>; messages?: unknown }
+      | undefined;
     const choice = out?.choices?.[0]?.message;
     const text = choice ? contentText(choice.content) : out ? lastMessageText(out.messages, "assistant") : null;
     if (text !== null) return truncatePreview(text);
