@@ -58,19 +58,36 @@ function onParsed(span: LiveSpan, value: unknown, ctx: CallContext): void {
  * Observes openai's APIPromise without consuming it: the body is parsed only when the user (or
  * an openai helper) asks for it, through the promise's own `parseResponse`, which is wrapped
  * here. So `.asResponse()` still hands back an unread body and `.withResponse()` still works.
+ * Promises derived with `_thenUnwrap` (helpers such as `parse()` and `responses.stream()`) are
+ * observed the same way; the first parse to complete records the span.
  */
 function observeApiPromise(span: LiveSpan, promise: APIPromiseLike, ctx: CallContext): void {
   let parseStarted = false;
-  const originalParse = promise.parseResponse;
-  promise.parseResponse = function parseResponse(this: unknown, client: unknown, props: unknown) {
-    parseStarted = true;
-    const parsed = originalParse.call(this, client, props);
-    Promise.resolve(parsed).then(
-      (value) => onParsed(span, value, ctx),
-      (error: unknown) => fail(span, error),
-    );
-    return parsed;
+  let recorded = false;
+  const hook = (target: APIPromiseLike) => {
+    const originalParse = target.parseResponse;
+    target.parseResponse = function parseResponse(this: unknown, client: unknown, props: unknown) {
+      parseStarted = true;
+      const parsed = originalParse.call(this, client, props);
+      Promise.resolve(parsed).then(
+        (value) => {
+          if (recorded) return;
+          recorded = true;
+          onParsed(span, value, ctx);
+        },
+        (error: unknown) => fail(span, error),
+      );
+      return parsed;
+    };
+    const originalThenUnwrap = target._thenUnwrap;
+    if (typeof originalThenUnwrap !== "function") return;
+    target._thenUnwrap = function _thenUnwrap(this: unknown, transform: unknown) {
+      const derived = originalThenUnwrap.call(this, transform);
+      if (isApiPromise(derived)) runSafely("observing a derived openai promise", () => hook(derived));
+      return derived;
+    };
   };
+  hook(promise);
   promise.responsePromise.then(
     (props) => {
       runSafely("recording the HTTP status", () =>

@@ -92,6 +92,20 @@ describe("responses.create", () => {
   });
 });
 
+describe("responses.stream() helper", () => {
+  it("is traced through create(), once, with the final response", async () => {
+    replayBody({
+      path: "/v1/responses",
+      body: chunksToSse("openai-responses-tool-search-function-call.chunks.txt", { eventNames: true }),
+    });
+    const stream = client().responses.stream({ model: "gpt-5.4", input: "Find the weather tool and call it." });
+    const final = await stream.finalResponse();
+    const t = await onlyTrace(store());
+    expect(t.data.spans).toHaveLength(1);
+    expect((t.data.spans[0]!.outputs as { id: string }).id).toBe(final.id);
+  });
+});
+
 describe("legacy completions.create", () => {
   it("records an LLM span", async () => {
     replayHar("legacy-completion.har");
