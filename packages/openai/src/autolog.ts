@@ -88,6 +88,22 @@ export function autolog(options: OpenAIAutologOptions = {}): Promise<void> {
 }
 
 /**
+ * Patches one loaded copy of the openai package explicitly: for monorepos and bundles that hold
+ * several copies, or a copy that module hooks cannot see. Honours the options of the last
+ * {@link autolog} call (tracing records nothing until autolog is on). Returns the number of
+ * methods newly patched.
+ *
+ * @example
+ * ```ts
+ * import * as openaiModule from "openai";
+ * instrumentOpenAIModule(openaiModule);
+ * ```
+ */
+export function instrumentOpenAIModule(openaiModule: unknown): number {
+  return Math.max(0, patchOpenAIModule(openaiModule, currentSettings));
+}
+
+/**
  * Traces one client instance explicitly, for bundlers and edge runtimes where module hooks
  * cannot work. Returns the same client. Independent of {@link autolog}: a client that is both
  * autologged and traced yields one span per call.

@@ -3,5 +3,5 @@
  *
  * @packageDocumentation
  */
-export { autolog, traced } from "./autolog.js";
+export { autolog, instrumentOpenAIModule, traced } from "./autolog.js";
 export type { OpenAIAutologOptions, RedactTarget } from "./types.js";

@@ -26,10 +26,37 @@ export function ensureContextManager(): void {
   }
 }
 
+/** Finds the innermost span of a run tree that an integration tracks itself (e.g. LangChain's). */
+export type ActiveSpanResolver = () => LiveSpan | null;
+
+const resolvers: ActiveSpanResolver[] = [];
+
+/**
+ * Lets an integration whose library keeps its own run context (LangChain's run tree, say) name
+ * the span that calls made inside that context belong to, when no Tracewright span is active in
+ * the OpenTelemetry context. Returns a function that removes the resolver.
+ */
+export function registerActiveSpanResolver(resolver: ActiveSpanResolver): () => void {
+  resolvers.push(resolver);
+  return () => {
+    const i = resolvers.indexOf(resolver);
+    if (i >= 0) resolvers.splice(i, 1);
+  };
+}
+
 /** The innermost Tracewright span active in the current async context, if any. */
 export function activeLiveSpan(): LiveSpan | null {
   const span = otelTrace.getSpan(context.active());
-  return span instanceof LiveSpan ? span : null;
+  if (span instanceof LiveSpan) return span;
+  for (let i = resolvers.length - 1; i >= 0; i--) {
+    try {
+      const found = (resolvers[i] as ActiveSpanResolver)();
+      if (found && !found.ended) return found;
+    } catch (e) {
+      log.error("an active-span resolver failed", e);
+    }
+  }
+  return null;
 }
 
 /** Runs `fn` with `span` as the active span (for Tracewright and for OpenTelemetry alike). */

@@ -1,0 +1,346 @@
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import {
+  getCurrentActiveSpan,
+  registerActiveSpanResolver,
+  type LiveSpan,
+  runSafely,
+  SpanAttributeKey,
+  SpanEvent,
+  SpanType,
+  startSpan,
+  setSpanChatMessages,
+  tracingIsEnabled,
+} from "@tracewright/core";
+import {
+  boundTools,
+  invocationAttributes,
+  parseToolInput,
+  resultMessage,
+  resultOutputs,
+  toChatMessage,
+  toDocuments,
+  toolOutput,
+  toTokenUsage,
+} from "./convert.js";
+
+/** Options of {@link TracewrightCallbackHandler}. */
+export interface TracewrightCallbackHandlerOptions {
+  /** Record each streamed token as a `new_token` span event (default true). */
+  recordTokenEvents?: boolean;
+}
+
+interface RunState {
+  span: LiveSpan;
+  parentRunId: string | undefined;
+  kind: "chain" | "llm" | "tool" | "retriever";
+  messages?: ReturnType<typeof toChatMessage>[];
+}
+
+type Serialized = { id?: string[]; name?: string } | undefined;
+
+/** Handlers alive in this process (weakly held), asked for the span of the current LangChain run. */
+const liveHandlers = new Set<WeakRef<TracewrightCallbackHandler>>();
+let resolverRegistered = false;
+
+/** The id of the LangChain run the current code executes in, from LangChain's async context. */
+function currentRunId(): string | undefined {
+  const config = AsyncLocalStorageProviderSingleton.getRunnableConfig() as
+    | { callbacks?: { getParentRunId?: () => string | undefined } }
+    | undefined;
+  return config?.callbacks?.getParentRunId?.();
+}
+
+/**
+ * Code that LangChain runs (a chat model's HTTP call through an instrumented SDK) executes in
+ * LangChain's context, not in a Tracewright span: resolve its parent from the run tree.
+ */
+function registerResolverOnce(): void {
+  if (resolverRegistered) return;
+  resolverRegistered = true;
+  registerActiveSpanResolver(() => {
+    if (liveHandlers.size === 0) return null;
+    const runId = currentRunId();
+    for (const ref of liveHandlers) {
+      const handler = ref.deref();
+      if (!handler) {
+        liveHandlers.delete(ref);
+        continue;
+      }
+      const span = handler.innermostSpan(runId);
+      if (span) return span;
+    }
+    return null;
+  });
+}
+
+function runName(serialized: Serialized, runNameArg: string | undefined, fallback: string): string {
+  return runNameArg ?? serialized?.name ?? serialized?.id?.at(-1) ?? fallback;
+}
+
+/**
+ * A LangChain callback handler that records every run as a typed span: chains and runnables
+ * (CHAIN; agent executors AGENT; output parsers PARSER), chat models (CHAT_MODEL with messages,
+ * bound tools and token usage), completion LLMs (LLM), tools (TOOL) and retrievers (RETRIEVER
+ * with documents). Parent/child follows LangChain's run tree; a top-level invocation nests under
+ * the active Tracewright span, so LangChain inside `trace()` / `withSpan()` joins that trace.
+ *
+ * @example
+ * ```ts
+ * const handler = new TracewrightCallbackHandler();
+ * await chain.invoke({ question }, { callbacks: [handler] });
+ * ```
+ */
+export class TracewrightCallbackHandler extends BaseCallbackHandler {
+  name = "tracewright_handler";
+  private readonly runs = new Map<string, RunState>();
+  private readonly recordTokenEvents: boolean;
+
+  constructor(options: TracewrightCallbackHandlerOptions = {}) {
+    super();
+    // Run inline, so spans start and end when the runs do (not later, from a background queue).
+    this.awaitHandlers = true;
+    this.recordTokenEvents = options.recordTokenEvents ?? true;
+    liveHandlers.add(new WeakRef(this));
+    registerResolverOnce();
+  }
+
+  /** @internal The span of a run in flight (for nesting calls made inside it). */
+  spanOfRun(runId: string | undefined): LiveSpan | null {
+    return runId ? (this.runs.get(runId)?.span ?? null) : null;
+  }
+
+  /**
+   * @internal The innermost span for code running in the context of `runId`: a model call in
+   * flight under it when there is one (an openai call made by a LangChain chat model belongs
+   * under that model's span), else the run's own span.
+   */
+  innermostSpan(runId: string | undefined): LiveSpan | null {
+    let latest: RunState | undefined;
+    if (runId !== undefined) {
+      for (const state of this.runs.values()) {
+        if (state.kind === "llm" && state.parentRunId === runId) latest = state;
+      }
+      return latest?.span ?? this.spanOfRun(runId);
+    }
+    // LangChain does not expose the model run's context to the code it calls: take the latest
+    // model call in flight, but only when every one in flight belongs to the same trace, so a
+    // concurrent request can never capture another request's calls.
+    let traceId: string | undefined;
+    for (const state of this.runs.values()) {
+      if (state.kind !== "llm") continue;
+      if (traceId !== undefined && state.span.traceId !== traceId) return null;
+      traceId = state.span.traceId;
+      latest = state;
+    }
+    return latest?.span ?? null;
+  }
+
+  private start(
+    runId: string,
+    parentRunId: string | undefined,
+    kind: RunState["kind"],
+    options: { name: string; spanType: string; inputs?: unknown; attributes?: Record<string, unknown> },
+  ): RunState | undefined {
+    if (!tracingIsEnabled()) return undefined;
+    const parent = parentRunId ? (this.runs.get(parentRunId)?.span ?? getCurrentActiveSpan()) : getCurrentActiveSpan();
+    const span = startSpan({ ...options, parent });
+    const state: RunState = { span, parentRunId, kind };
+    this.runs.set(runId, state);
+    return state;
+  }
+
+  private finish(runId: string, record: (state: RunState) => void): void {
+    const state = this.runs.get(runId);
+    if (!state) return;
+    this.runs.delete(runId);
+    runSafely("recording a LangChain run", () => record(state));
+    state.span.end();
+  }
+
+  private fail(runId: string, error: unknown): void {
+    this.finish(runId, (state) => state.span.recordException(error));
+  }
+
+  override handleChainStart(
+    chain: Serialized,
+    inputs: unknown,
+    runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+    runType?: string,
+    runNameArg?: string,
+  ): void {
+    runSafely("starting a chain span", () => {
+      const name = runName(chain, runNameArg, "chain");
+      const cls = chain?.id?.at(-1) ?? "";
+      const spanType =
+        runType === "parser" || /OutputParser$/.test(cls)
+          ? SpanType.PARSER
+          : /AgentExecutor|Agent$/.test(cls)
+            ? SpanType.AGENT
+            : SpanType.CHAIN;
+      const attributes: Record<string, unknown> = {};
+      if (metadata?.langgraph_node !== undefined) attributes["langgraph.node"] = metadata.langgraph_node;
+      if (metadata?.langgraph_step !== undefined) attributes["langgraph.step"] = metadata.langgraph_step;
+      this.start(runId, parentRunId, "chain", { name, spanType, inputs, attributes });
+    });
+  }
+
+  override handleChainEnd(outputs: unknown, runId: string): void {
+    this.finish(runId, (s) => s.span.setOutputs(outputs));
+  }
+
+  override handleChainError(error: unknown, runId: string): void {
+    this.fail(runId, error);
+  }
+
+  override handleChatModelStart(
+    llm: Serialized,
+    messages: unknown[][],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    runNameArg?: string,
+  ): void {
+    runSafely("starting a chat model span", () => {
+      const chat = (messages[0] ?? []).map(toChatMessage);
+      const params = extraParams?.invocation_params;
+      const attributes: Record<string, unknown> = {
+        ...invocationAttributes(params),
+        [SpanAttributeKey.MESSAGE_FORMAT]: "langchain",
+      };
+      const tools = boundTools(params);
+      if (tools.length > 0) attributes[SpanAttributeKey.CHAT_TOOLS] = tools;
+      const model = (params as { model?: unknown; model_name?: unknown } | undefined)?.model;
+      if (typeof model === "string") attributes[SpanAttributeKey.MODEL] = model;
+      const state = this.start(runId, parentRunId, "llm", {
+        name: runName(llm, runNameArg, "ChatModel"),
+        spanType: SpanType.CHAT_MODEL,
+        inputs: messages.length === 1 ? chat : messages.map((group) => group.map(toChatMessage)),
+        attributes,
+      });
+      if (state) {
+        state.messages = chat;
+        setSpanChatMessages(state.span, chat);
+      }
+    });
+  }
+
+  override handleLLMStart(
+    llm: Serialized,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    runNameArg?: string,
+  ): void {
+    runSafely("starting an LLM span", () => {
+      this.start(runId, parentRunId, "llm", {
+        name: runName(llm, runNameArg, "LLM"),
+        spanType: SpanType.LLM,
+        inputs: { prompts },
+        attributes: invocationAttributes(extraParams?.invocation_params),
+      });
+    });
+  }
+
+  override handleLLMNewToken(token: string, _idx: unknown, runId: string): void {
+    if (!this.recordTokenEvents) return;
+    const state = this.runs.get(runId);
+    if (state) runSafely("recording a token", () => state.span.addEvent(new SpanEvent({ name: "new_token", attributes: { token } })));
+  }
+
+  override handleLLMEnd(output: unknown, runId: string): void {
+    this.finish(runId, (state) => {
+      state.span.setOutputs(resultOutputs(output));
+      const usage = toTokenUsage(output);
+      if (usage) state.span.setAttribute(SpanAttributeKey.CHAT_USAGE, usage);
+      const reply = resultMessage(output);
+      if (state.messages && reply) setSpanChatMessages(state.span, [...state.messages, reply]);
+    });
+  }
+
+  override handleLLMError(error: unknown, runId: string): void {
+    this.fail(runId, error);
+  }
+
+  override handleToolStart(
+    tool: Serialized,
+    input: string,
+    runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    runNameArg?: string,
+    toolCallId?: string,
+  ): void {
+    runSafely("starting a tool span", () => {
+      this.start(runId, parentRunId, "tool", {
+        name: runName(tool, runNameArg, "tool"),
+        spanType: SpanType.TOOL,
+        inputs: parseToolInput(input),
+        ...(toolCallId ? { attributes: { "tool.call_id": toolCallId } } : {}),
+      });
+    });
+  }
+
+  override handleToolEnd(output: unknown, runId: string): void {
+    this.finish(runId, (s) => s.span.setOutputs(toolOutput(output)));
+  }
+
+  override handleToolError(error: unknown, runId: string): void {
+    this.fail(runId, error);
+  }
+
+  override handleRetrieverStart(
+    retriever: Serialized,
+    query: string,
+    runId: string,
+    parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    runNameArg?: string,
+  ): void {
+    runSafely("starting a retriever span", () => {
+      this.start(runId, parentRunId, "retriever", {
+        name: runName(retriever, runNameArg, "retriever"),
+        spanType: SpanType.RETRIEVER,
+        inputs: { query },
+      });
+    });
+  }
+
+  override handleRetrieverEnd(documents: unknown, runId: string): void {
+    this.finish(runId, (s) => s.span.setOutputs(toDocuments(documents)));
+  }
+
+  override handleRetrieverError(error: unknown, runId: string): void {
+    this.fail(runId, error);
+  }
+
+  override handleAgentAction(action: unknown, runId: string): void {
+    const state = this.runs.get(runId);
+    if (!state) return;
+    runSafely("recording an agent action", () => {
+      const a = action as { tool?: string; toolInput?: unknown; log?: string };
+      state.span.addEvent(
+        new SpanEvent({ name: "agent_action", attributes: { tool: a.tool ?? "", tool_input: a.toolInput, log: a.log ?? "" } }),
+      );
+    });
+  }
+
+  override handleAgentEnd(action: unknown, runId: string): void {
+    const state = this.runs.get(runId);
+    if (!state) return;
+    runSafely("recording an agent finish", () => {
+      const a = action as { returnValues?: unknown; log?: string };
+      state.span.addEvent(new SpanEvent({ name: "agent_finish", attributes: { return_values: a.returnValues, log: a.log ?? "" } }));
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import type { InMemoryTraceStore } from "@tracewright/core";
+import { freshMemoryStore, nock } from "@tracewright/testing";
+import { afterEach, beforeAll, beforeEach } from "vitest";
+
+/** A fresh in-memory store per test, recorded HTTP only. */
+export function setupLangChainTest(): () => InMemoryTraceStore {
+  let store: InMemoryTraceStore;
+  beforeAll(() => {
+    nock.disableNetConnect();
+  });
+  beforeEach(() => {
+    store = freshMemoryStore();
+  });
+  afterEach(() => {
+    nock.cleanAll();
+  });
+  return () => store;
+}
+
+export const OPENAI_KEY = "sk-test-langchain";
