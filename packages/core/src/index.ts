@@ -69,6 +69,7 @@ export type {
   TracePage,
   TraceStore,
 } from "./store/trace-store.js";
+export { type ActiveSpanResolver, registerActiveSpanResolver } from "./tracing/context.js";
 export {
   type ExportStats,
   enableAsyncLogging,
@@ -94,4 +95,3 @@ export {
 export { type InstrumentHooks, instrumentCall, isThenable, runSafely, type SpanOptions } from "./tracing/instrument.js";
 export { endRun, getActiveRunId, type Run, startRun, withRun } from "./tracing/runs.js";
 export { disableTracing, enableTracing, tracingIsEnabled } from "./tracing/state.js";
-export { type ActiveSpanResolver, registerActiveSpanResolver } from "./tracing/context.js";

@@ -75,7 +75,11 @@ export function toTokenUsage(result: unknown): TokenUsage | null {
   if (isObj(tokenUsage) && typeof tokenUsage.promptTokens === "number") {
     const input = tokenUsage.promptTokens;
     const output = Number(tokenUsage.completionTokens ?? 0);
-    return { input_tokens: input, output_tokens: output, total_tokens: Number(tokenUsage.totalTokens ?? input + output) };
+    return {
+      input_tokens: input,
+      output_tokens: output,
+      total_tokens: Number(tokenUsage.totalTokens ?? input + output),
+    };
   }
   return null;
 }
@@ -108,7 +112,11 @@ export function toDocuments(documents: unknown): unknown {
   if (!Array.isArray(documents)) return documents;
   return documents.map((d) => {
     const doc = d as Obj;
-    return { page_content: doc.pageContent ?? doc.page_content ?? "", metadata: doc.metadata ?? {}, id: doc.id ?? null };
+    return {
+      page_content: doc.pageContent ?? doc.page_content ?? "",
+      metadata: doc.metadata ?? {},
+      id: doc.id ?? null,
+    };
   });
 }
 
@@ -121,7 +129,11 @@ export function boundTools(invocationParams: unknown): ChatTool[] {
     if (typeof tool.type === "string" && isObj(tool.function)) return tool as ChatTool;
     return {
       type: "function",
-      function: { name: String(tool.name ?? "tool"), description: tool.description as string, parameters: tool.parameters ?? tool.schema },
+      function: {
+        name: String(tool.name ?? "tool"),
+        description: tool.description as string,
+        parameters: tool.parameters ?? tool.schema,
+      },
     } as ChatTool;
   });
 }

@@ -2,14 +2,14 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import {
   getCurrentActiveSpan,
-  registerActiveSpanResolver,
   type LiveSpan,
+  registerActiveSpanResolver,
   runSafely,
   SpanAttributeKey,
   SpanEvent,
   SpanType,
-  startSpan,
   setSpanChatMessages,
+  startSpan,
   tracingIsEnabled,
 } from "@tracewright/core";
 import {
@@ -253,7 +253,10 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
   override handleLLMNewToken(token: string, _idx: unknown, runId: string): void {
     if (!this.recordTokenEvents) return;
     const state = this.runs.get(runId);
-    if (state) runSafely("recording a token", () => state.span.addEvent(new SpanEvent({ name: "new_token", attributes: { token } })));
+    if (state)
+      runSafely("recording a token", () =>
+        state.span.addEvent(new SpanEvent({ name: "new_token", attributes: { token } })),
+      );
   }
 
   override handleLLMEnd(output: unknown, runId: string): void {
@@ -330,7 +333,10 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     runSafely("recording an agent action", () => {
       const a = action as { tool?: string; toolInput?: unknown; log?: string };
       state.span.addEvent(
-        new SpanEvent({ name: "agent_action", attributes: { tool: a.tool ?? "", tool_input: a.toolInput, log: a.log ?? "" } }),
+        new SpanEvent({
+          name: "agent_action",
+          attributes: { tool: a.tool ?? "", tool_input: a.toolInput, log: a.log ?? "" },
+        }),
       );
     });
   }
@@ -340,7 +346,9 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     if (!state) return;
     runSafely("recording an agent finish", () => {
       const a = action as { returnValues?: unknown; log?: string };
-      state.span.addEvent(new SpanEvent({ name: "agent_finish", attributes: { return_values: a.returnValues, log: a.log ?? "" } }));
+      state.span.addEvent(
+        new SpanEvent({ name: "agent_finish", attributes: { return_values: a.returnValues, log: a.log ?? "" } }),
+      );
     });
   }
 }

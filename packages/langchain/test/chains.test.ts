@@ -1,4 +1,5 @@
-import { type CallbackManagerForRetrieverRun } from "@langchain/core/callbacks/manager";
+import { createRequire } from "node:module";
+import type { CallbackManagerForRetrieverRun } from "@langchain/core/callbacks/manager";
 import { Document } from "@langchain/core/documents";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
@@ -7,7 +8,6 @@ import { RunnableLambda, RunnableSequence } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { SpanAttributeKey, trace, withSpan } from "@tracewright/core";
-import { createRequire } from "node:module";
 import { instrumentOpenAIModule, autolog as openaiAutolog } from "@tracewright/openai";
 import { readNockRecording, replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
@@ -50,7 +50,11 @@ describe("prompt | chat model | parser", () => {
       { role: "user", content: QUESTION },
       { role: "assistant", content: "Atlantic Ocean." },
     ]);
-    expect(chat.getAttribute(SpanAttributeKey.CHAT_USAGE)).toMatchObject({ input_tokens: 22, output_tokens: 3, total_tokens: 25 });
+    expect(chat.getAttribute(SpanAttributeKey.CHAT_USAGE)).toMatchObject({
+      input_tokens: 22,
+      output_tokens: 3,
+      total_tokens: 25,
+    });
     expect(chat.getAttribute(SpanAttributeKey.MESSAGE_FORMAT)).toBe("langchain");
     expect(chat.getAttribute("model")).toBe("gpt-4o-mini");
     expect(chat.getAttribute("temperature")).toBe(0.2);
@@ -103,10 +107,10 @@ describe("prompt | chat model | parser", () => {
   it("nests a LangChain invocation under a user trace()", async () => {
     replayNockRecording("chat-completion-basic.json");
     const handler = new TracewrightCallbackHandler();
-    const app = trace(
-      async (question: string) => prompt.pipe(model()).invoke({ question }, { callbacks: [handler] }),
-      { name: "app", spanType: "AGENT" },
-    );
+    const app = trace(async (question: string) => prompt.pipe(model()).invoke({ question }, { callbacks: [handler] }), {
+      name: "app",
+      spanType: "AGENT",
+    });
     await app(QUESTION);
     const [t] = await storedTraces(store());
     expect(spanTree(t!)).toEqual([
@@ -123,7 +127,10 @@ describe("prompt | chat model | parser", () => {
       await new Promise((r) => setTimeout(r, Math.random() * 5));
       return x * 2;
     }).withConfig({ runName: "double" });
-    const chain = RunnableSequence.from([double, RunnableLambda.from((x: number) => x + 1).withConfig({ runName: "inc" })]);
+    const chain = RunnableSequence.from([
+      double,
+      RunnableLambda.from((x: number) => x + 1).withConfig({ runName: "inc" }),
+    ]);
     const results = await withSpan({ name: "batch-root" }, () => chain.batch([1, 2, 3], { callbacks: [handler] }));
     expect(results).toEqual([3, 5, 7]);
     const [t] = await storedTraces(store());
@@ -183,12 +190,17 @@ describe("tools and retrievers", () => {
 describe("streaming", () => {
   it("ends spans when the stream completes and records tokens as events, not spans", async () => {
     replayNockRecording("chat-streaming-include-usage.json");
-    const body = readNockRecording("chat-streaming-include-usage.json")[0]!.body as { messages: Array<{ content: string }> };
+    const body = readNockRecording("chat-streaming-include-usage.json")[0]!.body as {
+      messages: Array<{ content: string }>;
+    };
     const chain = ChatPromptTemplate.fromMessages([["human", "{q}"]])
       .pipe(new ChatOpenAI({ model: "gpt-4o-mini", apiKey: OPENAI_KEY, maxRetries: 0, streaming: true }))
       .pipe(new StringOutputParser());
     let text = "";
-    for await (const piece of await chain.stream({ q: body.messages.at(-1)!.content }, { callbacks: [new TracewrightCallbackHandler()] })) {
+    for await (const piece of await chain.stream(
+      { q: body.messages.at(-1)!.content },
+      { callbacks: [new TracewrightCallbackHandler()] },
+    )) {
       text += piece;
     }
     const [t] = await storedTraces(store());
