@@ -29,10 +29,10 @@ const DOCS = [
 
 /** Ranks documents by the words they share with the query. */
 export class KeywordRetriever extends BaseRetriever {
-  lc_namespace = ["examples", "retrievers"];
+  override lc_namespace = ["examples", "retrievers"];
   k = 2;
 
-  async _getRelevantDocuments(query: string, _run?: CallbackManagerForRetrieverRun): Promise<Document[]> {
+  override async _getRelevantDocuments(query: string, _run?: CallbackManagerForRetrieverRun): Promise<Document[]> {
     const words = new Set(query.toLowerCase().match(/\w+/g) ?? []);
     const score = (d: Document) => (d.pageContent.toLowerCase().match(/\w+/g) ?? []).filter((w) => words.has(w)).length;
     return [...DOCS].sort((a, b) => score(b) - score(a)).slice(0, this.k);

@@ -3,7 +3,6 @@
 import { tool } from "@langchain/core/tools";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import type { ChatOpenAI } from "@langchain/openai";
-import { z } from "zod";
 
 const WEATHER: Record<string, string> = {
   "New York City": "25 degrees and sunny",
@@ -16,7 +15,11 @@ export const getWeather = tool(
     if (!report) throw new Error(`No weather station for ${location}`);
     return report;
   },
-  { name: "get_weather", description: "Current weather for a location", schema: z.object({ location: z.string() }) },
+  {
+    name: "get_weather",
+    description: "Current weather for a location",
+    schema: { type: "object" as const, properties: { location: { type: "string" as const } }, required: ["location"] },
+  },
 );
 
 export function buildWeatherAgent(model: ChatOpenAI) {

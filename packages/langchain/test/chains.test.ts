@@ -11,7 +11,6 @@ import { SpanAttributeKey, trace, withSpan } from "@tracewright/core";
 import { instrumentOpenAIModule, autolog as openaiAutolog } from "@tracewright/openai";
 import { readNockRecording, replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { autolog, TracewrightCallbackHandler } from "../src/index.js";
 import { OPENAI_KEY, setupLangChainTest } from "./helpers.js";
 
@@ -29,6 +28,11 @@ const prompt = ChatPromptTemplate.fromMessages([
   ["human", "{question}"],
 ]);
 const QUESTION = "Which ocean contains Bouvet Island?";
+const CITY_SCHEMA = {
+  type: "object" as const,
+  properties: { city: { type: "string" as const } },
+  required: ["city"],
+};
 
 describe("prompt | chat model | parser", () => {
   it("records the run tree with typed spans, chat messages, token usage and invocation params", async () => {
@@ -151,8 +155,8 @@ describe("tools and retrievers", () => {
       async ({ city }: { city: string }) => {
         throw new Error(`weather service down for ${city}`);
       },
-      { name: "get_weather", description: "Weather by city", schema: z.object({ city: z.string() }) },
-    );
+      { name: "get_weather", description: "Weather by city", schema: CITY_SCHEMA },
+    ) as unknown as { invoke(input: unknown, config?: unknown): Promise<unknown> };
     await expect(flaky.invoke({ city: "Paris" }, { callbacks: [new TracewrightCallbackHandler()] })).rejects.toThrow(
       "weather service down for Paris",
     );
@@ -167,8 +171,8 @@ describe("tools and retrievers", () => {
 
   it("records a retriever's documents in MLflow's document form", async () => {
     class KeywordRetriever extends BaseRetriever {
-      lc_namespace = ["tests"];
-      async _getRelevantDocuments(query: string, _run?: CallbackManagerForRetrieverRun): Promise<Document[]> {
+      override lc_namespace = ["tests"];
+      override async _getRelevantDocuments(query: string, _run?: CallbackManagerForRetrieverRun): Promise<Document[]> {
         return [
           new Document({ pageContent: `About ${query}`, metadata: { source: "kb/1.md", score: 0.9 }, id: "d1" }),
           new Document({ pageContent: "Unrelated", metadata: { source: "kb/2.md", score: 0.1 } }),

@@ -4,7 +4,6 @@ import { ChatOpenAI } from "@langchain/openai";
 import { SpanAttributeKey } from "@tracewright/core";
 import { replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { TracewrightCallbackHandler } from "../src/index.js";
 import { OPENAI_KEY, setupLangChainTest } from "./helpers.js";
 
@@ -18,7 +17,7 @@ const WEATHER: Record<string, string> = {
 const getWeather = tool(async ({ location }: { location: string }) => WEATHER[location] ?? "unknown", {
   name: "get_weather",
   description: "Current weather for a location",
-  schema: z.object({ location: z.string() }),
+  schema: { type: "object" as const, properties: { location: { type: "string" as const } }, required: ["location"] },
 });
 
 describe("LangGraph prebuilt ReAct agent", () => {
