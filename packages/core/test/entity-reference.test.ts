@@ -394,3 +394,17 @@ describe("exception events", () => {
     });
   });
 });
+
+describe("suppressed child spans", () => {
+  it("runs nested calls of the suppressed types untraced, and others traced", async () => {
+    const sdkCall = trace(() => "sdk", { name: "Completions", spanType: "CHAT_MODEL" });
+    const helper = trace(() => "helper", { name: "helper", spanType: "TOOL" });
+    withSpan({ name: "model", spanType: "CHAT_MODEL" }, (span) => {
+      span.suppressChildSpans(["CHAT_MODEL", "LLM"]);
+      expect(sdkCall()).toBe("sdk");
+      expect(helper()).toBe("helper");
+    });
+    const [t] = await storedTraces(store());
+    expect(treeOf(t!)).toEqual(["model (CHAT_MODEL) OK", "  helper (TOOL) OK"]);
+  });
+});

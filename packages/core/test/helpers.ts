@@ -11,7 +11,8 @@ import {
 /** A fresh in-memory store per test; returns an accessor for it. */
 export function useMemoryStore(): () => InMemoryTraceStore {
   let store = new InMemoryTraceStore();
-  beforeEach(() => {
+  beforeEach(async () => {
+    await flushTraces(); // traces a previous test left queued belong to its store, not this one
     store = new InMemoryTraceStore();
     setTraceStore(store);
     enableAsyncLogging(true);

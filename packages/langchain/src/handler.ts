@@ -28,6 +28,12 @@ import {
 export interface TracewrightCallbackHandlerOptions {
   /** Record each streamed token as a `new_token` span event (default true). */
   recordTokenEvents?: boolean;
+  /**
+   * Do not record the SDK call a chat model or LLM makes (e.g. the openai span that
+   * `@tracewright/openai` would nest under the LangChain span): the LangChain span alone
+   * represents the call (default false).
+   */
+  suppressNestedSdkSpans?: boolean;
 }
 
 interface RunState {
@@ -95,12 +101,14 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
   name = "tracewright_handler";
   private readonly runs = new Map<string, RunState>();
   private readonly recordTokenEvents: boolean;
+  private readonly suppressNestedSdkSpans: boolean;
 
   constructor(options: TracewrightCallbackHandlerOptions = {}) {
     super();
     // Run inline, so spans start and end when the runs do (not later, from a background queue).
     this.awaitHandlers = true;
     this.recordTokenEvents = options.recordTokenEvents ?? true;
+    this.suppressNestedSdkSpans = options.suppressNestedSdkSpans ?? false;
     liveHandlers.add(new WeakRef(this));
     registerResolverOnce();
   }
@@ -145,6 +153,9 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     if (!tracingIsEnabled()) return undefined;
     const parent = parentRunId ? (this.runs.get(parentRunId)?.span ?? getCurrentActiveSpan()) : getCurrentActiveSpan();
     const span = startSpan({ ...options, parent });
+    if (kind === "llm" && this.suppressNestedSdkSpans) {
+      span.suppressChildSpans([SpanType.CHAT_MODEL, SpanType.LLM, SpanType.EMBEDDING]);
+    }
     const state: RunState = { span, parentRunId, kind };
     this.runs.set(runId, state);
     return state;

@@ -90,6 +90,46 @@ describe("prompt | chat model | parser", () => {
     }
   });
 
+  it("suppresses the nested openai span on request", async () => {
+    await openaiAutolog();
+    instrumentOpenAIModule(await import(langchainOpenAICopy()));
+    try {
+      replayNockRecording("chat-completion-basic.json");
+      const handler = new TracewrightCallbackHandler({ suppressNestedSdkSpans: true });
+      await prompt.pipe(model()).invoke({ question: QUESTION }, { callbacks: [handler] });
+      const traces = await storedTraces(store());
+      expect(traces.map(spanTree)).toEqual([
+        ["RunnableSequence (CHAIN) OK", "  ChatPromptTemplate (CHAIN) OK", "  ChatOpenAI (CHAT_MODEL) OK"],
+      ]);
+    } finally {
+      await openaiAutolog({ disable: true });
+    }
+  });
+
+  it("records agent actions and finishes as events on the run's span", async () => {
+    const handler = new TracewrightCallbackHandler();
+    await RunnableLambda.from(async (x: string) => {
+      return x;
+    })
+      .withConfig({ runName: "agent_step" })
+      .invoke("go", {
+        callbacks: [
+          handler,
+          {
+            handleChainStart: (_c: unknown, _i: unknown, runId: string) => {
+              handler.handleAgentAction({ tool: "search", toolInput: { q: "x" }, log: "thinking" }, runId);
+              handler.handleAgentEnd({ returnValues: { output: "done" }, log: "finished" }, runId);
+            },
+          },
+        ],
+      });
+    const span = (await storedTraces(store()))[0]!.data.spans[0]!;
+    expect(span.events.map((e) => [e.name, e.attributes.tool ?? e.attributes.return_values])).toEqual([
+      ["agent_action", "search"],
+      ["agent_finish", '{"output":"done"}'],
+    ]);
+  });
+
   it("traces every invocation after autolog(), without callbacks in user code", async () => {
     autolog();
     try {

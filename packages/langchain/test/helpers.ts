@@ -1,4 +1,4 @@
-import type { InMemoryTraceStore } from "@tracewright/core";
+import { flushTraces, type InMemoryTraceStore } from "@tracewright/core";
 import { freshMemoryStore, nock } from "@tracewright/testing";
 import { afterEach, beforeAll, beforeEach } from "vitest";
 
@@ -8,7 +8,8 @@ export function setupLangChainTest(): () => InMemoryTraceStore {
   beforeAll(() => {
     nock.disableNetConnect();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
+    await flushTraces();
     store = freshMemoryStore();
   });
   afterEach(() => {

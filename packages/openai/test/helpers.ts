@@ -1,4 +1,4 @@
-import { type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
+import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
 import { freshMemoryStore, nock, storedTraces } from "@tracewright/testing";
 import OpenAI from "openai";
 import { afterEach, beforeAll, beforeEach } from "vitest";
@@ -15,7 +15,8 @@ export function setupOpenAITest(): { store: () => InMemoryTraceStore; client: ()
     nock.disableNetConnect();
     nock.enableNetConnect("127.0.0.1"); // real loopback servers are fine; the internet is not
   });
-  beforeEach(() => {
+  beforeEach(async () => {
+    await flushTraces();
     store = freshMemoryStore();
     client = new OpenAI({ apiKey: API_KEY, maxRetries: 0 });
   });

@@ -1,6 +1,9 @@
 import { flushTraces, InMemoryTraceStore, type Span, setTraceStore, type Trace } from "@tracewright/core";
 
-/** Installs a fresh in-memory store and returns it (call in beforeEach). */
+/**
+ * Installs a fresh in-memory store and returns it (call in beforeEach, after `await
+ * flushTraces()` when an earlier test may have left traces queued).
+ */
 export function freshMemoryStore(): InMemoryTraceStore {
   const store = new InMemoryTraceStore();
   setTraceStore(store);

@@ -140,6 +140,16 @@ export class LiveSpan extends Span implements OtelSpan {
     this.record.status = new SpanStatus(SpanStatusCode.ERROR, `${String(type)}: ${String(message)}`);
   }
 
+  /**
+   * Makes calls nested directly under this span that would open a span of one of these types
+   * run untraced: for an integration whose span already represents the call, so that an SDK's
+   * own instrumentation does not record it a second time.
+   */
+  suppressChildSpans(spanTypes: readonly SpanType[]): this {
+    this.record.suppressedChildTypes = new Set(spanTypes);
+    return this;
+  }
+
   updateName(name: string): this {
     if (this.writable("updateName")) this.record.name = name;
     return this;

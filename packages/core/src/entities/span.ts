@@ -23,6 +23,8 @@ export interface SpanRecord {
    * their JSON so the trace's previews and token totals need not parse it back. Not serialised.
    */
   raw?: { inputs?: unknown; outputs?: unknown; usage?: unknown };
+  /** Span types that calls nested directly under this span run untraced as (not serialised). */
+  suppressedChildTypes?: ReadonlySet<string>;
 }
 
 /** A span in MLflow's dict/JSON form (`Span.to_dict()`). */

@@ -50,6 +50,7 @@ export function openSpan(options: SpanOptions): LiveSpan | null {
   try {
     ensureContextManager();
     const parent = options.parent === undefined ? activeLiveSpan() : options.parent;
+    if (parent?._record.suppressedChildTypes?.has(options.spanType ?? "UNKNOWN")) return null;
     return registry.startSpan({
       name: options.name,
       spanType: options.spanType,
