@@ -1,10 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { packageTestConfig } from "../../vitest.shared.ts";
 
-export default defineConfig({
-  test: {
-    reporters: ["default", "json"],
-    outputFile: { json: "vitest-report.json" },
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-  },
-});
+export default packageTestConfig({ testTimeout: 30_000 });

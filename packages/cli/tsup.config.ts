@@ -1,11 +1,5 @@
-import { defineConfig } from "tsup";
+import { defineConfig, libraryBuild } from "../../tsup.shared.ts";
 
-export default defineConfig({
-  entry: ["src/cli.ts", "src/index.ts"],
-  format: ["esm"],
-  dts: { entry: "src/index.ts" },
-  sourcemap: true,
-  clean: true,
-  target: "node22",
-  platform: "node",
-});
+export default defineConfig(
+  libraryBuild({ entry: ["src/cli.ts", "src/index.ts"], format: ["esm"], dts: { entry: "src/index.ts" } }),
+);

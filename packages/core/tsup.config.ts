@@ -1,11 +1,3 @@
-import { defineConfig } from "tsup";
+import { defineConfig, libraryBuild } from "../../tsup.shared.ts";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node22",
-  platform: "node",
-});
+export default defineConfig(libraryBuild());

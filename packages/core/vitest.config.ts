@@ -1,10 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { packageTestConfig } from "../../vitest.shared.ts";
 
-export default defineConfig({
-  test: {
-    reporters: ["default", "json"],
-    outputFile: { json: "vitest-report.json" },
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 20_000,
-  },
-});
+export default packageTestConfig({ include: ["src/**/*.test.ts", "test/**/*.test.ts"], testTimeout: 20_000 });

@@ -1,21 +1,7 @@
-import { defineConfig } from "tsup";
+import { defineConfig, libraryBuild } from "../../tsup.shared.ts";
 
 export default defineConfig([
-  {
-    entry: ["src/index.ts"],
-    format: ["esm", "cjs"],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: "node22",
-    platform: "node",
-  },
-  {
-    // the `--import @tracewright/openai/register` entry: ESM only (it uses module.register)
-    entry: ["src/register.ts"],
-    format: ["esm"],
-    sourcemap: true,
-    target: "node22",
-    platform: "node",
-  },
+  libraryBuild(),
+  // the `--import @tracewright/openai/register` entry: ESM only (it uses module.register)
+  libraryBuild({ entry: ["src/register.ts"], format: ["esm"], dts: false, clean: false }),
 ]);
