@@ -261,3 +261,37 @@ describe("streaming", () => {
     expect(messages.at(-1)).toEqual({ role: "assistant", content: text });
   });
 });
+
+describe("streamEvents and concurrency", () => {
+  it("ends every span when a streamEvents() consumer finishes", async () => {
+    replayNockRecording("chat-completion-basic.json");
+    const chain = prompt.pipe(model()).pipe(new StringOutputParser());
+    const kinds = new Set<string>();
+    for await (const event of chain.streamEvents(
+      { question: QUESTION },
+      { version: "v2", callbacks: [new TracewrightCallbackHandler()] },
+    )) {
+      kinds.add(event.event);
+    }
+    expect(kinds.has("on_chain_end")).toBe(true);
+    const [t] = await storedTraces(store());
+    expect(t!.data.spans.every((s) => s.endTimeNs !== null && s.status.statusCode === "OK")).toBe(true);
+    expect(t!.searchSpans({ spanType: "CHAT_MODEL" })).toHaveLength(1);
+  });
+
+  it("keeps concurrent top-level invocations in separate traces", async () => {
+    const handler = new TracewrightCallbackHandler();
+    const slow = (name: string) =>
+      RunnableLambda.from(async (x: number) => {
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 5));
+        return x;
+      }).withConfig({ runName: name });
+    await Promise.all([
+      slow("first").invoke(1, { callbacks: [handler] }),
+      slow("second").invoke(2, { callbacks: [handler] }),
+      slow("third").invoke(3, { callbacks: [handler] }),
+    ]);
+    const traces = await storedTraces(store());
+    expect(traces.map((t) => t.data.spans.map((s) => s.name)).sort()).toEqual([["first"], ["second"], ["third"]]);
+  });
+});
