@@ -16,6 +16,7 @@ export function setTrackingUri(uri: string): void {
   schemeOf(uri);
   explicitUri = uri;
   customStore = undefined;
+  cached = undefined; // a new connection: credentials in the environment may have changed
   resetExperimentCache();
 }
 

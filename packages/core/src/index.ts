@@ -58,6 +58,8 @@ export {
 export { setMaxPayloadStringChars } from "./internal/json.js";
 export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";
 export { InMemoryTraceStore } from "./store/memory-store.js";
+export { MlflowTraceStore } from "./store/mlflow/mlflow-store.js";
+export { type MlflowConnection, MlflowRestError } from "./store/mlflow/rest-client.js";
 export { DEFAULT_TRACKING_URI } from "./store/resolve.js";
 export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
 export { sqlitePathFromUri } from "./store/sqlite/uri.js";

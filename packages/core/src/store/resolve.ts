@@ -1,5 +1,7 @@
 import { ConfigurationError } from "../errors.js";
 import { InMemoryTraceStore } from "./memory-store.js";
+import { MlflowTraceStore } from "./mlflow/mlflow-store.js";
+import { connectionFromEnv } from "./mlflow/rest-client.js";
 import { SqliteTraceStore } from "./sqlite/sqlite-store.js";
 import { DEFAULT_SQLITE_PATH, sqlitePathFromUri } from "./sqlite/uri.js";
 import type { TraceStore } from "./trace-store.js";
@@ -12,6 +14,8 @@ type StoreFactory = (uri: string) => TraceStore;
 const factories = new Map<string, StoreFactory>([
   ["memory", () => new InMemoryTraceStore()],
   ["sqlite", (uri) => new SqliteTraceStore(sqlitePathFromUri(uri))],
+  ["http", (uri) => new MlflowTraceStore(connectionFromEnv(uri))],
+  ["https", (uri) => new MlflowTraceStore(connectionFromEnv(uri))],
 ]);
 
 /** @internal Lets a store module claim a URI scheme (e.g. `sqlite`). */

@@ -1,0 +1,105 @@
+import { TracewrightError } from "../../errors.js";
+
+/** An error answer from an MLflow tracking server (`{error_code, message}`) or a failed request. */
+export class MlflowRestError extends TracewrightError {
+  override name = "MlflowRestError";
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly errorCode: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** How to reach and authenticate with a tracking server. */
+export interface MlflowConnection {
+  /** e.g. `http://localhost:5000` */
+  baseUrl: string;
+  /** Bearer token (`MLFLOW_TRACKING_TOKEN`). */
+  token?: string;
+  /** Basic auth (`MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD`). */
+  username?: string;
+  password?: string;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Connection settings from the environment, MLflow's variable names. */
+export function connectionFromEnv(baseUrl: string): MlflowConnection {
+  const c: MlflowConnection = { baseUrl: baseUrl.replace(/\/+$/, "") };
+  const env = process.env;
+  if (env.MLFLOW_TRACKING_TOKEN) c.token = env.MLFLOW_TRACKING_TOKEN;
+  if (env.MLFLOW_TRACKING_USERNAME) c.username = env.MLFLOW_TRACKING_USERNAME;
+  if (env.MLFLOW_TRACKING_PASSWORD) c.password = env.MLFLOW_TRACKING_PASSWORD;
+  return c;
+}
+
+/** A small JSON-over-HTTP client for MLflow's REST API. Never logs credentials. */
+export class MlflowRestClient {
+  constructor(private readonly connection: MlflowConnection) {}
+
+  private headers(contentType: string | null): Record<string, string> {
+    const h: Record<string, string> = { "User-Agent": "tracewright", ...this.connection.headers };
+    if (contentType) h["Content-Type"] = contentType;
+    if (this.connection.token) h.Authorization = `Bearer ${this.connection.token}`;
+    else if (this.connection.username !== undefined) {
+      const basic = Buffer.from(`${this.connection.username}:${this.connection.password ?? ""}`).toString("base64");
+      h.Authorization = `Basic ${basic}`;
+    }
+    return h;
+  }
+
+  /** Sends a request; resolves with the parsed JSON body (or text), rejects with {@link MlflowRestError}. */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Record<string, string | string[]>; raw?: string; contentType?: string } = {},
+  ): Promise<T> {
+    const url = new URL(this.connection.baseUrl + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) {
+      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, item);
+    }
+    const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: this.headers(body === undefined ? null : (options.contentType ?? "application/json")),
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.timeout(this.connection.timeoutMs ?? 30_000),
+      });
+    } catch (e) {
+      throw new MlflowRestError(
+        `Cannot reach the MLflow tracking server at ${this.connection.baseUrl} (${method} ${path}): ${(e as Error).message}`,
+        0,
+        undefined,
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let code: string | undefined;
+      let message = text;
+      try {
+        const parsed = JSON.parse(text) as { error_code?: string; message?: string; detail?: unknown };
+        code = parsed.error_code;
+        message = parsed.message ?? (parsed.detail !== undefined ? JSON.stringify(parsed.detail) : text);
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new MlflowRestError(
+        `MLflow ${method} ${path} failed with ${response.status}${code ? ` ${code}` : ""}: ${message}`,
+        response.status,
+        code,
+      );
+    }
+    if (text === "") return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return text as T;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * A loopback stand-in for an MLflow 3.11 tracking server: the trace endpoints MLflow's clients
+ * use, with the request validation and answers captured in shared/research/mlflow-wire.md.
+ * Test-side only; every request is recorded for assertions.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+type Info = Record<string, unknown> & {
+  trace_id: string;
+  tags: Record<string, string>;
+  trace_metadata: Record<string, string>;
+};
+
+const TRACE_ID = /^tr-[0-9a-f]{32}$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const DURATION = /^\d+(\.\d+)?s$/;
+
+export class FakeMlflowServer {
+  readonly requests: RecordedRequest[] = [];
+  readonly experiments = new Map<string, string>([["Default", "0"]]);
+  readonly infos = new Map<string, Info>();
+  readonly artifacts = new Map<string, string>();
+  private server: Server | undefined;
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => {
+        body += d;
+      });
+      req.on("end", () => {
+        const url = new URL(req.url ?? "/", "http://x");
+        this.requests.push({ method: req.method ?? "", path: url.pathname + url.search, headers: req.headers, body });
+        const send = (status: number, payload: unknown, type = "application/json") => {
+          res.writeHead(status, { "content-type": type });
+          res.end(typeof payload === "string" ? payload : JSON.stringify(payload));
+        };
+        const notFound = (message: string) =>
+          send(404, {
+            error_code: "RESOURCE_DOES_NOT_EXIST",
+            message,
+            sqlstate: "KAM00",
+            error_class: "RESOURCE_NOT_FOUND",
+          });
+        try {
+          this.route(req.method ?? "", url, body, send, notFound);
+        } catch (e) {
+          send(400, { error_code: "INVALID_PARAMETER_VALUE", message: (e as Error).message });
+        }
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  /** Seeds a trace as MLflow's Python client would have logged it. */
+  seed(info: Info, tracesJson: string): void {
+    const experimentId = (info.trace_location as { mlflow_experiment: { experiment_id: string } }).mlflow_experiment
+      .experiment_id;
+    const location = `mlflow-artifacts:/${experimentId}/traces/${info.trace_id}/artifacts`;
+    info.tags["mlflow.artifactLocation"] = location;
+    this.infos.set(info.trace_id, info);
+    this.artifacts.set(
+      `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/traces/${info.trace_id}/artifacts/traces.json`,
+      tracesJson,
+    );
+  }
+
+  private route(
+    method: string,
+    url: URL,
+    body: string,
+    send: (status: number, payload: unknown, type?: string) => void,
+    notFound: (m: string) => void,
+  ): void {
+    const path = url.pathname;
+    const json = () => JSON.parse(body) as Record<string, unknown>;
+    if (method === "GET" && path === "/api/2.0/mlflow/experiments/get-by-name") {
+      const name = url.searchParams.get("experiment_name") ?? "";
+      const id = this.experiments.get(name);
+      return id
+        ? send(200, { experiment: { experiment_id: id, name } })
+        : notFound(`Could not find experiment with name '${name}'`);
+    }
+    if (method === "POST" && path === "/api/2.0/mlflow/experiments/create") {
+      const name = String(json().name);
+      const id = String(this.experiments.size + 10);
+      this.experiments.set(name, id);
+      return send(200, { experiment_id: id });
+    }
+    if (method === "POST" && path === "/api/3.0/mlflow/traces") {
+      const info = (json().trace as { trace_info: Info }).trace_info;
+      if (!TRACE_ID.test(info.trace_id)) throw new Error(`trace_id ${info.trace_id} is not tr-<32 hex>`);
+      if (!RFC3339.test(String(info.request_time)))
+        throw new Error(`request_time ${String(info.request_time)} is not RFC 3339`);
+      if (!DURATION.test(String(info.execution_duration))) throw new Error("execution_duration is not a Duration");
+      if (!["OK", "ERROR", "IN_PROGRESS"].includes(String(info.state))) throw new Error("bad state");
+      for (const map of [info.tags, info.trace_metadata]) {
+        for (const v of Object.values(map))
+          if (typeof v !== "string") throw new Error("tags and metadata must be strings");
+      }
+      const experimentId = (info.trace_location as { mlflow_experiment: { experiment_id: string } }).mlflow_experiment
+        .experiment_id;
+      if (![...this.experiments.values()].includes(experimentId))
+        return notFound(`No Experiment with id=${experimentId} exists`);
+      const stored: Info = {
+        ...info,
+        tags: {
+          ...info.tags,
+          "mlflow.artifactLocation": `mlflow-artifacts:/${experimentId}/traces/${info.trace_id}/artifacts`,
+        },
+        trace_metadata: { ...info.trace_metadata, "mlflow.trace.infoFinalized": "true" },
+      };
+      this.infos.set(info.trace_id, stored);
+      return send(200, { trace: { trace_info: stored } });
+    }
+    if (path.startsWith("/api/2.0/mlflow-artifacts/artifacts/") && path.endsWith("/traces.json")) {
+      if (method === "PUT") {
+        JSON.parse(body);
+        this.artifacts.set(path, body);
+        return send(200, {});
+      }
+      const text = this.artifacts.get(path);
+      return text === undefined ? notFound("artifact not found") : send(200, text, "text/plain");
+    }
+    if (method === "POST" && path === "/api/3.0/mlflow/traces/search") {
+      const b = json();
+      const experiments = (b.locations as Array<{ mlflow_experiment: { experiment_id: string } }>).map(
+        (l) => l.mlflow_experiment.experiment_id,
+      );
+      const tag = /^tags\.(\w+) = '([^']*)'$/.exec(String(b.filter ?? ""));
+      let all = [...this.infos.values()].filter((i) =>
+        experiments.includes(
+          (i.trace_location as { mlflow_experiment: { experiment_id: string } }).mlflow_experiment.experiment_id,
+        ),
+      );
+      if (tag) all = all.filter((i) => i.tags[tag[1] as string] === tag[2]);
+      all.sort((a, b2) => String(b2.request_time).localeCompare(String(a.request_time)));
+      const offset = Number(b.page_token ?? 0);
+      const size = Number(b.max_results ?? 100);
+      const page = all.slice(offset, offset + size);
+      return send(200, {
+        traces: page,
+        ...(offset + size < all.length ? { next_page_token: String(offset + size) } : {}),
+      });
+    }
+    if (method === "POST" && path === "/api/2.0/mlflow/traces/delete-traces") {
+      const b = json();
+      const ids = (b.request_ids as string[] | undefined) ?? [];
+      let n = 0;
+      for (const id of ids) if (this.infos.delete(id)) n++;
+      return send(200, { traces_deleted: n });
+    }
+    const tags = /^\/api\/2\.0\/mlflow\/traces\/([^/]+)\/tags$/.exec(path);
+    if (tags) {
+      const info = this.infos.get(decodeURIComponent(tags[1] as string));
+      if (!info) return notFound("Trace not found");
+      const b = json();
+      if (method === "PATCH") info.tags[String(b.key)] = String(b.value);
+      else delete info.tags[String(b.key)];
+      return send(200, {});
+    }
+    const assessments = /^\/api\/3\.0\/mlflow\/traces\/([^/]+)\/assessments$/.exec(path);
+    if (assessments && method === "POST") {
+      const info = this.infos.get(decodeURIComponent(assessments[1] as string));
+      if (!info) return notFound("Trace not found");
+      const a = {
+        ...(json().assessment as Record<string, unknown>),
+        assessment_id: `a-${"0".repeat(31)}${this.requests.length % 10}`,
+      };
+      info.assessments = [...((info.assessments as unknown[]) ?? []), a];
+      return send(200, { assessment: a });
+    }
+    const get = /^\/api\/3\.0\/mlflow\/traces\/([^/]+)$/.exec(path);
+    if (get && method === "GET") {
+      const info = this.infos.get(decodeURIComponent(get[1] as string));
+      return info ? send(200, { trace: { trace_info: info } }) : notFound(`Trace with ID ${get[1]} not found.`);
+    }
+    return send(404, { detail: "Not Found" });
+  }
+}

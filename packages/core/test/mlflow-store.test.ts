@@ -1,0 +1,221 @@
+/**
+ * The MLflow tracking-server destination against a loopback server that validates requests as
+ * MLflow 3.11 does (see test/fake-mlflow-server.ts and shared/research/mlflow-wire.md).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  AssessmentSource,
+  flushTraces,
+  getExportStats,
+  getTrace,
+  MlflowTraceStore,
+  setExperiment,
+  setTraceStore,
+  setTrackingUri,
+  TracewrightClient,
+  trace,
+  withSpan,
+} from "../src/index.js";
+import { FakeMlflowServer } from "./fake-mlflow-server.js";
+
+const server = new FakeMlflowServer();
+beforeAll(async () => {
+  await server.start();
+});
+afterAll(async () => {
+  await server.stop();
+});
+afterEach(async () => {
+  await flushTraces();
+  setTraceStore(null);
+  delete process.env.MLFLOW_TRACKING_TOKEN;
+  delete process.env.MLFLOW_TRACKING_USERNAME;
+  delete process.env.MLFLOW_TRACKING_PASSWORD;
+});
+
+const lastRequest = (method: string, pathPrefix: string) =>
+  server.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix)).at(-1)!;
+
+describe("logging to an MLflow tracking server", () => {
+  it("creates the experiment, logs the trace info with StartTraceV3 and uploads traces.json", async () => {
+    setTrackingUri(server.url);
+    const exp = await setExperiment("remote-demo");
+    expect(server.experiments.get("remote-demo")).toBe(exp.experimentId);
+    const answer = trace(
+      function answer(q: string) {
+        return withSpan({ name: "llm", spanType: "CHAT_MODEL" }, (span) => {
+          span.setAttribute("mlflow.chat.tokenUsage", { input_tokens: 3, output_tokens: 2, total_tokens: 5 });
+          return `A: ${q}`;
+        });
+      },
+      { spanType: "CHAIN" },
+    );
+    answer("2+2?");
+    await flushTraces();
+
+    const start = JSON.parse(lastRequest("POST", "/api/3.0/mlflow/traces").body) as {
+      trace: { trace_info: Record<string, unknown> };
+    };
+    const info = start.trace.trace_info;
+    expect(Object.keys(info).sort()).toEqual(
+      [
+        "execution_duration",
+        "request_preview",
+        "request_time",
+        "response_preview",
+        "state",
+        "tags",
+        "trace_id",
+        "trace_location",
+        "trace_metadata",
+      ].sort(),
+    );
+    expect(info.trace_location).toEqual({
+      type: "MLFLOW_EXPERIMENT",
+      mlflow_experiment: { experiment_id: exp.experimentId },
+    });
+    expect(info.state).toBe("OK");
+    expect(info.tags).toEqual({ "mlflow.traceName": "answer" });
+    expect((info.trace_metadata as Record<string, string>)["mlflow.trace_schema.version"]).toBe("3");
+    expect((info.trace_metadata as Record<string, string>)["mlflow.trace.tokenUsage"]).toBe(
+      '{"input_tokens":3,"output_tokens":2,"total_tokens":5}',
+    );
+
+    const put = lastRequest("PUT", "/api/2.0/mlflow-artifacts/artifacts/");
+    expect(put.path).toBe(
+      `/api/2.0/mlflow-artifacts/artifacts/${exp.experimentId}/traces/${String(info.trace_id)}/artifacts/traces.json`,
+    );
+    const uploaded = JSON.parse(put.body) as { spans: Array<Record<string, unknown>> };
+    expect(uploaded.spans).toHaveLength(2);
+    const root = uploaded.spans[0]!;
+    expect(root.parent_span_id).toBeNull();
+    expect(Buffer.from(String(root.trace_id), "base64")).toHaveLength(16);
+    expect(Buffer.from(String(root.span_id), "base64")).toHaveLength(8);
+    expect((root.attributes as Record<string, string>)["mlflow.spanType"]).toBe('"CHAIN"');
+    expect((root.status as { code: string }).code).toBe("STATUS_CODE_OK");
+
+    const back = (await getTrace(String(info.trace_id)))!;
+    expect(back.data.spans.map((s) => `${s.name}:${s.spanType}`)).toEqual(["answer:CHAIN", "llm:CHAT_MODEL"]);
+    expect(back.info.tokenUsage?.total_tokens).toBe(5);
+    await setExperiment({ experimentId: "0" });
+  });
+
+  it("reads a trace that MLflow's Python client logged", async () => {
+    server.seed(
+      {
+        trace_id: "tr-5db0a635b7b64d2c974d9b716db4e1db",
+        trace_location: { type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: "0" } },
+        request_time: "2026-11-22T17:38:18Z",
+        execution_duration: "0.250s",
+        state: "OK",
+        trace_metadata: { "mlflow.trace_schema.version": "3" },
+        tags: { sdk: "raw", "mlflow.traceName": "ts-root" },
+        request_preview: '{"q": 1}',
+        response_preview: '{"a": 2}',
+      },
+      JSON.stringify({
+        spans: [
+          {
+            trace_id: "XbCmNbe2TSyXTZtxbbTh2w==",
+            span_id: "0Vg0iiqJRCs=",
+            parent_span_id: null,
+            name: "ts-root",
+            start_time_unix_nano: 1795369098846045963,
+            end_time_unix_nano: 1795369099096045963,
+            events: [],
+            status: { code: "STATUS_CODE_OK", message: "" },
+            attributes: { "mlflow.spanType": '"CHAIN"', "mlflow.spanInputs": '{"q": 1}' },
+          },
+        ],
+      }),
+    );
+    setTraceStore(new MlflowTraceStore({ baseUrl: server.url }));
+    const t = (await new TracewrightClient().getTrace("tr-5db0a635b7b64d2c974d9b716db4e1db"))!;
+    expect(t.info.executionDuration).toBe(250);
+    expect(t.info.tags.sdk).toBe("raw");
+    expect(t.data.spans[0]!.inputs).toEqual({ q: 1 });
+    expect(t.data.spans[0]!.traceId).toBe("tr-5db0a635b7b64d2c974d9b716db4e1db");
+  });
+
+  it("searches, tags, assesses and deletes through the client", async () => {
+    setTraceStore(new MlflowTraceStore({ baseUrl: server.url }));
+    const client = new TracewrightClient();
+    const root = client.startTrace("searchable", { tags: { team: "search" } });
+    client.endTrace({ traceId: root.traceId, outputs: { ok: true } });
+    await flushTraces();
+
+    const page = await client.searchTraces({ experimentIds: ["0"], filterString: "tags.team = 'search'" });
+    expect(page.traces.map((t) => t.info.traceId)).toEqual([root.traceId]);
+    const search = JSON.parse(lastRequest("POST", "/api/3.0/mlflow/traces/search").body);
+    expect(search).toEqual({
+      locations: [{ type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: "0" } }],
+      max_results: 100,
+      order_by: ["timestamp_ms DESC"],
+      filter: "tags.team = 'search'",
+    });
+
+    await client.setTraceTag(root.traceId, "reviewed", "yes");
+    expect(JSON.parse(lastRequest("PATCH", `/api/2.0/mlflow/traces/${root.traceId}/tags`).body)).toEqual({
+      key: "reviewed",
+      value: "yes",
+    });
+    await client.deleteTraceTag(root.traceId, "team");
+    expect(JSON.parse(lastRequest("DELETE", `/api/2.0/mlflow/traces/${root.traceId}/tags`).body)).toEqual({
+      key: "team",
+    });
+
+    const feedback = await client.logFeedback({
+      traceId: root.traceId,
+      name: "correct",
+      value: true,
+      rationale: "2+2=4",
+      source: new AssessmentSource({ sourceType: "HUMAN", sourceId: "alice" }),
+    });
+    expect(feedback.assessmentId).toMatch(/^a-/);
+    const sent = JSON.parse(lastRequest("POST", `/api/3.0/mlflow/traces/${root.traceId}/assessments`).body).assessment;
+    expect(sent).toMatchObject({
+      assessment_name: "correct",
+      trace_id: root.traceId,
+      source: { source_type: "HUMAN", source_id: "alice" },
+      feedback: { value: true },
+      rationale: "2+2=4",
+      valid: true,
+    });
+    expect(sent.assessment_id).toBeUndefined();
+    const reread = await client.getTrace(root.traceId);
+    expect(reread.info.tags).toMatchObject({ reviewed: "yes" });
+    expect(reread.info.tags.team).toBeUndefined();
+    expect(reread.searchAssessments({ name: "correct" })[0]!.value).toBe(true);
+
+    expect(await client.deleteTraces({ experimentId: "0", traceIds: [root.traceId] })).toBe(1);
+    expect(JSON.parse(lastRequest("POST", "/api/2.0/mlflow/traces/delete-traces").body)).toEqual({
+      experiment_id: "0",
+      request_ids: [root.traceId],
+    });
+    await expect(client.getTrace(root.traceId)).rejects.toThrow(/not found/);
+  });
+
+  it("authenticates with MLFLOW_TRACKING_TOKEN or basic credentials", async () => {
+    process.env.MLFLOW_TRACKING_TOKEN = "tok-123";
+    setTrackingUri(server.url);
+    await setExperiment("auth-check");
+    expect(lastRequest("GET", "/api/2.0/mlflow/experiments/get-by-name").headers.authorization).toBe("Bearer tok-123");
+    delete process.env.MLFLOW_TRACKING_TOKEN;
+    process.env.MLFLOW_TRACKING_USERNAME = "alice";
+    process.env.MLFLOW_TRACKING_PASSWORD = "s3cret";
+    setTrackingUri(`${server.url}/`);
+    await setExperiment("auth-check-basic");
+    expect(lastRequest("GET", "/api/2.0/mlflow/experiments/get-by-name").headers.authorization).toBe(
+      `Basic ${Buffer.from("alice:s3cret").toString("base64")}`,
+    );
+    await setExperiment({ experimentId: "0" });
+  });
+
+  it("never breaks the traced call when the server is unreachable, and counts the failure", async () => {
+    setTraceStore(new MlflowTraceStore({ baseUrl: "http://127.0.0.1:9", timeoutMs: 2000 }));
+    const before = getExportStats().failed;
+    expect(trace(() => 42, { name: "offline" })()).toBe(42);
+    await flushTraces();
+    expect(getExportStats().failed).toBe(before + 1);
+  });
+});
