@@ -87,7 +87,7 @@ export class FakeMlflowServer {
     body: string,
     send: (status: number, payload: unknown, type?: string) => void,
     notFound: (m: string) => void,
-  ): void {
+  ): unknown {
     const path = url.pathname;
     const json = () => JSON.parse(body) as Record<string, unknown>;
     if (method === "GET" && path === "/api/2.0/mlflow/experiments/get-by-name") {

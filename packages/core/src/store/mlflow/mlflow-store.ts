@@ -87,7 +87,7 @@ export class MlflowTraceStore implements TraceStore {
       order_by: options.orderBy ?? ["timestamp_ms DESC"],
     };
     const filters = [options.filterString, options.runId ? `run_id = '${options.runId}'` : undefined]
-      .filter((f): f is string => Boolean(f && f.trim()))
+      .filter((f): f is string => Boolean(f?.trim()))
       .join(" AND ");
     if (filters) body.filter = filters;
     if (options.pageToken) body.page_token = options.pageToken;
