@@ -1,6 +1,8 @@
 import { DEFAULT_EXPERIMENT_ID } from "./constants.js";
 import { ConfigurationError } from "./errors.js";
 import { log } from "./internal/log.js";
+import { MultiTraceStore } from "./store/multi-store.js";
+import { OtlpTraceStore, otlpEndpointFromEnv } from "./store/otlp/otlp-store.js";
 import { createStoreForUri, DEFAULT_TRACKING_URI, schemeOf } from "./store/resolve.js";
 import type { Experiment, TraceStore } from "./store/trace-store.js";
 
@@ -40,9 +42,26 @@ export function setTraceStore(store: TraceStore | null): void {
   resetExperimentCache();
 }
 
-/** The store traces are written to and read from. */
+/**
+ * Sends traces to several destinations at once, e.g. the embedded store and a collector:
+ * `setTraceDestinations([new SqliteTraceStore(path), new OtlpTraceStore()])`. Reads use the first.
+ */
+export function setTraceDestinations(stores: TraceStore[]): void {
+  setTraceStore(stores.length === 1 ? (stores[0] as TraceStore) : new MultiTraceStore(stores));
+}
+
+/**
+ * The store traces are written to and read from: a store set in code, else the tracking URI set
+ * in code, else an OpenTelemetry collector when `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is set (as
+ * in MLflow, it then replaces the tracking store), else the tracking URI from the environment.
+ */
 export function getTraceStore(): TraceStore {
   if (customStore) return customStore;
+  if (explicitUri === undefined && otlpEndpointFromEnv()) {
+    const key = `otlp:${otlpEndpointFromEnv()}`;
+    if (cached?.uri !== key) cached = { uri: key, store: new OtlpTraceStore() };
+    return cached.store;
+  }
   const uri = getTrackingUri();
   if (cached?.uri !== uri) cached = { uri, store: createStoreForUri(uri) };
   return cached.store;

@@ -14,7 +14,14 @@ export {
   searchTraces,
   TracewrightClient,
 } from "./client.js";
-export { getTraceStore, getTrackingUri, setExperiment, setTraceStore, setTrackingUri } from "./config.js";
+export {
+  getTraceStore,
+  getTrackingUri,
+  setExperiment,
+  setTraceDestinations,
+  setTraceStore,
+  setTrackingUri,
+} from "./config.js";
 export {
   DEFAULT_EXPERIMENT_ID,
   MAX_PREVIEW_CHARS,
@@ -60,6 +67,8 @@ export { type FilterClause, type FilterField, type FilterOperator, parseFilter }
 export { InMemoryTraceStore } from "./store/memory-store.js";
 export { MlflowTraceStore } from "./store/mlflow/mlflow-store.js";
 export { type MlflowConnection, MlflowRestError } from "./store/mlflow/rest-client.js";
+export { MultiTraceStore } from "./store/multi-store.js";
+export { type OtlpProtocol, OtlpTraceStore } from "./store/otlp/otlp-store.js";
 export { DEFAULT_TRACKING_URI } from "./store/resolve.js";
 export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
 export { sqlitePathFromUri } from "./store/sqlite/uri.js";

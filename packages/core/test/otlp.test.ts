@@ -1,0 +1,149 @@
+/**
+ * The OpenTelemetry collector destination, against a loopback OTLP/HTTP receiver.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  flushTraces,
+  getTraceStore,
+  InMemoryTraceStore,
+  OtlpTraceStore,
+  SpanAttributeKey,
+  setTraceDestinations,
+  setTraceStore,
+  TracewrightClient,
+  trace,
+  withSpan,
+} from "../src/index.js";
+
+interface Received {
+  contentType: string;
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+const received: Received[] = [];
+let server: Server;
+let url = "";
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push({
+        contentType: String(req.headers["content-type"]),
+        body: Buffer.concat(chunks),
+        headers: req.headers,
+      });
+      const json = String(req.headers["content-type"]).includes("json");
+      res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
+      res.end(json ? "{}" : "");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterEach(async () => {
+  await flushTraces();
+  setTraceStore(null);
+  received.length = 0;
+  for (const k of [
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_SERVICE_NAME",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+  ]) {
+    delete process.env[k];
+  }
+});
+
+type OtlpValue = { stringValue?: string; intValue?: string | number; kvlistValue?: unknown; arrayValue?: unknown };
+type OtlpSpan = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Array<{ key: string; value: OtlpValue }>;
+};
+
+function spansOf(r: Received): { spans: OtlpSpan[]; resource: Array<{ key: string; value: OtlpValue }> } {
+  const body = JSON.parse(r.body.toString("utf8")) as {
+    resourceSpans: Array<{
+      resource: { attributes: Array<{ key: string; value: OtlpValue }> };
+      scopeSpans: Array<{ spans: OtlpSpan[] }>;
+    }>;
+  };
+  const rs = body.resourceSpans[0]!;
+  return { spans: rs.scopeSpans.flatMap((s) => s.spans), resource: rs.resource.attributes };
+}
+const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === key)?.value;
+
+function tracedRun() {
+  return trace(
+    function agent(q: string) {
+      return withSpan({ name: "Completions", spanType: "CHAT_MODEL" }, (span) => {
+        span.setAttribute(SpanAttributeKey.MODEL, "gpt-4o-mini");
+        span.setAttribute(SpanAttributeKey.CHAT_USAGE, { input_tokens: 12, output_tokens: 5, total_tokens: 17 });
+        return `answer to ${q}`;
+      });
+    },
+    { spanType: "AGENT" },
+  )("q1");
+}
+
+describe("exporting to an OpenTelemetry collector", () => {
+  it("sends OTLP/JSON when the environment asks for it, with MLflow and GenAI attributes", async () => {
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = url;
+    process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = "http/json";
+    process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = "api_key=12345";
+    process.env.OTEL_SERVICE_NAME = "my-llm-service";
+    expect(getTraceStore()).toBeInstanceOf(OtlpTraceStore);
+    tracedRun();
+    await flushTraces();
+    expect(received).toHaveLength(1);
+    const r = received[0]!;
+    expect(r.contentType).toContain("application/json");
+    expect(r.headers.api_key).toBe("12345");
+    const { spans, resource } = spansOf(r);
+    expect(resource.find((a) => a.key === "service.name")?.value.stringValue).toBe("my-llm-service");
+    expect(spans.map((s) => s.name).sort()).toEqual(["Completions", "agent"]);
+    const root = spans.find((s) => s.name === "agent")!;
+    const chat = spans.find((s) => s.name === "Completions")!;
+    expect(chat.traceId).toBe(root.traceId);
+    expect(chat.parentSpanId).toBe(root.spanId);
+    expect(attr(root, "mlflow.spanType")?.stringValue).toBe("AGENT");
+    expect(attr(root, "mlflow.traceRequestId")?.stringValue).toBe(`tr-${root.traceId}`);
+    expect(attr(root, "mlflow.spanInputs")?.kvlistValue).toEqual({
+      values: [{ key: "q", value: { stringValue: "q1" } }],
+    });
+    expect(attr(chat, "gen_ai.operation.name")?.stringValue).toBe("chat");
+    expect(attr(chat, "gen_ai.request.model")?.stringValue).toBe("gpt-4o-mini");
+    expect(Number(attr(chat, "gen_ai.usage.input_tokens")?.intValue)).toBe(12);
+    expect(Number(attr(chat, "gen_ai.usage.output_tokens")?.intValue)).toBe(5);
+    await expect(async () => new TracewrightClient().searchTraces()).rejects.toThrow(/write-only/);
+  });
+
+  it("sends OTLP/protobuf", async () => {
+    setTraceStore(new OtlpTraceStore({ protocol: "http/protobuf", url }));
+    tracedRun();
+    await flushTraces();
+    expect(received).toHaveLength(1);
+    expect(received[0]!.contentType).toBe("application/x-protobuf");
+    // protobuf keeps strings as UTF-8 bytes: the span names and MLflow keys are in the payload
+    const bytes = received[0]!.body.toString("latin1");
+    for (const s of ["agent", "Completions", "mlflow.spanType", "gen_ai.request.model"]) expect(bytes).toContain(s);
+  });
+
+  it("sends to several destinations at once", async () => {
+    const local = new InMemoryTraceStore();
+    setTraceDestinations([local, new OtlpTraceStore({ protocol: "http/json", url })]);
+    tracedRun();
+    await flushTraces();
+    expect(local.allTraces()).toHaveLength(1);
+    expect(received).toHaveLength(1);
+    const page = await new TracewrightClient().searchTraces({ experimentIds: ["0"] });
+    expect(page.traces).toHaveLength(1);
+  });
+});
