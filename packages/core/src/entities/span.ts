@@ -23,6 +23,8 @@ export interface SpanRecord {
    * their JSON so the trace's previews and token totals need not parse it back. Not serialised.
    */
   raw?: { inputs?: unknown; outputs?: unknown; usage?: unknown };
+  /** Parent span id in another OpenTelemetry tracer (an app's HTTP span), for OTLP export only. */
+  remoteParentId?: string;
   /** Span types that calls nested directly under this span run untraced as (not serialised). */
   suppressedChildTypes?: ReadonlySet<string>;
 }
@@ -104,6 +106,11 @@ export class Span {
   /** @internal The value last set for inputs, outputs or token usage, when this process set it. */
   rawValue(kind: "inputs" | "outputs" | "usage"): unknown {
     return this.record.raw?.[kind];
+  }
+
+  /** @internal The parent span id in another OpenTelemetry tracer, when this trace joined one. */
+  get remoteParentId(): string | undefined {
+    return this.record.remoteParentId;
   }
 
   /** @internal One attribute as stored (JSON text), without decoding. */

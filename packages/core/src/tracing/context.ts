@@ -1,4 +1,11 @@
-import { type Context, context, createContextKey, trace as otelTrace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  createContextKey,
+  isSpanContextValid,
+  trace as otelTrace,
+  type SpanContext,
+} from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { LiveSpan } from "../entities/live-span.js";
 import { log } from "../internal/log.js";
@@ -67,4 +74,15 @@ export function runWithSpan<T>(span: LiveSpan, fn: () => T): T {
 /** The context with `span` active, for code that propagates contexts itself. */
 export function contextWithSpan(span: LiveSpan, parent: Context = context.active()): Context {
   return otelTrace.setSpan(parent, span);
+}
+
+/**
+ * The context of the active span when it belongs to another OpenTelemetry tracer (an HTTP
+ * server span of the app, say): Tracewright traces started inside it join its trace tree.
+ */
+export function activeForeignSpanContext(): SpanContext | null {
+  const span = otelTrace.getSpan(context.active());
+  if (!span || span instanceof LiveSpan) return null;
+  const ctx = span.spanContext();
+  return isSpanContextValid(ctx) ? ctx : null;
 }

@@ -1,7 +1,7 @@
 import type { SpanType } from "../constants.js";
 import type { LiveSpan } from "../entities/live-span.js";
 import { log } from "../internal/log.js";
-import { activeLiveSpan, ensureContextManager, runWithSpan } from "./context.js";
+import { activeForeignSpanContext, activeLiveSpan, ensureContextManager, runWithSpan } from "./context.js";
 import { isTracingEnabled } from "./state.js";
 import { registry } from "./trace-registry.js";
 
@@ -51,7 +51,9 @@ export function openSpan(options: SpanOptions): LiveSpan | null {
     ensureContextManager();
     const parent = options.parent === undefined ? activeLiveSpan() : options.parent;
     if (parent?._record.suppressedChildTypes?.has(options.spanType ?? "UNKNOWN")) return null;
+    const remoteParent = options.parent === undefined && parent === null ? activeForeignSpanContext() : null;
     return registry.startSpan({
+      remoteParent,
       name: options.name,
       spanType: options.spanType,
       parent,

@@ -1,3 +1,4 @@
+import type { SpanContext } from "@opentelemetry/api";
 import { currentExperimentId, currentRunId } from "../config.js";
 import { SpanAttributeKey, type SpanType, TRACE_SCHEMA_VERSION, TraceMetadataKey, TraceTagKey } from "../constants.js";
 import { LiveSpan, NonRecordingLiveSpan, type SpanEndListener } from "../entities/live-span.js";
@@ -26,6 +27,8 @@ export interface SpanInit {
   /** For new traces only. */
   experimentId?: string | undefined;
   tags?: Record<string, string> | undefined;
+  /** An active span of another OpenTelemetry tracer, for a span with no Tracewright parent. */
+  remoteParent?: SpanContext | null | undefined;
 }
 
 /** A trace whose root span has not ended yet. */
@@ -64,10 +67,16 @@ class TraceRegistry implements SpanEndListener {
   private readonly open = new Map<string, OpenTrace>();
 
   startSpan(init: SpanInit): LiveSpan {
-    const parent = init.parent ?? null;
+    let parent = init.parent ?? null;
+    const remote = parent === null ? (init.remoteParent ?? null) : null;
+    if (remote) {
+      // inside a foreign span of a trace we are already recording: stay in that trace
+      const joined = this.open.get(toMlflowTraceId(remote.traceId));
+      if (joined) parent = joined.root;
+    }
     const startTimeNs = init.startTimeNs ?? nowNs();
     const parentTrace = parent ? this.open.get(parent.traceId) : undefined;
-    const otelTraceId = parentTrace ? parent!.spanContext().traceId : newOtelTraceId();
+    const otelTraceId = parentTrace ? parent!.spanContext().traceId : (remote?.traceId ?? newOtelTraceId());
     const traceId = parentTrace ? parent!.traceId : toMlflowTraceId(otelTraceId);
     const attributes: Record<string, string> = {
       [SpanAttributeKey.REQUEST_ID]: parentTrace
@@ -94,6 +103,7 @@ class TraceRegistry implements SpanEndListener {
       events: [],
     };
     if (raw) record.raw = raw;
+    if (remote) record.remoteParentId = remote.spanId;
     const span = new LiveSpan(record, this);
     if (parentTrace) {
       parentTrace.spans.push(span);

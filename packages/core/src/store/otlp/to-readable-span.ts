@@ -58,7 +58,15 @@ export function toReadableSpan(span: Span, trace: Trace, resource: Resource): Re
     name: span.name,
     kind: 0,
     spanContext: () => context,
-    ...(span.parentId ? { parentSpanContext: { traceId: otelTraceId, spanId: span.parentId, traceFlags: 1 } } : {}),
+    ...(span.parentId || span.remoteParentId
+      ? {
+          parentSpanContext: {
+            traceId: otelTraceId,
+            spanId: (span.parentId ?? span.remoteParentId) as string,
+            traceFlags: 1,
+          },
+        }
+      : {}),
     startTime: hr(span.startTimeNs),
     endTime: hr(end),
     duration: hr(end - span.startTimeNs),
