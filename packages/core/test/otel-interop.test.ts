@@ -1,7 +1,7 @@
 import { trace as otelTrace } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { type LiveSpan, withSpan } from "../src/index.js";
+import { type LiveSpan, type Trace, withSpan } from "../src/index.js";
 import { storedTraces, useMemoryStore } from "./helpers.js";
 
 const store = useMemoryStore();
