@@ -1,6 +1,7 @@
 import { DEFAULT_EXPERIMENT_ID } from "./constants.js";
 import { ConfigurationError } from "./errors.js";
 import { log } from "./internal/log.js";
+import { ReliableRemoteStore } from "./store/delivery/reliable-store.js";
 import { MultiTraceStore } from "./store/multi-store.js";
 import { OtlpTraceStore, otlpEndpointFromEnv } from "./store/otlp/otlp-store.js";
 import { createStoreForUri, DEFAULT_TRACKING_URI, schemeOf } from "./store/resolve.js";
@@ -59,7 +60,7 @@ export function getTraceStore(): TraceStore {
   if (customStore) return customStore;
   if (explicitUri === undefined && otlpEndpointFromEnv()) {
     const key = `otlp:${otlpEndpointFromEnv()}`;
-    if (cached?.uri !== key) cached = { uri: key, store: new OtlpTraceStore() };
+    if (cached?.uri !== key) cached = { uri: key, store: new ReliableRemoteStore(new OtlpTraceStore(), key) };
     return cached.store;
   }
   const uri = getTrackingUri();

@@ -63,6 +63,7 @@ export {
   TracewrightError,
 } from "./errors.js";
 export { setMaxPayloadStringChars } from "./internal/json.js";
+export { type DeliveryOptions, ReliableRemoteStore } from "./store/delivery/reliable-store.js";
 export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";
 export { InMemoryTraceStore } from "./store/memory-store.js";
 export { MlflowTraceStore } from "./store/mlflow/mlflow-store.js";

@@ -2,6 +2,9 @@
  * The MLflow tracking-server destination against a loopback server that validates requests as
  * MLflow 3.11 does (see test/fake-mlflow-server.ts and shared/research/mlflow-wire.md).
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AssessmentSource,
@@ -20,6 +23,7 @@ import { FakeMlflowServer } from "./fake-mlflow-server.js";
 
 const server = new FakeMlflowServer();
 beforeAll(async () => {
+  process.env.TRACEWRIGHT_SPOOL_DIR = mkdtempSync(join(tmpdir(), "tw-spool-"));
   await server.start();
 });
 afterAll(async () => {

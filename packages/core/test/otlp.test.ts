@@ -1,14 +1,18 @@
 /**
  * The OpenTelemetry collector destination, against a loopback OTLP/HTTP receiver.
  */
+import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   flushTraces,
   getTraceStore,
   InMemoryTraceStore,
   OtlpTraceStore,
+  type ReliableRemoteStore,
   SpanAttributeKey,
   setTraceDestinations,
   setTraceStore,
@@ -27,6 +31,7 @@ let server: Server;
 let url = "";
 
 beforeAll(async () => {
+  process.env.TRACEWRIGHT_SPOOL_DIR = mkdtempSync(join(tmpdir(), "tw-spool-"));
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -99,7 +104,7 @@ describe("exporting to an OpenTelemetry collector", () => {
     process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = "http/json";
     process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = "api_key=12345";
     process.env.OTEL_SERVICE_NAME = "my-llm-service";
-    expect(getTraceStore()).toBeInstanceOf(OtlpTraceStore);
+    expect((getTraceStore() as ReliableRemoteStore).destination).toBeInstanceOf(OtlpTraceStore);
     tracedRun();
     await flushTraces();
     expect(received).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { ConfigurationError } from "../errors.js";
+import { ReliableRemoteStore } from "./delivery/reliable-store.js";
 import { InMemoryTraceStore } from "./memory-store.js";
 import { MlflowTraceStore } from "./mlflow/mlflow-store.js";
 import { connectionFromEnv } from "./mlflow/rest-client.js";
@@ -14,8 +15,8 @@ type StoreFactory = (uri: string) => TraceStore;
 const factories = new Map<string, StoreFactory>([
   ["memory", () => new InMemoryTraceStore()],
   ["sqlite", (uri) => new SqliteTraceStore(sqlitePathFromUri(uri))],
-  ["http", (uri) => new MlflowTraceStore(connectionFromEnv(uri))],
-  ["https", (uri) => new MlflowTraceStore(connectionFromEnv(uri))],
+  ["http", (uri) => new ReliableRemoteStore(new MlflowTraceStore(connectionFromEnv(uri)), uri)],
+  ["https", (uri) => new ReliableRemoteStore(new MlflowTraceStore(connectionFromEnv(uri)), uri)],
 ]);
 
 /** @internal Lets a store module claim a URI scheme (e.g. `sqlite`). */

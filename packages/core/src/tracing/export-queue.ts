@@ -1,15 +1,22 @@
 import { currentExperimentId, getTraceStore, pendingExperimentId } from "../config.js";
 import { DEFAULT_EXPERIMENT_ID } from "../constants.js";
 import type { Trace } from "../entities/trace.js";
+import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
 
-/** Counters describing what the export queue did. */
+/** Counters describing what the export queue and the delivery to remote destinations did. */
 export interface ExportStats {
+  /** Traces a remote destination accepted. */
+  sent: number;
+  /** Failed deliveries to a remote destination that will be retried. */
+  retried: number;
+  /** Traces written to a remote destination's on-disk spool. */
+  spooled: number;
   /** Traces handed to the store successfully. */
   exported: number;
   /** Traces the store failed to accept (logged). */
   failed: number;
-  /** Traces dropped because the queue was full. */
+  /** Traces dropped: the queue or a spool was full, or a destination refused them. */
   dropped: number;
   /** Traces waiting to be written. */
   queued: number;
@@ -138,7 +145,15 @@ export async function flushTraces(options: { timeoutMs?: number } = {}): Promise
 
 /** What the export queue has done so far. */
 export function getExportStats(): ExportStats {
-  return { ...stats, queued: queue.length };
+  return {
+    exported: stats.exported,
+    failed: stats.failed,
+    dropped: stats.dropped + deliveryStats.dropped,
+    queued: queue.length,
+    sent: deliveryStats.sent,
+    retried: deliveryStats.retried,
+    spooled: deliveryStats.spooled,
+  };
 }
 
 /** Saves what is still queued when the process is about to exit. */
@@ -149,26 +164,34 @@ function installExitHooks(): void {
   process.on("beforeExit", () => {
     if (queue.length > 0) void flushTraces();
   });
+  // SIGTERM (containers, serverless shutdown): save what is queued synchronously, then let the
+  // signal do what it would have done without us.
+  const onSigterm = () => {
+    saveQueuedSync();
+    if (process.listenerCount("SIGTERM") === 0) process.kill(process.pid, "SIGTERM");
+  };
+  process.once("SIGTERM", onSigterm);
   // exit (process.exit() or the loop ending) only allows synchronous work.
-  process.on("exit", () => {
-    if (queue.length === 0) return;
-    const batch = queue;
-    queue = [];
-    const experimentId = currentExperimentId() || DEFAULT_EXPERIMENT_ID;
-    for (const t of batch)
-      if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
-    const store = getTraceStore();
-    if (store.logTracesSync) {
-      try {
-        store.logTracesSync(batch);
-        return;
-      } catch (e) {
-        log.error(`failed to store ${batch.length} trace(s) at exit`, e);
-        return;
-      }
+  process.on("exit", saveQueuedSync);
+}
+
+/** Writes still-queued traces with the store's synchronous path (SQLite, spools). */
+function saveQueuedSync(): void {
+  if (queue.length === 0) return;
+  const batch = queue;
+  queue = [];
+  const experimentId = currentExperimentId() || DEFAULT_EXPERIMENT_ID;
+  for (const t of batch)
+    if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
+  const store = getTraceStore();
+  if (store.logTracesSync) {
+    try {
+      store.logTracesSync(batch);
+      return;
+    } catch (e) {
+      log.error(`failed to store ${batch.length} trace(s) at exit`, e);
+      return;
     }
-    log.warn(
-      `${batch.length} trace(s) could not be stored before exit: call await flushTraces() before process.exit()`,
-    );
-  });
+  }
+  log.warn(`${batch.length} trace(s) could not be stored before exit: call await flushTraces() before process.exit()`);
 }

@@ -7,9 +7,19 @@ export class MlflowRestError extends TracewrightError {
     message: string,
     readonly status: number,
     readonly errorCode: string | undefined,
+    /** From a `Retry-After` header, in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
+}
+
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** How to reach and authenticate with a tracking server. */
@@ -93,6 +103,7 @@ export class MlflowRestClient {
         `MLflow ${method} ${path} failed with ${response.status}${code ? ` ${code}` : ""}: ${message}`,
         response.status,
         code,
+        retryAfter(response.headers.get("retry-after")),
       );
     }
     if (text === "") return undefined as T;

@@ -1,0 +1,11 @@
+/** Counters of the reliable delivery to remote destinations, reported by getExportStats(). */
+export const deliveryStats = {
+  /** Traces a remote destination accepted. */
+  sent: 0,
+  /** Failed delivery attempts that will be retried. */
+  retried: 0,
+  /** Traces written to the on-disk spool. */
+  spooled: 0,
+  /** Traces given up on: the spool was full, or the destination refused them (4xx). */
+  dropped: 0,
+};

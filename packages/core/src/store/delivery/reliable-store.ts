@@ -1,0 +1,193 @@
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
+import type { Assessment } from "../../entities/assessment.js";
+import { Trace } from "../../entities/trace.js";
+import { deliveryStats } from "../../internal/delivery-stats.js";
+import { log } from "../../internal/log.js";
+import type { DeleteTracesOptions, SearchTracesOptions, TraceStore } from "../trace-store.js";
+import { TraceSpool } from "./spool.js";
+
+/** Options of {@link ReliableRemoteStore}. */
+export interface DeliveryOptions {
+  /** Where undelivered traces wait (default `.tracewright/spool/<destination hash>`, or `$TRACEWRIGHT_SPOOL_DIR`). */
+  spoolDir?: string;
+  maxSpoolFiles?: number;
+  maxSpoolBytes?: number;
+  /** First retry delay; doubles per failure, with jitter, up to `maxDelayMs`. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** The HTTP status of a failed delivery, when there was a response. */
+function statusOf(error: unknown): number | undefined {
+  const e = error as { status?: unknown; code?: unknown } | null;
+  if (typeof e?.status === "number" && e.status > 0) return e.status;
+  if (typeof e?.code === "number" && e.code >= 100) return e.code;
+  return undefined;
+}
+
+/** Network errors, timeouts, 408, 429 and 5xx are worth retrying; other 4xx are not. */
+function isRetryable(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
+/** A trace the destination already has: delivered, as far as we are concerned. */
+function isAlreadyStored(error: unknown): boolean {
+  const e = error as { errorCode?: unknown; message?: unknown } | null;
+  return e?.errorCode === "RESOURCE_ALREADY_EXISTS" || /already exists/i.test(String(e?.message ?? ""));
+}
+
+/** The default spool directory of a destination. */
+export function defaultSpoolDir(destination: string): string {
+  const base = process.env.TRACEWRIGHT_SPOOL_DIR ?? resolve(".tracewright", "spool");
+  return join(base, createHash("sha256").update(destination).digest("hex").slice(0, 16));
+}
+
+/**
+ * Delivers traces to a remote destination without losing them: each trace is first written to a
+ * crash-safe on-disk spool, then sent in order; a network error, timeout, 429 or 5xx leaves it
+ * spooled and retries later with exponential backoff and jitter (honouring Retry-After), also
+ * after the process restarts. A 4xx refusal is logged once with the server's message and
+ * dropped. Never throws into the caller's code; reads go straight to the destination.
+ */
+export class ReliableRemoteStore implements TraceStore {
+  private readonly spool: TraceSpool;
+  private draining: Promise<void> | null = null;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+
+  constructor(
+    readonly destination: TraceStore,
+    destinationKey: string,
+    options: DeliveryOptions = {},
+  ) {
+    this.spool = new TraceSpool(options.spoolDir ?? defaultSpoolDir(destinationKey), {
+      maxFiles: options.maxSpoolFiles ?? 10_000,
+      maxBytes: options.maxSpoolBytes ?? 256 * 1024 * 1024,
+    });
+    this.baseDelayMs = options.baseDelayMs ?? 500;
+    this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    // traces left by an earlier process are delivered now, in the background
+    if (this.spool.list().length > 0) this.schedule(0);
+  }
+
+  /** Traces waiting in the spool. */
+  pending(): number {
+    return this.spool.list().length;
+  }
+
+  private enqueue(traces: Trace[]): void {
+    for (const t of traces) {
+      if (this.spool.add(t.info.traceId, t.toJson())) deliveryStats.spooled++;
+      else {
+        deliveryStats.dropped++;
+        log.warnOnce("spool-full", `trace spool ${this.spool.dir} is full: dropping traces; see getExportStats()`);
+      }
+    }
+  }
+
+  logTraces(traces: Trace[]): Promise<void> {
+    this.enqueue(traces);
+    return this.drain();
+  }
+
+  logTracesSync(traces: Trace[]): void {
+    this.enqueue(traces);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.drain();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private backoff(error: unknown): number {
+    const retryAfter = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+    if (typeof retryAfter === "number") return retryAfter;
+    const exp = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(this.failures - 1, 20));
+    return exp / 2 + Math.random() * (exp / 2);
+  }
+
+  /** Sends what is spooled, oldest first, until the spool is empty or the destination fails. */
+  drain(): Promise<void> {
+    this.draining ??= this.drainOnce().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async drainOnce(): Promise<void> {
+    for (const name of this.spool.list()) {
+      const json = this.spool.read(name);
+      if (json === null) continue;
+      let trace: Trace;
+      try {
+        trace = Trace.fromJson(json);
+      } catch (e) {
+        log.error(`dropping unreadable spooled trace ${name}`, e);
+        this.spool.remove(name);
+        deliveryStats.dropped++;
+        continue;
+      }
+      try {
+        await this.destination.logTraces([trace]);
+      } catch (error) {
+        if (isAlreadyStored(error)) {
+          this.spool.remove(name);
+          continue;
+        }
+        if (isRetryable(error)) {
+          this.failures++;
+          deliveryStats.retried++;
+          const delay = this.backoff(error);
+          log.warnOnce("delivery-retry", `trace destination unavailable, retrying in the background`, error);
+          this.schedule(delay);
+          return;
+        }
+        log.error(`trace ${trace.info.traceId} refused by the destination; dropped`, error);
+        this.spool.remove(name);
+        deliveryStats.dropped++;
+        continue;
+      }
+      this.spool.remove(name);
+      this.failures = 0;
+      deliveryStats.sent++;
+    }
+  }
+
+  getTrace(traceId: string) {
+    return this.destination.getTrace(traceId);
+  }
+  searchTraces(options: SearchTracesOptions) {
+    return this.destination.searchTraces(options);
+  }
+  deleteTraces(options: DeleteTracesOptions) {
+    return this.destination.deleteTraces(options);
+  }
+  setTraceTag(traceId: string, key: string, value: string) {
+    return this.destination.setTraceTag(traceId, key, value);
+  }
+  deleteTraceTag(traceId: string, key: string) {
+    return this.destination.deleteTraceTag(traceId, key);
+  }
+  logAssessment(assessment: Assessment) {
+    return this.destination.logAssessment(assessment);
+  }
+  getExperimentByName(name: string) {
+    return this.destination.getExperimentByName(name);
+  }
+  createExperiment(name: string) {
+    return this.destination.createExperiment(name);
+  }
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.destination.close?.();
+  }
+}
