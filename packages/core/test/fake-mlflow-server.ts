@@ -23,8 +23,18 @@ const TRACE_ID = /^tr-[0-9a-f]{32}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DURATION = /^\d+(\.\d+)?s$/;
 
+/** A failure to inject into the next StartTraceV3 request. */
+export type Fault =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | { reset: true }
+  | { delayMs: number };
+
 export class FakeMlflowServer {
-  readonly requests: RecordedRequest[] = [];
+  readonly requests: Array<RecordedRequest & { at: number }> = [];
+  /** Consumed one per StartTraceV3 request, before the normal answer. */
+  readonly faults: Fault[] = [];
+  /** While true, every connection is reset (the server looks down). */
+  down = false;
   readonly experiments = new Map<string, string>([["Default", "0"]]);
   readonly infos = new Map<string, Info>();
   readonly artifacts = new Map<string, string>();
@@ -33,13 +43,16 @@ export class FakeMlflowServer {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
+      if (this.down) {
+        req.socket.destroy();
+        return;
+      }
       let body = "";
       req.on("data", (d) => {
         body += d;
       });
       req.on("end", () => {
         const url = new URL(req.url ?? "/", "http://x");
-        this.requests.push({ method: req.method ?? "", path: url.pathname + url.search, headers: req.headers, body });
         const send = (status: number, payload: unknown, type = "application/json") => {
           res.writeHead(status, { "content-type": type });
           res.end(typeof payload === "string" ? payload : JSON.stringify(payload));
@@ -51,6 +64,29 @@ export class FakeMlflowServer {
             sqlstate: "KAM00",
             error_class: "RESOURCE_NOT_FOUND",
           });
+        this.requests.push({
+          method: req.method ?? "",
+          path: url.pathname + url.search,
+          headers: req.headers,
+          body,
+          at: Date.now(),
+        });
+        if (req.method === "POST" && url.pathname === "/api/3.0/mlflow/traces" && this.faults.length > 0) {
+          const fault = this.faults.shift() as Fault;
+          if ("reset" in fault) {
+            req.socket.destroy();
+            return;
+          }
+          if ("delayMs" in fault) {
+            setTimeout(() => {
+              if (!res.destroyed) this.route(req.method ?? "", url, body, send, notFound);
+            }, fault.delayMs);
+            return;
+          }
+          res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
+          res.end(JSON.stringify(fault.body ?? { error_code: "INTERNAL_ERROR", message: "injected failure" }));
+          return;
+        }
         try {
           this.route(req.method ?? "", url, body, send, notFound);
         } catch (e) {
