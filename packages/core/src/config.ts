@@ -60,7 +60,8 @@ export function getTraceStore(): TraceStore {
   if (customStore) return customStore;
   if (explicitUri === undefined && otlpEndpointFromEnv()) {
     const key = `otlp:${otlpEndpointFromEnv()}`;
-    if (cached?.uri !== key) cached = { uri: key, store: new ReliableRemoteStore(new OtlpTraceStore(), key) };
+    if (cached?.uri !== key)
+      cached = { uri: key, store: new ReliableRemoteStore(new OtlpTraceStore(), key, { batchSize: 100 }) };
     return cached.store;
   }
   const uri = getTrackingUri();

@@ -32,7 +32,7 @@ afterEach(async () => {
   server.faults.length = 0;
 });
 
-function reliableStore(options: { timeoutMs?: number; maxSpoolFiles?: number } = {}) {
+function reliableStore(options: { timeoutMs?: number; maxSpoolTraces?: number } = {}) {
   const spoolDir = mkdtempSync(join(tmpdir(), "tw-spool-"));
   const store = new ReliableRemoteStore(
     new MlflowTraceStore({ baseUrl: server.url, timeoutMs: options.timeoutMs ?? 2000 }),
@@ -41,7 +41,7 @@ function reliableStore(options: { timeoutMs?: number; maxSpoolFiles?: number } =
       spoolDir,
       baseDelayMs: 20,
       maxDelayMs: 200,
-      ...(options.maxSpoolFiles ? { maxSpoolFiles: options.maxSpoolFiles } : {}),
+      ...(options.maxSpoolTraces ? { maxSpoolTraces: options.maxSpoolTraces } : {}),
     },
   );
   setTraceStore(store);
@@ -144,7 +144,7 @@ describe("delivery to an MLflow server that fails", () => {
   });
 
   it("bounds the spool and counts what it drops", async () => {
-    const { store } = reliableStore({ maxSpoolFiles: 2 });
+    const { store } = reliableStore({ maxSpoolTraces: 2 });
     server.down = true;
     const before = getExportStats().dropped;
     logTraces(["1", "2", "3", "4"]);

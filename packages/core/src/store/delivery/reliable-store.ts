@@ -11,8 +11,12 @@ import { TraceSpool } from "./spool.js";
 export interface DeliveryOptions {
   /** Where undelivered traces wait (default `.tracewright/spool/<destination hash>`, or `$TRACEWRIGHT_SPOOL_DIR`). */
   spoolDir?: string;
-  maxSpoolFiles?: number;
+  /** Traces the spool holds at most (default 100,000). */
+  maxSpoolTraces?: number;
+  /** Bytes the spool holds at most (default 256 MiB). */
   maxSpoolBytes?: number;
+  /** Traces per request to the destination (default 1; OTLP collectors take larger batches). */
+  batchSize?: number;
   /** First retry delay; doubles per failure, with jitter, up to `maxDelayMs`. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -58,6 +62,7 @@ export class ReliableRemoteStore implements TraceStore {
   private timer: NodeJS.Timeout | undefined;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly batchSize: number;
 
   constructor(
     readonly destination: TraceStore,
@@ -65,9 +70,10 @@ export class ReliableRemoteStore implements TraceStore {
     options: DeliveryOptions = {},
   ) {
     this.spool = new TraceSpool(options.spoolDir ?? defaultSpoolDir(destinationKey), {
-      maxFiles: options.maxSpoolFiles ?? 10_000,
+      maxTraces: options.maxSpoolTraces ?? 100_000,
       maxBytes: options.maxSpoolBytes ?? 256 * 1024 * 1024,
     });
+    this.batchSize = Math.max(1, options.batchSize ?? 1);
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
     // traces left by an earlier process are delivered now, in the background
@@ -76,16 +82,17 @@ export class ReliableRemoteStore implements TraceStore {
 
   /** Traces waiting in the spool. */
   pending(): number {
-    return this.spool.list().length;
+    return this.spool.traceCount();
   }
 
+  /** One fsynced spool file per batch: the only I/O on the export path while a destination is down. */
   private enqueue(traces: Trace[]): void {
-    for (const t of traces) {
-      if (this.spool.add(t.info.traceId, t.toJson())) deliveryStats.spooled++;
-      else {
-        deliveryStats.dropped++;
-        log.warnOnce("spool-full", `trace spool ${this.spool.dir} is full: dropping traces; see getExportStats()`);
-      }
+    if (traces.length === 0) return;
+    const kept = this.spool.add(traces.map((t) => t.toDict()));
+    deliveryStats.spooled += kept;
+    if (kept < traces.length) {
+      deliveryStats.dropped += traces.length - kept;
+      log.warnOnce("spool-full", `trace spool ${this.spool.dir} is full: dropping traces; see getExportStats()`);
     }
   }
 
@@ -123,41 +130,47 @@ export class ReliableRemoteStore implements TraceStore {
   }
 
   private async drainOnce(): Promise<void> {
-    for (const name of this.spool.list()) {
-      const json = this.spool.read(name);
-      if (json === null) continue;
-      let trace: Trace;
-      try {
-        trace = Trace.fromJson(json);
-      } catch (e) {
-        log.error(`dropping unreadable spooled trace ${name}`, e);
-        this.spool.remove(name);
-        deliveryStats.dropped++;
-        continue;
-      }
-      try {
-        await this.destination.logTraces([trace]);
-      } catch (error) {
-        if (isAlreadyStored(error)) {
-          this.spool.remove(name);
+    for (const file of this.spool.list()) {
+      let name: string | null = file;
+      const items = this.spool.read(file);
+      if (items === null) continue;
+      let remaining = items;
+      while (remaining.length > 0) {
+        const batch = remaining.slice(0, this.batchSize);
+        let traces: Trace[];
+        try {
+          traces = batch.map((d) => Trace.fromDict(d as Record<string, unknown>));
+        } catch (e) {
+          log.error(`dropping ${batch.length} unreadable spooled trace(s) in ${file}`, e);
+          deliveryStats.dropped += batch.length;
+          remaining = remaining.slice(batch.length);
           continue;
         }
-        if (isRetryable(error)) {
-          this.failures++;
-          deliveryStats.retried++;
-          const delay = this.backoff(error);
-          log.warnOnce("delivery-retry", `trace destination unavailable, retrying in the background`, error);
-          this.schedule(delay);
-          return;
+        try {
+          await this.destination.logTraces(traces);
+        } catch (error) {
+          if (!isAlreadyStored(error)) {
+            if (isRetryable(error)) {
+              // keep what is left, in place, and try again later
+              if (remaining.length !== items.length) this.spool.replace(name as string, remaining);
+              this.failures++;
+              deliveryStats.retried++;
+              log.warnOnce("delivery-retry", "trace destination unavailable, retrying in the background", error);
+              this.schedule(this.backoff(error));
+              return;
+            }
+            log.error(`${batch.length} trace(s) refused by the destination; dropped`, error);
+            deliveryStats.dropped += batch.length;
+            remaining = remaining.slice(batch.length);
+            continue;
+          }
         }
-        log.error(`trace ${trace.info.traceId} refused by the destination; dropped`, error);
-        this.spool.remove(name);
-        deliveryStats.dropped++;
-        continue;
+        deliveryStats.sent += batch.length;
+        this.failures = 0;
+        remaining = remaining.slice(batch.length);
       }
       this.spool.remove(name);
-      this.failures = 0;
-      deliveryStats.sent++;
+      name = null;
     }
   }
 

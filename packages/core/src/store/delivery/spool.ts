@@ -12,64 +12,87 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 
+/** A batch file's name: `<time>-<pid>-<seq>-n<count>.json`, so names sort in arrival order. */
+const COUNT = /-n(\d+)\.json$/;
+
 /**
- * A crash-safe on-disk queue of traces waiting for a remote destination: one file per trace,
- * written to a temporary name, fsynced and renamed, so a crash leaves whole files or nothing.
- * File names sort in arrival order. Bounded by file count and bytes.
+ * A crash-safe on-disk queue of traces waiting for a remote destination: one file per batch of
+ * traces (a JSON array of trace dicts), written to a temporary name, fsynced and renamed, so a
+ * crash leaves whole files or nothing. Bounded by trace count and bytes.
  */
 export class TraceSpool {
   private sequence = 0;
 
   constructor(
     readonly dir: string,
-    private readonly limits: { maxFiles: number; maxBytes: number },
+    private readonly limits: { maxTraces: number; maxBytes: number },
   ) {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** Spooled entries, oldest first. */
+  /** Batch files, oldest first. */
   list(): string[] {
     return readdirSync(this.dir)
-      .filter((f) => f.endsWith(".json"))
+      .filter((f) => COUNT.test(f))
       .sort();
   }
 
-  private usage(): { files: number; bytes: number } {
-    let bytes = 0;
-    const files = this.list();
-    for (const f of files) {
+  /** Traces waiting, from the counts in the file names (no file is read). */
+  traceCount(): number {
+    return this.list().reduce((n, f) => n + Number(COUNT.exec(f)?.[1] ?? 0), 0);
+  }
+
+  private bytes(): number {
+    let total = 0;
+    for (const f of this.list()) {
       try {
-        bytes += statSync(join(this.dir, f)).size;
+        total += statSync(join(this.dir, f)).size;
       } catch {
         // removed concurrently
       }
     }
-    return { files: files.length, bytes };
+    return total;
   }
 
-  /** Appends one trace (its JSON text); false when the spool is full. */
-  add(traceId: string, json: string): boolean {
-    const { files, bytes } = this.usage();
-    if (files >= this.limits.maxFiles || bytes + json.length > this.limits.maxBytes) return false;
-    const name = `${Date.now().toString().padStart(15, "0")}-${process.pid}-${String(this.sequence++).padStart(6, "0")}-${traceId}.json`;
+  private write(name: string, items: unknown[]): void {
     const tmp = join(this.dir, `.${name}.tmp`);
     const fd = openSync(tmp, "w");
     try {
-      writeSync(fd, json);
+      writeSync(fd, JSON.stringify(items));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, join(this.dir, name));
-    return true;
   }
 
-  read(name: string): string | null {
+  /** Appends a batch; returns how many of `items` fit (the rest are to be dropped). */
+  add(items: unknown[]): number {
+    const room = this.limits.maxTraces - this.traceCount();
+    const kept = items.slice(0, Math.max(0, room));
+    if (kept.length === 0) return 0;
+    const json = JSON.stringify(kept);
+    if (this.bytes() + json.length > this.limits.maxBytes) return 0;
+    const name = `${Date.now().toString().padStart(15, "0")}-${String(process.pid).padStart(8, "0")}-${String(this.sequence++).padStart(8, "0")}-n${kept.length}.json`;
+    this.write(name, kept);
+    return kept.length;
+  }
+
+  read(name: string): unknown[] | null {
     try {
-      return readFileSync(join(this.dir, name), "utf8");
+      return JSON.parse(readFileSync(join(this.dir, name), "utf8")) as unknown[];
     } catch {
       return null;
     }
+  }
+
+  /** Replaces a batch by what is left of it (same place in the order), or removes it. */
+  replace(name: string, remaining: unknown[]): string | null {
+    this.remove(name);
+    if (remaining.length === 0) return null;
+    const renamed = name.replace(COUNT, `-n${remaining.length}.json`);
+    this.write(renamed, remaining);
+    return renamed;
   }
 
   remove(name: string): void {
