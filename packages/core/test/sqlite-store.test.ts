@@ -195,3 +195,30 @@ if (tw.getExportStats().failed > 0) { console.error("failed writes"); process.ex
     store.close();
   });
 });
+
+describe("SIGTERM", () => {
+  it("saves queued traces and still terminates the process", async () => {
+    const path = tempDb();
+    const { spawn: spawnChild } = await import("node:child_process");
+    const child = spawnChild(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import * as tw from ${JSON.stringify(distEntry)};
+         tw.setTrackingUri(${JSON.stringify(`sqlite://${path}`)});
+         tw.trace(() => 1, { name: "before-sigterm" })();
+         process.kill(process.pid, "SIGTERM");
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: "ignore" },
+    );
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, sig) => resolve(sig)),
+    );
+    expect(signal).toBe("SIGTERM");
+    const store = new SqliteTraceStore(path);
+    expect(store.countTraces()).toBe(1);
+    store.close();
+  });
+});
