@@ -38,6 +38,10 @@ export class FakeMlflowServer {
   readonly experiments = new Map<string, string>([["Default", "0"]]);
   readonly infos = new Map<string, Info>();
   readonly artifacts = new Map<string, string>();
+  /** OTLP payloads received on /v1/traces, with their experiment header. */
+  readonly otlp: Array<{ experimentId: string; body: Buffer }> = [];
+  /** Spans held "in the database" (as /traces/get returns them), by trace id. */
+  readonly storedSpans = new Map<string, unknown[]>();
   private server: Server | undefined;
   url = "";
 
@@ -48,7 +52,9 @@ export class FakeMlflowServer {
         return;
       }
       let body = "";
-      req.on("data", (d) => {
+      const raw: Buffer[] = [];
+      req.on("data", (d: Buffer) => {
+        raw.push(d);
         body += d;
       });
       req.on("end", () => {
@@ -71,6 +77,23 @@ export class FakeMlflowServer {
           body,
           at: Date.now(),
         });
+        if (req.method === "POST" && url.pathname === "/v1/traces") {
+          const experiment = req.headers["x-mlflow-experiment-id"];
+          if (!experiment) {
+            send(422, {
+              detail: [{ type: "missing", loc: ["header", "x-mlflow-experiment-id"], msg: "Field required" }],
+            });
+            return;
+          }
+          const type = String(req.headers["content-type"]);
+          if (type !== "application/x-protobuf" && type !== "application/json") {
+            send(400, { detail: `Unsupported Content-Type: ${type}` });
+            return;
+          }
+          this.otlp.push({ experimentId: String(experiment), body: Buffer.concat(raw) });
+          send(200, "", "application/x-protobuf");
+          return;
+        }
         if (req.method === "POST" && url.pathname === "/api/3.0/mlflow/traces" && this.faults.length > 0) {
           const fault = this.faults.shift() as Fault;
           if ("reset" in fault) {
@@ -154,11 +177,14 @@ export class FakeMlflowServer {
         .experiment_id;
       if (![...this.experiments.values()].includes(experimentId))
         return notFound(`No Experiment with id=${experimentId} exists`);
+      const otelId = Buffer.from(info.trace_id.slice(3), "hex");
+      const spansInDb = this.otlp.some((o) => o.body.includes(otelId));
       const stored: Info = {
         ...info,
         tags: {
           ...info.tags,
           "mlflow.artifactLocation": `mlflow-artifacts:/${experimentId}/traces/${info.trace_id}/artifacts`,
+          ...(spansInDb ? { "mlflow.trace.spansLocation": "TRACKING_STORE" } : {}),
         },
         trace_metadata: { ...info.trace_metadata, "mlflow.trace.infoFinalized": "true" },
       };
@@ -221,6 +247,15 @@ export class FakeMlflowServer {
       };
       info.assessments = [...((info.assessments as unknown[]) ?? []), a];
       return send(200, { assessment: a });
+    }
+    if (method === "GET" && path === "/api/3.0/mlflow/traces/get") {
+      const id = url.searchParams.get("trace_id") ?? "";
+      const info = this.infos.get(id);
+      const spans = this.storedSpans.get(id);
+      if (!info) return notFound(`Trace with ID ${id} not found.`);
+      if (!spans)
+        return send(500, { error_code: "INTERNAL_ERROR", message: "Trace data not stored in tracking store" });
+      return send(200, { trace: { trace_info: info, spans } });
     }
     const get = /^\/api\/3\.0\/mlflow\/traces\/([^/]+)$/.exec(path);
     if (get && method === "GET") {

@@ -223,3 +223,81 @@ describe("logging to an MLflow tracking server", () => {
     expect(getExportStats().failed).toBe(before + 1);
   });
 });
+
+describe("MLflow's OTLP ingest path", () => {
+  it("sends spans to /v1/traces with the experiment header, then the trace info, and skips traces.json once the server holds the spans", async () => {
+    setTraceStore(new MlflowTraceStore({ baseUrl: server.url, otlpIngest: true }));
+    const before = server.requests.length;
+    trace(() => "ok", { name: "ingested", spanType: "CHAIN" })();
+    await flushTraces();
+    const mine = server.requests.slice(before);
+    expect(mine.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      "POST /v1/traces",
+      "POST /api/3.0/mlflow/traces",
+    ]);
+    expect(mine[0]!.headers["x-mlflow-experiment-id"]).toBe("0");
+    expect(mine[0]!.headers["content-type"]).toBe("application/x-protobuf");
+    const payload = server.otlp.at(-1)!.body.toString("latin1");
+    for (const s of ["ingested", "mlflow.spanType", "mlflow.traceRequestId"]) expect(payload).toContain(s);
+  });
+
+  it("reads spans the server keeps in its database (/traces/get, OTLP-JSON attributes)", async () => {
+    const id = "tr-09231ca0ea4b45c5bf38a0aba3dcd941";
+    server.infos.set(id, {
+      trace_id: id,
+      trace_location: { type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: "0" } },
+      request_time: "2026-11-22T17:38:18.846Z",
+      execution_duration: "0.001s",
+      state: "OK",
+      trace_metadata: {},
+      tags: {
+        "mlflow.trace.spansLocation": "TRACKING_STORE",
+        "mlflow.artifactLocation": `mlflow-artifacts:/0/traces/${id}/artifacts`,
+      },
+      request_preview: '{"x": 1}',
+    });
+    server.storedSpans.set(id, [
+      {
+        trace_id: "CSMcoOpLRcW/OKCro9zZQQ==",
+        span_id: "5HNSW30pSe8=",
+        name: "otlp-root",
+        start_time_unix_nano: 1795369098846046000,
+        end_time_unix_nano: 1795369098847046000,
+        attributes: [
+          { key: "mlflow.traceRequestId", value: { string_value: id } },
+          { key: "mlflow.spanType", value: { string_value: "CHAIN" } },
+          { key: "mlflow.spanInputs", value: { kvlist_value: { values: [{ key: "x", value: { int_value: 1 } }] } } },
+          { key: "gen_ai.operation.name", value: { string_value: "chat" } },
+        ],
+        status: { code: "STATUS_CODE_OK" },
+      },
+    ]);
+    setTraceStore(new MlflowTraceStore({ baseUrl: server.url }));
+    const t = (await new TracewrightClient().getTrace(id))!;
+    const span = t.data.spans[0]!;
+    expect(span.name).toBe("otlp-root");
+    expect(span.spanType).toBe("CHAIN");
+    expect(span.inputs).toEqual({ x: 1 });
+    expect(span.traceId).toBe(id);
+    expect(span.parentId).toBeNull();
+    expect(span.getAttribute("gen_ai.operation.name")).toBe("chat");
+  });
+
+  it("sends extra headers from TRACEWRIGHT_TRACKING_HEADERS and keeps credentials out of errors", async () => {
+    process.env.TRACEWRIGHT_TRACKING_HEADERS = "x-team=search,x-env=ci";
+    process.env.MLFLOW_TRACKING_TOKEN = "tok-secret-999";
+    try {
+      setTrackingUri(server.url);
+      await setExperiment("headers-check");
+      const req = lastRequest("GET", "/api/2.0/mlflow/experiments/get-by-name");
+      expect(req.headers["x-team"]).toBe("search");
+      expect(req.headers["x-env"]).toBe("ci");
+      const offline = new MlflowTraceStore({ baseUrl: "http://127.0.0.1:9", token: "tok-secret-999", timeoutMs: 1000 });
+      const error = await offline.getExperimentByName("x").catch((e: unknown) => e as Error);
+      expect(String((error as Error).message)).not.toContain("tok-secret-999");
+    } finally {
+      delete process.env.TRACEWRIGHT_TRACKING_HEADERS;
+      await setExperiment({ experimentId: "0" });
+    }
+  });
+});

@@ -1,14 +1,21 @@
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { defaultResource } from "@opentelemetry/resources";
 import { TraceTagKey } from "../../constants.js";
 import { Assessment } from "../../entities/assessment.js";
 import { Trace } from "../../entities/trace.js";
 import { TraceData } from "../../entities/trace-data.js";
 import { TraceInfo } from "../../entities/trace-info.js";
 import { TraceNotFoundError } from "../../errors.js";
+import { toReadableSpan } from "../otlp/to-readable-span.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "../trace-store.js";
 import { type MlflowConnection, MlflowRestClient, MlflowRestError } from "./rest-client.js";
+import { storedSpanToDict } from "./stored-spans.js";
 import { assessmentToV3, traceInfoToV3, tracesJsonPath } from "./wire.js";
 
 type V3Info = Record<string, unknown> & { tags?: Record<string, string> };
+
+/** Tag the server sets when it holds a trace's spans in its database (from OTLP). */
+const SPANS_LOCATION = "mlflow.trace.spansLocation";
 
 /**
  * Traces on an MLflow tracking server, through its REST API as MLflow 3's own clients use it:
@@ -18,9 +25,11 @@ type V3Info = Record<string, unknown> & { tags?: Record<string, string> };
  */
 export class MlflowTraceStore implements TraceStore {
   private readonly client: MlflowRestClient;
+  private readonly otlpIngest: boolean;
 
   constructor(connection: MlflowConnection) {
     this.client = new MlflowRestClient(connection);
+    this.otlpIngest = connection.otlpIngest ?? false;
   }
 
   async logTraces(traces: Trace[]): Promise<void> {
@@ -29,6 +38,18 @@ export class MlflowTraceStore implements TraceStore {
   }
 
   private async logTrace(trace: Trace): Promise<void> {
+    if (this.otlpIngest) {
+      // MLflow >= 3.4: spans to the OTLP ingest endpoint, then the trace info, as its Python client does
+      const resource = defaultResource();
+      const body = ProtobufTraceSerializer.serializeRequest(
+        trace.data.spans.map((s) => toReadableSpan(s, trace, resource)),
+      );
+      await this.client.request("POST", "/v1/traces", {
+        raw: body ?? new Uint8Array(),
+        contentType: "application/x-protobuf",
+        headers: { "x-mlflow-experiment-id": trace.info.experimentId },
+      });
+    }
     const created = await this.client.request<{ trace: { trace_info: V3Info } }>("POST", "/api/3.0/mlflow/traces", {
       body: { trace: { trace_info: traceInfoToV3(trace.info) } },
     });
@@ -40,6 +61,7 @@ export class MlflowTraceStore implements TraceStore {
         undefined,
       );
     }
+    if (created.trace.trace_info.tags?.[SPANS_LOCATION] === "TRACKING_STORE") return;
     await this.client.request("PUT", tracesJsonPath(location), {
       raw: JSON.stringify(trace.data.toDict()),
       contentType: "application/json",
@@ -47,6 +69,14 @@ export class MlflowTraceStore implements TraceStore {
   }
 
   private async spansOf(info: V3Info): Promise<TraceData> {
+    if (info.tags?.[SPANS_LOCATION] === "TRACKING_STORE") {
+      const r = await this.client.request<{ trace?: { spans?: Array<Record<string, unknown>> } }>(
+        "GET",
+        "/api/3.0/mlflow/traces/get",
+        { query: { trace_id: String(info.trace_id), allow_partial: "False" } },
+      );
+      return TraceData.fromDict({ spans: (r?.trace?.spans ?? []).map(storedSpanToDict) });
+    }
     const location = info.tags?.[TraceTagKey.ARTIFACT_LOCATION];
     if (!location) return new TraceData([]);
     try {

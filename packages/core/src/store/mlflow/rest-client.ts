@@ -35,6 +35,11 @@ export interface MlflowConnection {
   headers?: Record<string, string>;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Also send spans to the server's OTLP ingest endpoint (`/v1/traces`, MLflow >= 3.4), as
+   * MLflow's Python client does; the spans then live in the tracking store's database.
+   */
+  otlpIngest?: boolean;
 }
 
 /** Connection settings from the environment, MLflow's variable names. */
@@ -44,6 +49,17 @@ export function connectionFromEnv(baseUrl: string): MlflowConnection {
   if (env.MLFLOW_TRACKING_TOKEN) c.token = env.MLFLOW_TRACKING_TOKEN;
   if (env.MLFLOW_TRACKING_USERNAME) c.username = env.MLFLOW_TRACKING_USERNAME;
   if (env.MLFLOW_TRACKING_PASSWORD) c.password = env.MLFLOW_TRACKING_PASSWORD;
+  // extra headers, OpenTelemetry style: "k1=v1,k2=v2"
+  const extra = env.TRACEWRIGHT_TRACKING_HEADERS;
+  if (extra) {
+    c.headers = {};
+    for (const pair of extra.split(",")) {
+      const eq = pair.indexOf("=");
+      if (eq > 0)
+        c.headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    }
+  }
+  if (env.TRACEWRIGHT_MLFLOW_OTLP_INGEST === "true") c.otlpIngest = true;
   return c;
 }
 
@@ -66,7 +82,13 @@ export class MlflowRestClient {
   async request<T = unknown>(
     method: string,
     path: string,
-    options: { body?: unknown; query?: Record<string, string | string[]>; raw?: string; contentType?: string } = {},
+    options: {
+      body?: unknown;
+      query?: Record<string, string | string[]>;
+      raw?: string | Uint8Array;
+      contentType?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<T> {
     const url = new URL(this.connection.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
@@ -77,7 +99,10 @@ export class MlflowRestClient {
     try {
       response = await fetch(url, {
         method,
-        headers: this.headers(body === undefined ? null : (options.contentType ?? "application/json")),
+        headers: {
+          ...this.headers(body === undefined ? null : (options.contentType ?? "application/json")),
+          ...options.headers,
+        },
         ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(this.connection.timeoutMs ?? 30_000),
       });
