@@ -88,6 +88,7 @@ export {
   flushTraces,
   getExportStats,
   isAsyncLogging,
+  setExportQueueLimits,
 } from "./tracing/export-queue.js";
 export {
   type ChatMessage,

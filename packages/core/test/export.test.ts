@@ -9,6 +9,7 @@ import {
   flushTraces,
   getExportStats,
   InMemoryTraceStore,
+  setExportQueueLimits,
   setTraceStore,
   type Trace,
   type TraceStore,
@@ -180,5 +181,28 @@ describe("secrets in payloads", () => {
       settings: { password: "[REDACTED]", user: "alice" },
     });
     expect(span.outputs).toEqual({ ok: true, token: { access_token: "[REDACTED]", scope: "read" } });
+  });
+});
+
+describe("bounded export queue", () => {
+  it("drops traces beyond the byte bound, counted, while the store is stalled", async () => {
+    let release: () => void = () => undefined;
+    const stalled = new InMemoryTraceStore();
+    (stalled as unknown as TraceStore).logTraces = () => new Promise<void>((r) => (release = r));
+    setTraceStore(stalled);
+    setExportQueueLimits({ maxBytes: 20_000 });
+    try {
+      const before = getExportStats().dropped;
+      const big = trace((s: string) => s.length, { name: "big" });
+      for (let i = 0; i < 10; i++) big("x".repeat(5_000)); // ~5 KB each: only a few fit
+      expect(getExportStats().queued).toBeLessThanOrEqual(4);
+      expect(getExportStats().dropped - before).toBeGreaterThanOrEqual(6);
+    } finally {
+      setExportQueueLimits({ maxBytes: 64 * 1024 * 1024 });
+      release();
+      await flushTraces({ timeoutMs: 1000 });
+      release();
+      setTraceStore(store());
+    }
   });
 });

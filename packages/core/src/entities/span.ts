@@ -113,6 +113,13 @@ export class Span {
     return this.record.remoteParentId;
   }
 
+  /** @internal Roughly how many bytes the span's data takes (attribute text and name). */
+  approxSizeBytes(): number {
+    let n = this.record.name.length + 64;
+    for (const v of Object.values(this.record.attributes)) n += v.length;
+    return n;
+  }
+
   /** @internal One attribute as stored (JSON text), without decoding. */
   rawAttribute(key: string): string | undefined {
     return this.record.attributes[key];

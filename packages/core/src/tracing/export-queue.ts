@@ -22,7 +22,21 @@ export interface ExportStats {
   queued: number;
 }
 
-const MAX_QUEUED_TRACES = 10_000;
+let maxQueuedTraces = 10_000;
+let maxQueuedBytes = 64 * 1024 * 1024;
+let queuedBytes = 0;
+
+/**
+ * Bounds the in-memory queue of finished traces waiting to be written (defaults: 10,000 traces,
+ * 64 MiB). Beyond either bound new traces are dropped, counted and logged, so a stalled store can
+ * never exhaust memory.
+ */
+export function setExportQueueLimits(limits: { maxTraces?: number; maxBytes?: number }): void {
+  if (limits.maxTraces !== undefined) maxQueuedTraces = limits.maxTraces;
+  if (limits.maxBytes !== undefined) maxQueuedBytes = limits.maxBytes;
+}
+
+const traceBytes = (trace: Trace): number => trace.data.spans.reduce((n, s) => n + s.approxSizeBytes(), 0);
 
 let asyncLogging = process.env.TRACEWRIGHT_ASYNC_LOGGING !== "false";
 let queue: Trace[] = [];
@@ -49,15 +63,17 @@ export function enqueueTrace(trace: Trace): void {
     write([trace]);
     return;
   }
-  if (queue.length >= MAX_QUEUED_TRACES) {
+  const size = traceBytes(trace);
+  if (queue.length >= maxQueuedTraces || queuedBytes + size > maxQueuedBytes) {
     stats.dropped++;
     log.warnOnce(
       "queue-full",
-      `export queue full (${MAX_QUEUED_TRACES} traces): dropping traces; see getExportStats()`,
+      `export queue full (${maxQueuedTraces} traces / ${maxQueuedBytes} bytes): dropping traces; see getExportStats()`,
     );
     return;
   }
   queue.push(trace);
+  queuedBytes += size;
   if (!scheduled) {
     scheduled = true;
     setImmediate(drain);
@@ -69,6 +85,7 @@ function drain(): void {
   if (queue.length === 0) return;
   const batch = queue;
   queue = [];
+  queuedBytes = 0;
   write(batch);
 }
 
@@ -180,6 +197,7 @@ function saveQueuedSync(): void {
   if (queue.length === 0) return;
   const batch = queue;
   queue = [];
+  queuedBytes = 0;
   const experimentId = currentExperimentId() || DEFAULT_EXPERIMENT_ID;
   for (const t of batch)
     if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
