@@ -7,7 +7,8 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", shell: false
 const failures = [];
 if (run("node", ["scripts/clean-reports.mjs"]) !== 0) failures.push("clean-reports");
 if (run("biome", ["check", "."]) !== 0) failures.push("biome check (lint/format)");
-if (run("turbo", ["run", "typecheck", "test", "--continue"]) !== 0) failures.push("turbo typecheck/test");
+if (run("turbo", ["run", "typecheck", "test", "publint", "--continue"]) !== 0)
+  failures.push("turbo typecheck/test/publint");
 const summary = run("node", ["scripts/test-summary.mjs"]);
 if (failures.length > 0) console.error(`failed steps: ${failures.join(", ")}`);
 process.exit(summary !== 0 || failures.length > 0 ? 1 : 0);
