@@ -1,5 +1,3 @@
-import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { defaultResource } from "@opentelemetry/resources";
 import { TraceTagKey } from "../../constants.js";
 import { Assessment } from "../../entities/assessment.js";
 import { Trace } from "../../entities/trace.js";
@@ -40,6 +38,11 @@ export class MlflowTraceStore implements TraceStore {
   private async logTrace(trace: Trace): Promise<void> {
     if (this.otlpIngest) {
       // MLflow >= 3.4: spans to the OTLP ingest endpoint, then the trace info, as its Python client does
+      // loaded on first use: most processes never need the OTLP encoder
+      const [{ ProtobufTraceSerializer }, { defaultResource }] = await Promise.all([
+        import("@opentelemetry/otlp-transformer"),
+        import("@opentelemetry/resources"),
+      ]);
       const resource = defaultResource();
       const body = ProtobufTraceSerializer.serializeRequest(
         trace.data.spans.map((s) => toReadableSpan(s, trace, resource)),

@@ -1,5 +1,4 @@
-import { ExportResultCode } from "@opentelemetry/core";
-import { defaultResource, detectResources, envDetector, type Resource } from "@opentelemetry/resources";
+import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Trace } from "../../entities/trace.js";
 import { ConfigurationError, TracewrightError } from "../../errors.js";
@@ -23,6 +22,9 @@ export function protocolFromEnv(): OtlpProtocol {
 /** True when the environment points traces at an OpenTelemetry collector. */
 export const otlpEndpointFromEnv = (): string | undefined =>
   process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+
+/** `ExportResultCode.SUCCESS` of `@opentelemetry/core`, without loading that package up front. */
+const EXPORT_SUCCESS = 0;
 
 const WRITE_ONLY =
   "An OpenTelemetry collector is write-only: traces sent there cannot be read back through Tracewright. Read them in the collector's backend, or also log to a readable store with setTraceDestinations().";
@@ -54,20 +56,23 @@ export class OtlpTraceStore implements TraceStore {
     return new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter(config);
   }
 
-  private getResource(): Resource {
-    this.resource ??= defaultResource().merge(detectResources({ detectors: [envDetector] }));
+  private async getResource(): Promise<Resource> {
+    if (!this.resource) {
+      const { defaultResource, detectResources, envDetector } = await import("@opentelemetry/resources");
+      this.resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
+    }
     return this.resource;
   }
 
   async logTraces(traces: Trace[]): Promise<void> {
     this.exporter ??= this.createExporter();
     const exporter = await this.exporter;
-    const resource = this.getResource();
+    const resource = await this.getResource();
     const spans: ReadableSpan[] = [];
     for (const t of traces) for (const s of t.data.spans) spans.push(toReadableSpan(s, t, resource));
     await new Promise<void>((resolve, reject) => {
       exporter.export(spans, (result) => {
-        if (result.code === ExportResultCode.SUCCESS) resolve();
+        if (result.code === EXPORT_SUCCESS) resolve();
         else reject(result.error ?? new TracewrightError("OTLP export failed"));
       });
     });
