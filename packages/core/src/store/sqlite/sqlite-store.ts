@@ -56,6 +56,9 @@ export class SqliteTraceStore implements TraceStore {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const { DatabaseSync } = loadSqlite();
     this.db = new DatabaseSync(path, { timeout: 10_000 });
+    // 16 KiB pages (effective for new files only): span rows of a few KB fit a page, which nearly
+    // halves write cost against SQLite's 4 KiB default (measured with bench/store.mjs)
+    this.db.exec("PRAGMA page_size = 16384");
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec("PRAGMA synchronous = NORMAL");
     this.db.exec("PRAGMA foreign_keys = ON");
