@@ -38,12 +38,18 @@ export interface TracewrightCallbackHandlerOptions {
 
 interface RunState {
   span: LiveSpan;
+  /** For model runs: when it started (ms) and whether an SDK call was already placed under it. */
+  startedAt: number;
+  adopted: boolean;
   parentRunId: string | undefined;
   kind: "chain" | "llm" | "tool" | "retriever";
   messages?: ReturnType<typeof toChatMessage>[];
 }
 
 type Serialized = { id?: string[]; name?: string } | undefined;
+
+/** How soon after a model run starts its SDK call must begin to be placed under it. */
+const ADOPTION_WINDOW_MS = 1000;
 
 /** Handlers alive in this process (weakly held), asked for the span of the current LangChain run. */
 const liveHandlers = new Set<WeakRef<TracewrightCallbackHandler>>();
@@ -131,9 +137,10 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
       }
       return latest?.span ?? this.spanOfRun(runId);
     }
-    // LangChain does not expose the model run's context to the code it calls: take the latest
-    // model call in flight, but only when every one in flight belongs to the same trace, so a
-    // concurrent request can never capture another request's calls.
+    // LangChain runs a model's SDK call outside any LangChain run context. Give the call to the
+    // model run that started last, only if that run has not taken a call yet and started within
+    // the last second, and only when every model run in flight belongs to one trace. This keeps
+    // another request's concurrent calls out of the trace.
     let traceId: string | undefined;
     for (const state of this.runs.values()) {
       if (state.kind !== "llm") continue;
@@ -141,6 +148,8 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
       traceId = state.span.traceId;
       latest = state;
     }
+    if (!latest || latest.adopted || Date.now() - latest.startedAt > ADOPTION_WINDOW_MS) return null;
+    latest.adopted = true;
     return latest?.span ?? null;
   }
 
@@ -151,12 +160,14 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     options: { name: string; spanType: string; inputs?: unknown; attributes?: Record<string, unknown> },
   ): RunState | undefined {
     if (!tracingIsEnabled()) return undefined;
-    const parent = parentRunId ? (this.runs.get(parentRunId)?.span ?? getCurrentActiveSpan()) : getCurrentActiveSpan();
+    // a top-level run nests under the user's active span, never under another invocation's run
+    const active = getCurrentActiveSpan({ contextOnly: true });
+    const parent = parentRunId ? (this.runs.get(parentRunId)?.span ?? active) : active;
     const span = startSpan({ ...options, parent });
     if (kind === "llm" && this.suppressNestedSdkSpans) {
       span.suppressChildSpans([SpanType.CHAT_MODEL, SpanType.LLM, SpanType.EMBEDDING]);
     }
-    const state: RunState = { span, parentRunId, kind };
+    const state: RunState = { span, parentRunId, kind, startedAt: Date.now(), adopted: false };
     this.runs.set(runId, state);
     return state;
   }

@@ -9,7 +9,14 @@ import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { SpanAttributeKey, trace, withSpan } from "@tracewright/core";
 import { instrumentOpenAIModule, autolog as openaiAutolog } from "@tracewright/openai";
-import { readNockRecording, replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
+import {
+  decodeNockResponse,
+  readNockRecording,
+  replayBody,
+  replayNockRecording,
+  spanTree,
+  storedTraces,
+} from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 import { autolog, TracewrightCallbackHandler } from "../src/index.js";
 import { OPENAI_KEY, setupLangChainTest } from "./helpers.js";
@@ -28,6 +35,7 @@ const prompt = ChatPromptTemplate.fromMessages([
   ["human", "{question}"],
 ]);
 const QUESTION = "Which ocean contains Bouvet Island?";
+const chatBody = () => JSON.stringify(decodeNockResponse(readNockRecording("chat-completion-basic.json")[0]!));
 const CITY_SCHEMA = {
   type: "object" as const,
   properties: { city: { type: "string" as const } },
@@ -85,6 +93,36 @@ describe("prompt | chat model | parser", () => {
       ]);
       // usage is counted once: the LangChain span reports it, its openai child is skipped
       expect(traces[0]!.info.tokenUsage?.total_tokens).toBe(25);
+    } finally {
+      await openaiAutolog({ disable: true });
+    }
+  });
+
+  it("keeps a concurrent openai call of another request out of the LangChain trace", async () => {
+    await openaiAutolog();
+    const copy = await import(langchainOpenAICopy());
+    instrumentOpenAIModule(copy);
+    try {
+      replayBody({ path: "/v1/chat/completions", body: chatBody(), delayMs: 200 });
+      replayNockRecording("chat-completion-basic.json");
+      const chain = prompt.pipe(model()).pipe(new StringOutputParser());
+      const pending = chain.invoke({ question: QUESTION }, { callbacks: [new TracewrightCallbackHandler()] });
+      await new Promise((r) => setTimeout(r, 50)); // the chain's model call is in flight now
+      const direct = new copy.OpenAI({ apiKey: OPENAI_KEY, maxRetries: 0 });
+      await direct.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "unrelated" }],
+      });
+      await pending;
+      const trees = (await storedTraces(store())).map(spanTree);
+      expect(trees).toContainEqual(["Completions (CHAT_MODEL) OK"]);
+      expect(trees).toContainEqual([
+        "RunnableSequence (CHAIN) OK",
+        "  ChatPromptTemplate (CHAIN) OK",
+        "  ChatOpenAI (CHAT_MODEL) OK",
+        "    Completions (CHAT_MODEL) OK",
+        "  StrOutputParser (PARSER) OK",
+      ]);
     } finally {
       await openaiAutolog({ disable: true });
     }

@@ -51,6 +51,12 @@ export function registerActiveSpanResolver(resolver: ActiveSpanResolver): () => 
   };
 }
 
+/** The Tracewright span active in the OpenTelemetry context, ignoring resolvers. */
+export function contextLiveSpan(): LiveSpan | null {
+  const span = otelTrace.getSpan(context.active());
+  return span instanceof LiveSpan ? span : null;
+}
+
 /** The innermost Tracewright span active in the current async context, if any. */
 export function activeLiveSpan(): LiveSpan | null {
   const span = otelTrace.getSpan(context.active());

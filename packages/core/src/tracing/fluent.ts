@@ -2,7 +2,7 @@ import { SpanAttributeKey, type SpanType } from "../constants.js";
 import type { LiveSpan } from "../entities/live-span.js";
 import { InvalidArgumentError } from "../errors.js";
 import { bindArguments, type ParamSpec, parseParams } from "../internal/params.js";
-import { activeLiveSpan, runWithSpan } from "./context.js";
+import { activeLiveSpan, contextLiveSpan, runWithSpan } from "./context.js";
 import { instrumentCall, openSpan, type SpanOptions } from "./instrument.js";
 import { isTracingEnabled } from "./state.js";
 import { lastTraceId, NOOP_SPAN, registry } from "./trace-registry.js";
@@ -215,9 +215,12 @@ export function startSpan(options: StartSpanOptions): LiveSpan {
   return openSpan(options) ?? disabledSpanFor(options);
 }
 
-/** The innermost active span, or null outside any span. */
-export function getCurrentActiveSpan(): LiveSpan | null {
-  return activeLiveSpan();
+/**
+ * The innermost active span, or null outside any span. With `contextOnly`, only the span active
+ * in the async context counts, not one that an integration resolves from its own run tree.
+ */
+export function getCurrentActiveSpan(options: { contextOnly?: boolean } = {}): LiveSpan | null {
+  return options.contextOnly ? contextLiveSpan() : activeLiveSpan();
 }
 
 /** The id of the most recently finished trace in this process, or null. */
