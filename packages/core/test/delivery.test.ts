@@ -186,3 +186,16 @@ describe("delivery to an MLflow server that fails", () => {
     await restarted.close();
   });
 });
+
+describe("traces finished while a delivery is running", () => {
+  it("are sent by the same flush, not left in the spool", async () => {
+    const { store } = reliableStore();
+    server.faults.push({ delayMs: 150 }); // the first batch is slow to deliver
+    const first = logTraces(["first"]);
+    await new Promise((r) => setTimeout(r, 20)); // its delivery is under way
+    const second = logTraces(["second"]);
+    await flushTraces();
+    expect(store.pending()).toBe(0);
+    expect(startTraceBodies().filter((id) => [...first, ...second].includes(id))).toEqual([...first, ...second]);
+  });
+});

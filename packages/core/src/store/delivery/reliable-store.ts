@@ -130,7 +130,15 @@ export class ReliableRemoteStore implements TraceStore {
   }
 
   private async drainOnce(): Promise<void> {
-    for (const file of this.spool.list()) {
+    // batches spooled while a pass runs are picked up by the next pass
+    for (let files = this.spool.list(); files.length > 0; files = this.spool.list()) {
+      if (!(await this.sendFiles(files))) return;
+    }
+  }
+
+  /** Sends the given spool files in order; false when the destination failed (retry scheduled). */
+  private async sendFiles(files: string[]): Promise<boolean> {
+    for (const file of files) {
       let name: string | null = file;
       const items = this.spool.read(file);
       if (items === null) continue;
@@ -157,7 +165,7 @@ export class ReliableRemoteStore implements TraceStore {
               deliveryStats.retried++;
               log.warnOnce("delivery-retry", "trace destination unavailable, retrying in the background", error);
               this.schedule(this.backoff(error));
-              return;
+              return false;
             }
             log.error(`${batch.length} trace(s) refused by the destination; dropped`, error);
             deliveryStats.dropped += batch.length;
@@ -172,6 +180,7 @@ export class ReliableRemoteStore implements TraceStore {
       this.spool.remove(name);
       name = null;
     }
+    return true;
   }
 
   getTrace(traceId: string) {
