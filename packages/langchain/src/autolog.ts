@@ -1,4 +1,6 @@
-import { registerConfigureHook, setContextVariable } from "@langchain/core/context";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import * as ownContext from "@langchain/core/context";
 import { TracewrightCallbackHandler, type TracewrightCallbackHandlerOptions } from "./handler.js";
 
 /** Options of {@link autolog}. */
@@ -8,8 +10,25 @@ export interface LangChainAutologOptions extends TracewrightCallbackHandlerOptio
 }
 
 const CONTEXT_VARIABLE = "tracewright_callback_handler";
-let hookRegistered = false;
 let active: TracewrightCallbackHandler | null = null;
+
+type ContextModule = Pick<typeof ownContext, "registerConfigureHook" | "setContextVariable">;
+const registered = new WeakSet<object>();
+
+/**
+ * Every loaded copy of `@langchain/core/context`: its ESM and CommonJS builds are separate copies
+ * with separate hook lists, and an app may load both (e.g. ESM code using a CommonJS package).
+ */
+function contextCopies(): ContextModule[] {
+  const copies: ContextModule[] = [ownContext];
+  try {
+    const fromApp = createRequire(join(process.cwd(), "noop.js"))("@langchain/core/context") as ContextModule;
+    if (fromApp.registerConfigureHook !== ownContext.registerConfigureHook) copies.push(fromApp);
+  } catch {
+    // no CommonJS copy resolvable from the app
+  }
+  return copies;
+}
 
 /**
  * Adds the Tracewright handler to every LangChain invocation in the process, through LangChain's
@@ -28,16 +47,19 @@ let active: TracewrightCallbackHandler | null = null;
  * ```
  */
 export function autolog(options: LangChainAutologOptions = {}): TracewrightCallbackHandler | null {
+  const copies = contextCopies();
   if (options.disable) {
     active = null;
-    setContextVariable(CONTEXT_VARIABLE, undefined);
+    for (const copy of copies) copy.setContextVariable(CONTEXT_VARIABLE, undefined);
     return null;
   }
-  if (!hookRegistered) {
-    registerConfigureHook({ contextVar: CONTEXT_VARIABLE, inheritable: true });
-    hookRegistered = true;
-  }
   active ??= new TracewrightCallbackHandler(options);
-  setContextVariable(CONTEXT_VARIABLE, active);
+  for (const copy of copies) {
+    if (!registered.has(copy)) {
+      copy.registerConfigureHook({ contextVar: CONTEXT_VARIABLE, inheritable: true });
+      registered.add(copy);
+    }
+    copy.setContextVariable(CONTEXT_VARIABLE, active);
+  }
   return active;
 }
