@@ -156,6 +156,11 @@ export class FakeMlflowServer {
         ? send(200, { experiment: { experiment_id: id, name } })
         : notFound(`Could not find experiment with name '${name}'`);
     }
+    if (method === "POST" && path === "/api/2.0/mlflow/experiments/search") {
+      return send(200, {
+        experiments: [...this.experiments].map(([name, experiment_id]) => ({ experiment_id, name })),
+      });
+    }
     if (method === "POST" && path === "/api/2.0/mlflow/experiments/create") {
       const name = String(json().name);
       const id = String(this.experiments.size + 10);

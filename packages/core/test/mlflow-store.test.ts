@@ -199,6 +199,14 @@ describe("logging to an MLflow tracking server", () => {
     await expect(client.getTrace(root.traceId)).rejects.toThrow(/not found/);
   });
 
+  it("lists the server's experiments", async () => {
+    const store = new MlflowTraceStore({ baseUrl: server.url });
+    await store.createExperiment("listed");
+    const names = (await store.listExperiments()).map((e) => e.name);
+    expect(names).toContain("Default");
+    expect(names).toContain("listed");
+  });
+
   it("authenticates with MLFLOW_TRACKING_TOKEN or basic credentials", async () => {
     process.env.MLFLOW_TRACKING_TOKEN = "tok-123";
     setTrackingUri(server.url);

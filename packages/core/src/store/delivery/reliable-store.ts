@@ -207,6 +207,9 @@ export class ReliableRemoteStore implements TraceStore {
   createExperiment(name: string) {
     return this.destination.createExperiment(name);
   }
+  listExperiments() {
+    return this.destination.listExperiments?.() ?? [];
+  }
   async close(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;

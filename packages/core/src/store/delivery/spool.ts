@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -26,12 +27,11 @@ export class TraceSpool {
   constructor(
     readonly dir: string,
     private readonly limits: { maxTraces: number; maxBytes: number },
-  ) {
-    mkdirSync(dir, { recursive: true });
-  }
+  ) {}
 
-  /** Batch files, oldest first. */
+  /** Batch files, oldest first (none while the directory does not exist yet). */
   list(): string[] {
+    if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir)
       .filter((f) => COUNT.test(f))
       .sort();
@@ -55,6 +55,8 @@ export class TraceSpool {
   }
 
   private write(name: string, items: unknown[]): void {
+    // created on first use: reading a remote destination (e.g. from the CLI) leaves no directory
+    mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `.${name}.tmp`);
     const fd = openSync(tmp, "w");
     try {

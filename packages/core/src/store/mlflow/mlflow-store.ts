@@ -191,6 +191,23 @@ export class MlflowTraceStore implements TraceStore {
     }
   }
 
+  /** Every active experiment (`experiments/search`, following pages). */
+  async listExperiments(): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    let pageToken: string | undefined;
+    do {
+      const r = await this.client.request<{
+        experiments?: Array<{ experiment_id: string; name: string }>;
+        next_page_token?: string;
+      }>("POST", "/api/2.0/mlflow/experiments/search", {
+        body: { max_results: 1000, ...(pageToken ? { page_token: pageToken } : {}) },
+      });
+      for (const e of r?.experiments ?? []) out.push({ experimentId: String(e.experiment_id), name: e.name });
+      pageToken = r?.next_page_token;
+    } while (pageToken);
+    return out;
+  }
+
   async createExperiment(name: string): Promise<Experiment> {
     const r = await this.client.request<{ experiment_id: string }>("POST", "/api/2.0/mlflow/experiments/create", {
       body: { name },
