@@ -99,6 +99,7 @@ export {
   setSpanChatMessages,
   setSpanChatTools,
   startSpan,
+  type TraceDecorator,
   type TraceOptions,
   trace,
   type UpdateTraceOptions,

@@ -315,3 +315,29 @@ describe("decorator form", () => {
     expect(span.inputs).toEqual({ query: "q" });
   });
 });
+
+describe("legacy decorators", () => {
+  it("traces methods decorated with experimentalDecorators", async () => {
+    const source = `
+      export function makeAgent(trace) {
+        class Agent {
+          constructor() { this.prefix = "legacy:"; }
+          @trace({ spanType: "TOOL" })
+          lookup(query) { return this.prefix + query; }
+        }
+        return Agent;
+      }`;
+    const js = ts.transpileModule(source, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, experimentalDecorators: true },
+    }).outputText;
+    const exports: { makeAgent?: (t: typeof trace) => new () => { lookup(q: string): string } } = {};
+    new Function("exports", js)(exports);
+    const Agent = exports.makeAgent!(trace);
+    expect(new Agent().lookup("q")).toBe("legacy:q");
+    const [t] = await storedTraces(store());
+    const span = t!.data.spans[0]!;
+    expect(span.name).toBe("lookup");
+    expect(span.spanType).toBe("TOOL");
+    expect(span.inputs).toEqual({ query: "q" });
+  });
+});

@@ -38,19 +38,30 @@ const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).cons
  * ```
  */
 export function trace<F extends AnyFunction>(fn: F, options?: TraceOptions): F;
-export function trace(options?: TraceOptions): <F extends AnyFunction>(fn: F, context?: unknown) => F;
+export function trace(options?: TraceOptions): TraceDecorator;
 export function trace<F extends AnyFunction>(
   fnOrOptions?: F | TraceOptions,
   options?: TraceOptions,
-): F | (<G extends AnyFunction>(fn: G, context?: unknown) => G) {
+): F | TraceDecorator {
   if (typeof fnOrOptions === "function") return wrapFunction(fnOrOptions, options ?? {});
   const opts = fnOrOptions ?? {};
-  return <G extends AnyFunction>(fn: G, context?: unknown): G => {
-    const contextName = (context as { name?: unknown } | undefined)?.name;
+  // TypeScript 5 decorators call (method, context); legacy experimentalDecorators call
+  // (prototype, key, descriptor) and expect the descriptor back.
+  return ((target: unknown, contextOrKey?: unknown, descriptor?: PropertyDescriptor) => {
+    if (descriptor && typeof descriptor.value === "function") {
+      const name = opts.name ?? String(contextOrKey);
+      descriptor.value = wrapFunction(descriptor.value as AnyFunction, { ...opts, name });
+      return descriptor;
+    }
+    const contextName = (contextOrKey as { name?: unknown } | undefined)?.name;
     const name = opts.name ?? (typeof contextName === "string" ? contextName : undefined);
-    return wrapFunction(fn, name === undefined ? opts : { ...opts, name });
-  };
+    return wrapFunction(target as AnyFunction, name === undefined ? opts : { ...opts, name });
+  }) as TraceDecorator;
 }
+
+/** What `trace(options)` returns: a wrapper for a function, and a method decorator (TS 5 or legacy). */
+export type TraceDecorator = (<G extends AnyFunction>(fn: G, context?: unknown) => G) &
+  ((target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => PropertyDescriptor);
 
 function wrapFunction<F extends AnyFunction>(fn: F, options: TraceOptions): F {
   if (typeof fn !== "function") throw new InvalidArgumentError("trace() expects a function to wrap.");
