@@ -13,6 +13,7 @@ import {
   SpanStatusCode,
   SpanType,
   setExperiment,
+  startSpan,
   trace,
   withSpan,
 } from "../src/index.js";
@@ -339,5 +340,21 @@ describe("legacy decorators", () => {
     expect(span.name).toBe("lookup");
     expect(span.spanType).toBe("TOOL");
     expect(span.inputs).toEqual({ query: "q" });
+  });
+});
+
+describe("bad input", () => {
+  it("gets clear errors from the fluent API, before any user code runs", () => {
+    let ran = false;
+    expect(() => trace(123 as never)).toThrow(/expects a function to wrap/);
+    expect(() => trace(() => 1, { name: "" })).toThrow(/name must be a non-empty string/);
+    expect(() =>
+      withSpan({} as never, () => {
+        ran = true;
+      }),
+    ).toThrow(/withSpan\(\) needs a non-empty string `name`/);
+    expect(() => withSpan({ name: "x" }, undefined as never)).toThrow(/callback must be a function/);
+    expect(() => startSpan({ name: 42 } as never)).toThrow(/startSpan\(\) needs a non-empty string `name`/);
+    expect(ran).toBe(false);
   });
 });

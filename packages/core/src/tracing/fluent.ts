@@ -65,6 +65,9 @@ export type TraceDecorator = (<G extends AnyFunction>(fn: G, context?: unknown) 
 
 function wrapFunction<F extends AnyFunction>(fn: F, options: TraceOptions): F {
   if (typeof fn !== "function") throw new InvalidArgumentError("trace() expects a function to wrap.");
+  if (options.name !== undefined && (typeof options.name !== "string" || options.name === "")) {
+    throw new InvalidArgumentError("trace(fn, { name }): name must be a non-empty string.");
+  }
   const name = options.name ?? (fn.name || "anonymous");
   const spanType = options.spanType ?? "UNKNOWN";
   const functionName = JSON.stringify(fn.name || name);
@@ -186,6 +189,14 @@ export interface StartSpanOptions {
   parent?: LiveSpan | null;
 }
 
+function requireSpanName(options: { name?: unknown } | undefined, api: string): void {
+  if (!options || typeof options.name !== "string" || options.name === "") {
+    throw new InvalidArgumentError(
+      `${api}() needs a non-empty string \`name\`, e.g. ${api}({ name: "retrieve" }, ...).`,
+    );
+  }
+}
+
 /** A span that records nothing, handed to callbacks while tracing is disabled. */
 function disabledSpanFor(_options: StartSpanOptions): LiveSpan {
   return NOOP_SPAN;
@@ -207,6 +218,9 @@ function disabledSpanFor(_options: StartSpanOptions): LiveSpan {
  */
 export function withSpan<T>(options: StartSpanOptions | string, callback: (span: LiveSpan) => T): T {
   const opts = typeof options === "string" ? { name: options } : options;
+  requireSpanName(opts, "withSpan");
+  if (typeof callback !== "function")
+    throw new InvalidArgumentError("withSpan(options, callback): callback must be a function.");
   if (!isTracingEnabled()) return callback(disabledSpanFor(opts));
   return instrumentCall(opts, (span) => callback(span ?? disabledSpanFor(opts)), RECORD_OUTPUTS_UNLESS_SET);
 }
@@ -223,6 +237,7 @@ const RECORD_OUTPUTS_UNLESS_SET = {
  * active span, but is not made active: wrap work in {@link withSpan} or pass it as `parent`.
  */
 export function startSpan(options: StartSpanOptions): LiveSpan {
+  requireSpanName(options, "startSpan");
   return openSpan(options) ?? disabledSpanFor(options);
 }
 
