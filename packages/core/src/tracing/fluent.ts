@@ -44,6 +44,9 @@ export function trace<F extends AnyFunction>(
   options?: TraceOptions,
 ): F | TraceDecorator {
   if (typeof fnOrOptions === "function") return wrapFunction(fnOrOptions, options ?? {});
+  if (fnOrOptions !== undefined && (fnOrOptions === null || typeof fnOrOptions !== "object")) {
+    throw new InvalidArgumentError("trace() expects a function to wrap, or an options object for a decorator.");
+  }
   const opts = fnOrOptions ?? {};
   // TypeScript 5 decorators call (method, context); legacy experimentalDecorators call
   // (prototype, key, descriptor) and expect the descriptor back.
