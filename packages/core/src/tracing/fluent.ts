@@ -2,7 +2,8 @@ import { SpanAttributeKey, type SpanType } from "../constants.js";
 import type { LiveSpan } from "../entities/live-span.js";
 import { InvalidArgumentError } from "../errors.js";
 import { bindArguments, type ParamSpec, parseParams } from "../internal/params.js";
-import { activeLiveSpan, contextLiveSpan, runWithSpan } from "./context.js";
+import { activeLiveSpan, contextLiveSpan } from "./context.js";
+import { tracedAsyncGenerator, tracedGenerator } from "./generators.js";
 import { instrumentCall, openSpan, type SpanOptions } from "./instrument.js";
 import { isTracingEnabled } from "./state.js";
 import { lastTraceId, NOOP_SPAN, registry } from "./trace-registry.js";
@@ -121,66 +122,6 @@ const RECORD_OUTPUTS = {
     if (result !== undefined) span.setOutputs(result);
   },
 };
-
-function* tracedGenerator(inner: Generator, options: SpanOptions, onStart: (span: LiveSpan | null) => void): Generator {
-  const span = openSpan(options);
-  onStart(span);
-  if (span === null) return yield* inner;
-  const items: unknown[] = [];
-  let sent: unknown;
-  try {
-    for (;;) {
-      const step = runWithSpan(span, () => inner.next(sent));
-      if (step.done) {
-        span.end({ outputs: step.value === undefined ? items : step.value });
-        return step.value;
-      }
-      items.push(step.value);
-      sent = yield step.value;
-    }
-  } catch (error) {
-    span.recordException(error);
-    span.end();
-    throw error;
-  } finally {
-    if (!span.ended) {
-      span.end({ outputs: items });
-      inner.return(undefined);
-    }
-  }
-}
-
-async function* tracedAsyncGenerator(
-  inner: AsyncGenerator,
-  options: SpanOptions,
-  onStart: (span: LiveSpan | null) => void,
-): AsyncGenerator {
-  const span = openSpan(options);
-  onStart(span);
-  if (span === null) return yield* inner;
-  const items: unknown[] = [];
-  let sent: unknown;
-  try {
-    for (;;) {
-      const step = await runWithSpan(span, () => inner.next(sent));
-      if (step.done) {
-        span.end({ outputs: step.value === undefined ? items : step.value });
-        return step.value;
-      }
-      items.push(step.value);
-      sent = yield step.value;
-    }
-  } catch (error) {
-    span.recordException(error);
-    span.end();
-    throw error;
-  } finally {
-    if (!span.ended) {
-      span.end({ outputs: items });
-      await inner.return(undefined);
-    }
-  }
-}
 
 /** Options of {@link withSpan} and {@link startSpan}. */
 export interface StartSpanOptions {
