@@ -358,3 +358,45 @@ describe("bad input", () => {
     expect(ran).toBe(false);
   });
 });
+
+describe("generators", () => {
+  it("keeps the span open while the caller iterates and records the yielded items", async () => {
+    const numbers = trace(function* numbers(n: number) {
+      for (let i = 0; i < n; i++) yield i;
+    });
+    expect([...numbers(3)]).toEqual([0, 1, 2]);
+    const [t] = await storedTraces(store());
+    expect(t!.data.spans[0]!.inputs).toEqual({ n: 3 });
+    expect(t!.data.spans[0]!.outputs).toEqual([0, 1, 2]);
+  });
+
+  it("traces async generators, nests spans opened while iterating, and ends on break", async () => {
+    const inner = trace((x: number) => x * 10, { name: "inner" });
+    const stream = trace(async function* stream() {
+      for (let i = 0; i < 5; i++) {
+        await Promise.resolve();
+        yield inner(i);
+      }
+    });
+    const seen: number[] = [];
+    for await (const v of stream()) {
+      seen.push(v);
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual([0, 10]);
+    const [t] = await storedTraces(store());
+    expect(treeOf(t!)).toEqual(["stream (UNKNOWN) OK", "  inner (UNKNOWN) OK", "  inner (UNKNOWN) OK"]);
+    expect(t!.data.spans[0]!.outputs).toEqual([0, 10]);
+  });
+
+  it("records an error thrown inside a generator and rethrows it", async () => {
+    const failing = trace(function* failing() {
+      yield 1;
+      throw new RangeError("generator broke");
+    });
+    expect(() => [...failing()]).toThrow("generator broke");
+    const [t] = await storedTraces(store());
+    expect(t!.data.spans[0]!.status.statusCode).toBe("ERROR");
+    expect(t!.data.spans[0]!.events[0]!.attributes["exception.type"]).toBe("RangeError");
+  });
+});
