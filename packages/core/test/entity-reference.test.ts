@@ -408,3 +408,26 @@ describe("suppressed child spans", () => {
     expect(treeOf(t!)).toEqual(["model (CHAT_MODEL) OK", "  helper (TOOL) OK"]);
   });
 });
+
+describe("updateCurrentTrace", () => {
+  it("sets metadata, the client request id and previews of the running trace", async () => {
+    withSpan({ name: "request" }, (span) => {
+      span.setInputs({ messages: [{ role: "user", content: "hello" }] });
+      updateCurrentTrace({
+        metadata: { "mlflow.trace.user": "u-1", "mlflow.trace.session": "s-9" },
+        clientRequestId: "req-42",
+        responsePreview: "custom preview",
+      });
+      return "done";
+    });
+    const [t] = await storedTraces(store());
+    expect(t!.info.clientRequestId).toBe("req-42");
+    expect(t!.info.traceMetadata).toMatchObject({ "mlflow.trace.user": "u-1", "mlflow.trace.session": "s-9" });
+    expect(t!.info.responsePreview).toBe("custom preview");
+    expect(t!.info.requestPreview).toBe("hello");
+  });
+
+  it("refuses to run outside a span", () => {
+    expect(() => updateCurrentTrace({ tags: { a: "b" } })).toThrow(/must be called inside a traced function/);
+  });
+});
