@@ -158,9 +158,9 @@ await tw.trace(async () => 1, { name: "natural-exit" })();
 describe("secrets in payloads", () => {
   it("redacts the values of secret-looking keys, such as an SDK client passed as an argument", async () => {
     class FakeClient {
-      apiKey = "sk-live-should-never-be-stored";
+      apiKey = "placeholder-secret-should-never-be-stored";
       baseURL = "https://api.example.com";
-      _options = { defaultHeaders: { Authorization: "Bearer sk-live-should-never-be-stored" } };
+      _options = { defaultHeaders: { Authorization: "Bearer placeholder-secret-should-never-be-stored" } };
     }
     // biome-ignore lint/correctness/noUnusedFunctionParameters: the parameter names are what the trace records
     const call = trace(function call(client: FakeClient, settings: { password: string; user: string }) {
@@ -170,7 +170,8 @@ describe("secrets in payloads", () => {
     await flushTraces();
     const t = store().allTraces()[0]!;
     const json = t.toJson();
-    for (const secret of ["sk-live-should-never-be-stored", "hunter2", "at-123"]) expect(json).not.toContain(secret);
+    for (const secret of ["placeholder-secret-should-never-be-stored", "hunter2", "at-123"])
+      expect(json).not.toContain(secret);
     const span = t.data.spans[0]!;
     expect(span.inputs).toMatchObject({
       client: {

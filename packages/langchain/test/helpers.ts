@@ -18,4 +18,4 @@ export function setupLangChainTest(): () => InMemoryTraceStore {
   return () => store;
 }
 
-export const OPENAI_KEY = "sk-test-langchain";
+export const OPENAI_KEY = "placeholder-key-langchain";

@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import { afterEach, beforeAll, beforeEach } from "vitest";
 import { autolog } from "../src/index.js";
 
-export const API_KEY = "sk-test-DO-NOT-LEAK-1234567890";
+export const API_KEY = "placeholder-key-DO-NOT-LEAK-1234567890";
 
 /** Autolog on, a fresh in-memory store per test, nock with no stray network. */
 export function setupOpenAITest(): { store: () => InMemoryTraceStore; client: () => OpenAI } {
