@@ -79,10 +79,8 @@ export function runSafely(what: string, fn: () => void): void {
   }
 }
 
-const guarded = runSafely;
-
 function endWithError(span: LiveSpan, error: unknown, hooks: InstrumentHooks<unknown> | undefined): void {
-  guarded("recording an error", () => {
+  runSafely("recording an error", () => {
     hooks?.onError?.(span, error);
     span.recordException(error);
     span.end();
@@ -90,7 +88,7 @@ function endWithError(span: LiveSpan, error: unknown, hooks: InstrumentHooks<unk
 }
 
 function endWithResult(span: LiveSpan, result: unknown, hooks: InstrumentHooks<unknown> | undefined): void {
-  guarded("recording a result", () => {
+  runSafely("recording a result", () => {
     const keep = hooks?.onResult ? hooks.onResult(span, result as never) : undefined;
     if (keep !== "keep-open") span.end();
   });
@@ -134,7 +132,7 @@ export function instrumentCall<T>(
       );
     } catch (e) {
       log.error("could not observe the returned promise", e);
-      guarded("ending a span", () => span.end());
+      runSafely("ending a span", () => span.end());
     }
     return result;
   }

@@ -139,7 +139,6 @@ export class ReliableRemoteStore implements TraceStore {
   /** Sends the given spool files in order; false when the destination failed (retry scheduled). */
   private async sendFiles(files: string[]): Promise<boolean> {
     for (const file of files) {
-      let name: string | null = file;
       const items = this.spool.read(file);
       if (items === null) continue;
       let remaining = items;
@@ -160,7 +159,7 @@ export class ReliableRemoteStore implements TraceStore {
           if (!isAlreadyStored(error)) {
             if (isRetryable(error)) {
               // keep what is left, in place, and try again later
-              if (remaining.length !== items.length) this.spool.replace(name as string, remaining);
+              if (remaining.length !== items.length) this.spool.replace(file, remaining);
               this.failures++;
               deliveryStats.retried++;
               log.warnOnce("delivery-retry", "trace destination unavailable, retrying in the background", error);
@@ -177,8 +176,7 @@ export class ReliableRemoteStore implements TraceStore {
         this.failures = 0;
         remaining = remaining.slice(batch.length);
       }
-      this.spool.remove(name);
-      name = null;
+      this.spool.remove(file);
     }
     return true;
   }

@@ -42,25 +42,28 @@ export class TraceSpool {
     return this.list().reduce((n, f) => n + Number(COUNT.exec(f)?.[1] ?? 0), 0);
   }
 
-  private bytes(): number {
-    let total = 0;
+  /** Traces and bytes on disk, in one pass over the directory. */
+  private usage(): { traces: number; bytes: number } {
+    let traces = 0;
+    let bytes = 0;
     for (const f of this.list()) {
+      traces += Number(COUNT.exec(f)?.[1] ?? 0);
       try {
-        total += statSync(join(this.dir, f)).size;
+        bytes += statSync(join(this.dir, f)).size;
       } catch {
         // removed concurrently
       }
     }
-    return total;
+    return { traces, bytes };
   }
 
-  private write(name: string, items: unknown[]): void {
+  private write(name: string, json: string): void {
     // created on first use: reading a remote destination (e.g. from the CLI) leaves no directory
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, `.${name}.tmp`);
     const fd = openSync(tmp, "w");
     try {
-      writeSync(fd, JSON.stringify(items));
+      writeSync(fd, json);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -70,13 +73,13 @@ export class TraceSpool {
 
   /** Appends a batch; returns how many of `items` fit (the rest are to be dropped). */
   add(items: unknown[]): number {
-    const room = this.limits.maxTraces - this.traceCount();
-    const kept = items.slice(0, Math.max(0, room));
+    const used = this.usage();
+    const kept = items.slice(0, Math.max(0, this.limits.maxTraces - used.traces));
     if (kept.length === 0) return 0;
     const json = JSON.stringify(kept);
-    if (this.bytes() + json.length > this.limits.maxBytes) return 0;
+    if (used.bytes + json.length > this.limits.maxBytes) return 0;
     const name = `${Date.now().toString().padStart(15, "0")}-${String(process.pid).padStart(8, "0")}-${String(this.sequence++).padStart(8, "0")}-n${kept.length}.json`;
-    this.write(name, kept);
+    this.write(name, json);
     return kept.length;
   }
 
@@ -93,7 +96,7 @@ export class TraceSpool {
     this.remove(name);
     if (remaining.length === 0) return null;
     const renamed = name.replace(COUNT, `-n${remaining.length}.json`);
-    this.write(renamed, remaining);
+    this.write(renamed, JSON.stringify(remaining));
     return renamed;
   }
 
