@@ -27,7 +27,7 @@ function patch(mod: unknown, where: string): void {
 
 /** CommonJS copies already in require's cache (loaded before autolog). */
 function patchLoadedCommonJs(): void {
-  for (const base of [join(process.cwd(), "noop.js"), __filenameLike()]) {
+  for (const base of [join(process.cwd(), "noop.js"), ownModulePath()]) {
     try {
       const req = createRequire(base);
       const resolved = req.resolve("openai");
@@ -38,7 +38,7 @@ function patchLoadedCommonJs(): void {
   }
 }
 
-function __filenameLike(): string {
+function ownModulePath(): string {
   return typeof __filename === "string" ? __filename : join(process.cwd(), "noop.js");
 }
 

@@ -9,7 +9,7 @@ import type {
   ResourceClass,
 } from "./internal-types.js";
 import { recordResponse, startAttributes } from "./record.js";
-import type { PluginSettings } from "./settings.js";
+import { type PluginSettings, redacted } from "./settings.js";
 import { isStream, observeStream } from "./stream.js";
 
 /** Marks a patched method and keeps the original it replaced. */
@@ -126,12 +126,14 @@ export function wrapCreate(
     // biome-ignore lint/complexity/noArguments: forwards the exact arguments openai received
     const args = arguments;
     const ctx: CallContext = { endpoint, body, settings: active };
+    // redacted once, through the guarded helper: a failing redactor never reaches the call
+    const shownInputs = redacted(active, body, "inputs");
     return instrumentCall(
       {
         name: endpoint.spanName,
         spanType: endpoint.spanType,
-        inputs: active.redact ? active.redact(body, "inputs") : body,
-        attributes: startAttributes(endpoint, body, active),
+        inputs: shownInputs,
+        attributes: startAttributes(endpoint, body, shownInputs),
       },
       () => original.apply(this, args as never),
       {

@@ -10,9 +10,9 @@ import {
 import type { Endpoint } from "./endpoints.js";
 import { type PluginSettings, redacted } from "./settings.js";
 
-/** Attributes known when the call starts. */
-export function startAttributes(endpoint: Endpoint, body: unknown, settings: PluginSettings): Record<string, unknown> {
-  const attributes = requestAttributes(settings.redact ? redacted(settings, body, "inputs") : body);
+/** Attributes known when the call starts; scalar parameters come from the recorded (redacted) inputs. */
+export function startAttributes(endpoint: Endpoint, body: unknown, shownInputs: unknown): Record<string, unknown> {
+  const attributes = requestAttributes(shownInputs);
   attributes[SpanAttributeKey.MESSAGE_FORMAT] = "openai";
   attributes[SpanAttributeKey.PROVIDER] = "openai";
   const model = (body as { model?: unknown } | null)?.model;

@@ -72,6 +72,24 @@ describe("autolog", () => {
     expect(JSON.stringify(t.data.spans[0]!.inputs)).toContain("[inputs-redacted]");
   });
 
+  it("keeps the call working when the redact function throws, and records a placeholder", async () => {
+    await autolog({
+      redact: () => {
+        throw new Error("redactor bug");
+      },
+    });
+    try {
+      replayNockRecording("chat-completion-basic.json");
+      const r = await client().chat.completions.create(chatBody());
+      expect(r.choices[0]!.message.content).toBe("Atlantic Ocean.");
+    } finally {
+      await autolog();
+    }
+    const span = (await onlyTrace(store())).data.spans[0]!;
+    expect(span.inputs).toBe("<redaction failed>");
+    expect(span.outputs).toBe("<redaction failed>");
+  });
+
   it("never records the API key, the Authorization header or the organization", async () => {
     replayNockRecording("chat-completion-basic.json");
     const withOrg = new OpenAI({
