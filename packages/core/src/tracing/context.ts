@@ -59,8 +59,8 @@ export function contextLiveSpan(): LiveSpan | null {
 
 /** The innermost Tracewright span active in the current async context, if any. */
 export function activeLiveSpan(): LiveSpan | null {
-  const span = otelTrace.getSpan(context.active());
-  if (span instanceof LiveSpan) return span;
+  const span = contextLiveSpan();
+  if (span) return span;
   for (let i = resolvers.length - 1; i >= 0; i--) {
     try {
       const found = (resolvers[i] as ActiveSpanResolver)();
