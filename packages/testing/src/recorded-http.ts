@@ -57,7 +57,7 @@ export function replayNockRecording(name: string, options: { matchBody?: boolean
   });
 }
 
-interface HarEntry {
+export interface HarEntry {
   request: { method: string; url: string; postData?: { text?: string } };
   response: {
     status: number;
@@ -81,18 +81,56 @@ export function readHar(name: string): HarEntry[] {
   return (JSON.parse(readFileSync(recordingPath(name), "utf8")) as { log: { entries: HarEntry[] } }).log.entries;
 }
 
-/** Replays a HAR recording (Polly.JS style) with nock, matching method and URL path. */
-export function replayHar(name: string): nock.Scope[] {
-  return readHar(name).map((entry) => {
-    const url = new URL(entry.request.url);
-    const contentType =
-      entry.response.headers.find((h) => h.name.toLowerCase() === "content-type")?.value ??
-      entry.response.content.mimeType ??
-      "application/json";
-    return nock(url.origin)
-      .intercept(url.pathname + url.search, entry.request.method)
-      .reply(entry.response.status, harResponseText(entry), { "content-type": contentType });
-  });
+/**
+ * Replays a HAR recording (Polly.JS style) with nock, matching method and URL path; `only`
+ * keeps some of its exchanges (e.g. the embeddings, to serve a streamed chat after them).
+ */
+export function replayHar(name: string, options: { only?: (entry: HarEntry) => boolean } = {}): nock.Scope[] {
+  return readHar(name)
+    .filter((entry) => options.only?.(entry) ?? true)
+    .map((entry) => {
+      const url = new URL(entry.request.url);
+      const contentType =
+        entry.response.headers.find((h) => h.name.toLowerCase() === "content-type")?.value ??
+        entry.response.content.mimeType ??
+        "application/json";
+      const text = harResponseText(entry);
+      return (
+        nock(url.origin)
+          .intercept(url.pathname + url.search, entry.request.method)
+          // nock 15 hands a reply function the fetch Request
+          .reply(entry.response.status, async (request: Request) => asRequestedEncoding(text, await request.text()), {
+            "content-type": contentType,
+          })
+      );
+    });
+}
+
+/**
+ * An embeddings body in the encoding the replayed request asks for. The openai SDK asks for
+ * `encoding_format: "base64"` unless told otherwise, and the API then sends each vector as the
+ * base64 of its little-endian float32 bytes; recordings made with float requests are converted
+ * the same way, so the SDK decodes the recorded vectors exactly.
+ */
+function asRequestedEncoding(text: string, requestBody: string): string {
+  const request = safeJson(requestBody);
+  if ((request as { encoding_format?: unknown } | null)?.encoding_format !== "base64") return text;
+  const body = safeJson(text) as { data?: Array<{ embedding?: unknown }> } | null;
+  if (!Array.isArray(body?.data)) return text;
+  for (const item of body.data) {
+    if (Array.isArray(item.embedding)) {
+      item.embedding = Buffer.from(new Float32Array(item.embedding as number[]).buffer).toString("base64");
+    }
+  }
+  return JSON.stringify(body);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** SSE text from a body-only `*.chunks.txt` recording (one JSON payload per line). */

@@ -88,10 +88,12 @@ function endWithError(span: LiveSpan, error: unknown, hooks: InstrumentHooks<unk
 }
 
 function endWithResult(span: LiveSpan, result: unknown, hooks: InstrumentHooks<unknown> | undefined): void {
+  let keep: unknown;
   runSafely("recording a result", () => {
-    const keep = hooks?.onResult ? hooks.onResult(span, result as never) : undefined;
-    if (keep !== "keep-open") span.end();
+    keep = hooks?.onResult?.(span, result as never);
   });
+  // a failed recording still ends the span: an open span would hold its whole trace back
+  if (keep !== "keep-open") runSafely("ending a span", () => span.end());
 }
 
 /**
