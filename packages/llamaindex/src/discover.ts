@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 export const LLAMAINDEX_MODULES = [
   "llamaindex",
   "llamaindex/tools",
+  "llamaindex/postprocessors",
   "@llamaindex/core/llms",
   "@llamaindex/core/embeddings",
   "@llamaindex/core/retriever",

@@ -2,6 +2,7 @@ import { OpenAI, OpenAIEmbedding } from "@llamaindex/openai";
 import { type Span, SpanAttributeKey, trace } from "@tracewright/core";
 import { chunksToSse, replayBody, replayHar, spanTree, storedTraces } from "@tracewright/testing";
 import { Document, Settings, VectorStoreIndex } from "llamaindex";
+import { SimilarityPostprocessor } from "llamaindex/postprocessors";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as llamaindex from "../src/index.js";
 import { OPENAI_KEY, setupLlamaIndexTest } from "./helpers.js";
@@ -128,5 +129,26 @@ describe("query engine over a VectorStoreIndex", () => {
       "  RetrieverQueryEngine.query (CHAIN) OK",
     ]);
     expect(mine.info.tokenUsage?.total_tokens).toBe(174);
+  });
+
+  it("records a node postprocessor as a RERANKER span, and the vectors only when asked", async () => {
+    await llamaindex.autolog({ recordEmbeddingVectors: true });
+    replayHar(RECORDING);
+    const index = await buildIndex();
+    const engine = index.asQueryEngine({
+      nodePostprocessors: [new SimilarityPostprocessor({ similarityCutoff: 0.9 })],
+    });
+    await engine.query({ query: QUESTION });
+    await llamaindex.autolog();
+
+    const query = (await storedTraces(store())).at(-1)!;
+    const reranker = query.data.spans.find((s) => s.spanType === "RERANKER");
+    expect(reranker?.name).toBe("SimilarityPostprocessor.postprocessNodes");
+    expect(reranker?.inputs).toMatchObject({ query: QUESTION, nodes: [{ page_content: ESSAY }] });
+    expect(reranker?.outputs).toEqual([]); // the essay scores ~0.82, under the 0.9 cutoff
+    const embedded = byName(query.data.spans, "OpenAIEmbedding.getQueryEmbedding").outputs as {
+      embeddings: number[][];
+    };
+    expect(embedded.embeddings[0]).toHaveLength(1536);
   });
 });
