@@ -57,10 +57,7 @@ export function contextLiveSpan(): LiveSpan | null {
   return span instanceof LiveSpan ? span : null;
 }
 
-/** The innermost Tracewright span active in the current async context, if any. */
-export function activeLiveSpan(): LiveSpan | null {
-  const span = contextLiveSpan();
-  if (span) return span;
+function resolvedLiveSpan(): LiveSpan | null {
   for (let i = resolvers.length - 1; i >= 0; i--) {
     try {
       const found = (resolvers[i] as ActiveSpanResolver)();
@@ -70,6 +67,21 @@ export function activeLiveSpan(): LiveSpan | null {
     }
   }
   return null;
+}
+
+/**
+ * The innermost Tracewright span active in the current async context, if any. A resolver's span
+ * wins over the context's span when it belongs to the same trace and started later: the library
+ * entered its run inside that span (an agent run inside the user's `trace()`), so it is the
+ * inner one.
+ */
+export function activeLiveSpan(): LiveSpan | null {
+  const span = contextLiveSpan();
+  if (resolvers.length === 0) return span;
+  const resolved = resolvedLiveSpan();
+  if (span === null) return resolved;
+  if (resolved && resolved.traceId === span.traceId && resolved.startTimeNs >= span.startTimeNs) return resolved;
+  return span;
 }
 
 /** Runs `fn` with `span` as the active span (for Tracewright and for OpenTelemetry alike). */

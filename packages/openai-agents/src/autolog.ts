@@ -1,0 +1,48 @@
+import { addTraceProcessor, getCurrentSpan } from "@openai/agents-core";
+import { registerActiveSpanResolver } from "@tracewright/core";
+import { TracewrightAgentsProcessor } from "./processor.js";
+
+let processor: TracewrightAgentsProcessor | null = null;
+let removeResolver: (() => void) | null = null;
+
+/** Options of {@link autolog}. */
+export interface AgentsAutologOptions {
+  /** Stop recording: the processor stays registered with the SDK (it has no removal API) but records nothing. */
+  disable?: boolean;
+}
+
+/**
+ * Records every OpenAI Agents SDK run as a Tracewright trace, through the SDK's public tracing
+ * API (`addTraceProcessor`). Idempotent; `autolog({ disable: true })` stops recording.
+ *
+ * Calls that `@tracewright/openai` traces inside a model response nest under that response's
+ * CHAT_MODEL span. Note that the SDK turns its tracing off when `NODE_ENV` is `test`; call its
+ * `setTracingDisabled(false)` there.
+ *
+ * @example
+ * ```ts
+ * import * as agents from "@tracewright/openai-agents";
+ * agents.autolog();
+ * await run(triageAgent, "Hola, ¿cómo estás?");
+ * ```
+ */
+export function autolog(options: AgentsAutologOptions = {}): TracewrightAgentsProcessor | null {
+  if (options.disable) {
+    if (processor) processor.enabled = false;
+    removeResolver?.();
+    removeResolver = null;
+    return processor;
+  }
+  if (!processor) {
+    processor = new TracewrightAgentsProcessor();
+    addTraceProcessor(processor);
+  }
+  processor.enabled = true;
+  const current = processor;
+  // the SDK keeps its own span context; SDK calls made inside a response nest under its span
+  removeResolver ??= registerActiveSpanResolver(() => {
+    const span = getCurrentSpan();
+    return span ? (current.liveSpanFor(span.spanId) ?? null) : null;
+  });
+  return processor;
+}

@@ -1,0 +1,8 @@
+/**
+ * Tracewright for the OpenAI Agents SDK: a trace processor that records agent runs (agents,
+ * tools, model responses, handoffs, guardrails) as typed MLflow spans.
+ *
+ * @packageDocumentation
+ */
+export { type AgentsAutologOptions, autolog } from "./autolog.js";
+export { TracewrightAgentsProcessor } from "./processor.js";
