@@ -1,3 +1,3 @@
 import { defineConfig, libraryBuild } from "../../tsup.shared.ts";
 
-export default defineConfig(libraryBuild({ format: ["esm"] }));
+export default defineConfig(libraryBuild({ format: ["esm"], entry: ["src/index.ts", "src/vitest.ts"] }));

@@ -17,11 +17,12 @@ import {
   spanTree,
   storedTraces,
 } from "@tracewright/testing";
+import { useRecordedHttpStore } from "@tracewright/testing/vitest";
 import { describe, expect, it } from "vitest";
 import { autolog, TracewrightCallbackHandler } from "../src/index.js";
-import { OPENAI_KEY, setupLangChainTest } from "./helpers.js";
+import { OPENAI_KEY } from "./helpers.js";
 
-const store = setupLangChainTest();
+const store = useRecordedHttpStore();
 
 /** The openai copy @langchain/openai resolves (its ESM entry). */
 function langchainOpenAICopy(): string {

@@ -3,11 +3,12 @@ import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChatOpenAI } from "@langchain/openai";
 import { SpanAttributeKey } from "@tracewright/core";
 import { replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
+import { useRecordedHttpStore } from "@tracewright/testing/vitest";
 import { describe, expect, it } from "vitest";
 import { TracewrightCallbackHandler } from "../src/index.js";
-import { OPENAI_KEY, setupLangChainTest } from "./helpers.js";
+import { OPENAI_KEY } from "./helpers.js";
 
-const store = setupLangChainTest();
+const store = useRecordedHttpStore();
 
 const WEATHER: Record<string, string> = {
   "New York City": "25 degrees and sunny",

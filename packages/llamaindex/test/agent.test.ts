@@ -2,11 +2,12 @@ import { OpenAI } from "@llamaindex/openai";
 import { agent } from "@llamaindex/workflow";
 import { type Span, SpanAttributeKey } from "@tracewright/core";
 import { readRecordingText, replayBody, spanTree, storedTraces } from "@tracewright/testing";
+import { useRecordedHttpStore } from "@tracewright/testing/vitest";
 import { tool } from "llamaindex";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as llamaindex from "../src/index.js";
-import { OPENAI_KEY, setupLlamaIndexTest } from "./helpers.js";
+import { OPENAI_KEY } from "./helpers.js";
 
 const CITY = z.object({ city: z.string() });
 const ANSWER = "In Paris it is 18°C and sunny, and the local time is 14:05.";
@@ -47,7 +48,7 @@ const EXPECTED_TREE = [
 ];
 
 describe("agent() from @llamaindex/workflow", () => {
-  const store = setupLlamaIndexTest();
+  const store = useRecordedHttpStore();
   beforeAll(async () => {
     await llamaindex.autolog();
   });

@@ -1,10 +1,11 @@
 import { OpenAI } from "@llamaindex/openai";
 import { SpanAttributeKey } from "@tracewright/core";
 import { replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
+import { useRecordedHttpStore } from "@tracewright/testing/vitest";
 import { SimpleChatEngine } from "llamaindex";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as llamaindex from "../src/index.js";
-import { OPENAI_KEY, setupLlamaIndexTest } from "./helpers.js";
+import { OPENAI_KEY } from "./helpers.js";
 
 const HISTORY = [
   { role: "system" as const, content: "Answer in up to 3 words." },
@@ -13,7 +14,7 @@ const HISTORY = [
 ];
 
 describe("chat engine with history", () => {
-  const store = setupLlamaIndexTest();
+  const store = useRecordedHttpStore();
   beforeAll(async () => {
     await llamaindex.autolog();
   });

@@ -2,11 +2,12 @@ import { OpenAI } from "@llamaindex/openai";
 import { SpanAttributeKey } from "@tracewright/core";
 import * as tracedOpenAI from "@tracewright/openai";
 import { replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
+import { useRecordedHttpStore } from "@tracewright/testing/vitest";
 import { BaseRetriever, SimpleChatEngine } from "llamaindex";
 import * as openaiModule from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as llamaindex from "../src/index.js";
-import { OPENAI_KEY, setupLlamaIndexTest } from "./helpers.js";
+import { OPENAI_KEY } from "./helpers.js";
 
 async function askOnce(): Promise<string> {
   replayNockRecording("chat-completion-basic.json");
@@ -16,7 +17,7 @@ async function askOnce(): Promise<string> {
 }
 
 describe("autolog lifecycle", () => {
-  const store = setupLlamaIndexTest();
+  const store = useRecordedHttpStore();
   beforeEach(async () => {
     await llamaindex.autolog();
   });

@@ -1,11 +1,12 @@
 import { OpenAI, OpenAIEmbedding } from "@llamaindex/openai";
 import { type Span, SpanAttributeKey, trace } from "@tracewright/core";
 import { chunksToSse, replayBody, replayHar, spanTree, storedTraces } from "@tracewright/testing";
+import { useRecordedHttpStore } from "@tracewright/testing/vitest";
 import { Document, Settings, VectorStoreIndex } from "llamaindex";
 import { SimilarityPostprocessor } from "llamaindex/postprocessors";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as llamaindex from "../src/index.js";
-import { OPENAI_KEY, setupLlamaIndexTest } from "./helpers.js";
+import { OPENAI_KEY } from "./helpers.js";
 
 // The essay whose embedding the recording holds (openllmetry-js's LlamaIndex test data).
 const ESSAY =
@@ -24,7 +25,7 @@ const byName = (spans: Span[], name: string): Span => {
 };
 
 describe("query engine over a VectorStoreIndex", () => {
-  const store = setupLlamaIndexTest();
+  const store = useRecordedHttpStore();
   beforeAll(async () => {
     await llamaindex.autolog();
     Settings.llm = new OpenAI({ model: "gpt-4o", temperature: 0.1, apiKey: OPENAI_KEY, maxRetries: 0 });

@@ -10,11 +10,12 @@ import {
 import { type Span, SpanAttributeKey, trace } from "@tracewright/core";
 import * as tracedOpenAI from "@tracewright/openai";
 import { readRecordingText, replayBody, spanTree, storedTraces } from "@tracewright/testing";
+import { useRecordedHttpStore } from "@tracewright/testing/vitest";
 import OpenAI, * as openaiModule from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as agents from "../src/index.js";
-import { OPENAI_KEY, setupAgentsTest } from "./helpers.js";
+import { OPENAI_KEY } from "./helpers.js";
 
 const respond = (name: string) => replayBody({ path: "/v1/responses", body: readRecordingText(name) });
 const named = (spans: Span[], name: string) => spans.find((s) => s.name === name);
@@ -27,7 +28,7 @@ const getWeather = tool({
 });
 
 describe("OpenAI Agents SDK runs", () => {
-  const store = setupAgentsTest();
+  const store = useRecordedHttpStore();
   beforeAll(() => {
     setTracingDisabled(false); // the SDK turns tracing off under NODE_ENV=test
     setTraceProcessors([]); // no export to OpenAI's backend from tests
