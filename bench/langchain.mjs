@@ -7,6 +7,7 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import * as tw from "@tracewright/core";
 import { TracewrightCallbackHandler } from "@tracewright/langchain";
+import { compareInterleaved } from "./lib.mjs";
 
 const INVOCATIONS = Number(process.env.BENCH_INVOCATIONS ?? 2000);
 const ROUNDS = 7;
@@ -43,25 +44,16 @@ async function block(withHandler) {
   return Number(process.hrtime.bigint() - t0) / 1e3 / INVOCATIONS;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = await runsPerInvocation();
-await block(false);
-await block(true);
-const plain = [];
-const traced = [];
-for (let r = 0; r < ROUNDS; r++) {
-  plain.push(await block(false));
-  traced.push(await block(true));
-}
-const added = median(traced) - median(plain);
+const { plain, traced, added } = await compareInterleaved(block, ROUNDS);
 console.log(
   `\n@tracewright/langchain handler overhead (${INVOCATIONS} invocations x ${ROUNDS} rounds, median; node ${process.version})`,
 );
 console.table([
   {
     chain: `5 runnables + fake chat model (${runs} runs per invocation)`,
-    "plain µs/invocation": median(plain).toFixed(1),
-    "with handler µs/invocation": median(traced).toFixed(1),
+    "plain µs/invocation": plain.toFixed(1),
+    "with handler µs/invocation": traced.toFixed(1),
     "added µs/invocation": added.toFixed(1),
     "added µs/run": (added / runs).toFixed(1),
   },

@@ -393,6 +393,23 @@ describe("exception events", () => {
       "exception.message": "a string",
     });
   });
+
+  it("read OpenTelemetry's plain-object exceptions ({ name, message, stack })", () => {
+    const event = SpanEvent.fromException({
+      name: "AI_APICallError",
+      message: "quota",
+      stack: "AI_APICallError: quota\n at x",
+    });
+    expect(event.attributes).toEqual({
+      "exception.type": "AI_APICallError",
+      "exception.message": "quota",
+      "exception.stacktrace": "AI_APICallError: quota\n at x",
+    });
+    expect(SpanEvent.fromException({ code: 504, message: "timeout" }).attributes).toMatchObject({
+      "exception.type": "504",
+      "exception.message": "timeout",
+    });
+  });
 });
 
 describe("suppressed child spans", () => {

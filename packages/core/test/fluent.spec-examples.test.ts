@@ -195,6 +195,15 @@ describe("context handler", () => {
     expect(t!.data.intermediateOutputs).toEqual({ first_func: 5, second_func: 24 });
   });
 
+  it("starts a span reported after the fact at the time it is given", async () => {
+    const startTimeNs = Date.now() * 1e6 - 5_000_000_000; // five seconds ago
+    startSpan({ name: "replayed", parent: null, startTimeNs }).end();
+    const [t] = await storedTraces(store());
+    const span = t!.data.spans[0]!;
+    expect(span.startTimeNs).toBe(startTimeNs);
+    expect(span.endTimeNs! - span.startTimeNs).toBeGreaterThanOrEqual(5_000_000_000);
+  });
+
   it("keeps children attached across await, timers and promise chains", async () => {
     const leaf = trace(async function leaf(n: number) {
       await new Promise((r) => setTimeout(r, 2));

@@ -45,6 +45,19 @@ export class SpanEvent {
    */
   static fromException(error: unknown): SpanEvent {
     const err = error instanceof Error ? error : undefined;
+    if (!err && isExceptionLike(error)) {
+      // OpenTelemetry's Exception: a plain { name, message, stack, code } object
+      const type = error.name ?? (error.code === undefined ? "Error" : String(error.code));
+      const message = error.message ?? "";
+      return new SpanEvent({
+        name: "exception",
+        attributes: {
+          "exception.type": type,
+          "exception.message": message,
+          "exception.stacktrace": error.stack ?? `${type}: ${message}`,
+        },
+      });
+    }
     return new SpanEvent({
       name: "exception",
       attributes: {
@@ -73,4 +86,17 @@ export class SpanEvent {
       attributes: d.attributes ?? {},
     });
   }
+}
+
+interface ExceptionLike {
+  name?: string;
+  message?: string;
+  stack?: string;
+  code?: string | number;
+}
+
+function isExceptionLike(value: unknown): value is ExceptionLike {
+  if (value === null || typeof value !== "object") return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.message === "string" || typeof v.name === "string";
 }

@@ -131,6 +131,8 @@ export interface StartSpanOptions {
   attributes?: Record<string, unknown>;
   /** Parent span; defaults to the active span. Pass null to start a new trace. */
   parent?: LiveSpan | null;
+  /** Start time in nanoseconds since the epoch, for spans reported after the fact; defaults to now. */
+  startTimeNs?: number;
 }
 
 function requireSpanName(options: { name?: unknown } | undefined, api: string): void {
