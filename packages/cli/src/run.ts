@@ -44,6 +44,7 @@ Commands:
   traces show <id>       show one trace's span tree (or --last)
   traces delete          delete traces by id or age
   experiments list       list experiments
+  ui                     open the trace viewer in the browser (local server)
 
 Run "tracewright <command> --help" for a command's options.`,
   "traces list": `Usage: tracewright traces list [options]
@@ -76,6 +77,16 @@ Options:
   --ids <id,id,...>           these traces
   --older-than <ms>           traces started at or before this Unix time in milliseconds
   -n, --max <n>               with --older-than: at most n traces
+${COMMON}`,
+  ui: `Usage: tracewright ui [--port 5173] [--host 127.0.0.1] [--tracking-uri <uri>]
+
+Serve the trace viewer (trace list, span trees, chat transcripts, feedback, compare) and print its
+URL. It listens on 127.0.0.1 and answers only requests addressed to 127.0.0.1 or localhost; pass
+--host (e.g. 0.0.0.0) to serve other machines. Stop it with Ctrl+C.
+
+Options:
+  -p, --port <n>              port (default 5173; 0 picks a free one)
+  --host <address>            interface to bind (default 127.0.0.1)
 ${COMMON}`,
   "experiments list": `Usage: tracewright experiments list [--json]
 
@@ -216,6 +227,38 @@ async function experimentsList(values: Values, io: Io): Promise<void> {
   );
 }
 
+async function ui(values: Values, io: Io): Promise<void> {
+  const raw = values.port as string | undefined;
+  const port = raw === undefined ? 5173 : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliError(`--port expects a port number from 0 to 65535, got "${raw}".`, 2);
+  }
+  if (values["tracking-uri"]) setTrackingUri(values["tracking-uri"] as string);
+  // unlike the other commands, the viewer may start before any app wrote traces: it creates the store
+  const store = getTraceStore();
+  const { startUiServer } = await import("@tracewright/ui");
+  const server = await startUiServer({
+    store,
+    port,
+    ...(values.host !== undefined ? { host: values.host as string } : {}),
+  }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "EADDRINUSE")
+      throw new CliError(`Port ${port} is in use; pass --port <n> (or 0 for any free port).`);
+    throw e;
+  });
+  io.out(`Tracewright UI for ${getTrackingUri()}: ${server.url}`);
+  io.out("Press Ctrl+C to stop.");
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      server.close().then(resolve, resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
 const OPTIONS = {
   "tracking-uri": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -227,6 +270,8 @@ const OPTIONS = {
   last: { type: "boolean" },
   ids: { type: "string" },
   "older-than": { type: "string" },
+  port: { type: "string", short: "p" },
+  host: { type: "string" },
 } as const;
 
 const ALLOWED: Record<string, Array<keyof typeof OPTIONS>> = {
@@ -234,6 +279,7 @@ const ALLOWED: Record<string, Array<keyof typeof OPTIONS>> = {
   "traces show": ["tracking-uri", "help", "experiment", "json", "last"],
   "traces delete": ["tracking-uri", "help", "experiment", "ids", "older-than", "max"],
   "experiments list": ["tracking-uri", "help", "json"],
+  ui: ["tracking-uri", "help", "port", "host"],
 };
 
 /**
@@ -245,7 +291,7 @@ export async function runCli(
   io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
 ): Promise<number> {
   const words = argv.filter((a) => !a.startsWith("-"));
-  const command = words.slice(0, 2).join(" ");
+  const command = words[0] === "ui" ? "ui" : words.slice(0, 2).join(" ");
   if (!(command in ALLOWED)) {
     if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
       io.out(HELP.main as string);
@@ -271,11 +317,12 @@ export async function runCli(
     io.out(HELP[command] as string);
     return 0;
   }
-  const rest = positionals.slice(2);
+  const rest = positionals.slice(command === "ui" ? 1 : 2);
   try {
     if (command === "traces list") await tracesList(values, io);
     else if (command === "traces show") await tracesShow(values, rest, io);
     else if (command === "traces delete") await tracesDelete(values, io);
+    else if (command === "ui") await ui(values, io);
     else await experimentsList(values, io);
     return 0;
   } catch (e) {

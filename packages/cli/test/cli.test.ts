@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -178,5 +178,41 @@ describe("tracewright CLI", () => {
       status = (e as { status: number }).status;
     }
     expect(status).toBe(1);
+  });
+
+  it("serves the trace viewer with `tracewright ui` until stopped, on 127.0.0.1 and a port it prints", async () => {
+    const child = spawn(process.execPath, [cliBin, "ui", "--port", "0", "--tracking-uri", uri], { stdio: "pipe" });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (match) resolve(match[1] as string);
+        });
+        child.on("exit", (code) => reject(new Error(`tracewright ui exited with ${code}: ${out}`)));
+      });
+      const page = await fetch(url);
+      expect(await page.text()).toContain("/assets/app.js");
+      const list = (await (await fetch(`${url}api/traces?pageSize=1`)).json()) as {
+        traces: Array<{ traceId: string }>;
+      };
+      expect(list.traces).toHaveLength(1);
+      expect(list.traces[0]!.traceId).toMatch(/^tr-/);
+      const bad = await fetch(`${url}api/traces?filter=${encodeURIComponent("tags.env ~ 'x'")}`);
+      expect(bad.status).toBe(400);
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it("rejects a bad --port as a usage error and lists ui in the help", async () => {
+    const bad = await run("ui", "--port", "http", "--tracking-uri", uri);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--port expects a port number");
+    expect((await run("--help")).out).toContain("ui                     open the trace viewer");
+    expect((await run("ui", "--help")).out).toContain("--host <address>");
   });
 });
