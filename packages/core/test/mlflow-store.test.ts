@@ -158,6 +158,15 @@ describe("logging to an MLflow tracking server", () => {
       filter: "tags.team = 'search'",
     });
 
+    const downloadsBefore = server.requests.filter((r) => r.method === "GET").length;
+    const light = await client.searchTraces({
+      experimentIds: ["0"],
+      filterString: "tags.team = 'search'",
+      includeSpans: false,
+    });
+    expect(light.traces.map((t) => [t.info.traceId, t.data.spans.length])).toEqual([[root.traceId, 0]]);
+    expect(server.requests.filter((r) => r.method === "GET").length).toBe(downloadsBefore); // no span download
+
     await client.setTraceTag(root.traceId, "reviewed", "yes");
     expect(JSON.parse(lastRequest("PATCH", `/api/2.0/mlflow/traces/${root.traceId}/tags`).body)).toEqual({
       key: "reviewed",

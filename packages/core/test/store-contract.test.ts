@@ -188,6 +188,14 @@ describe.each(stores)("%s", (_name, create) => {
     expect(await ids(undefined, { orderBy })).toEqual(expected);
   });
 
+  it("returns infos without spans when asked (includeSpans: false), the same traces otherwise", async () => {
+    const full = await store.searchTraces({ experimentIds: ["0"] });
+    const light = await store.searchTraces({ experimentIds: ["0"], includeSpans: false });
+    expect(light.traces.map((t) => t.data.spans.length)).toEqual([0, 0, 0, 0]);
+    expect(full.traces.map((t) => t.data.spans.length)).toEqual([1, 1, 1, 1]);
+    expect(light.traces.map((t) => t.info.toDict())).toEqual(full.traces.map((t) => t.info.toDict()));
+  });
+
   it("pages with maxResults and nextPageToken", async () => {
     const first = await store.searchTraces({ experimentIds: ["0"], maxResults: 3 });
     expect(first.traces).toHaveLength(3);

@@ -160,6 +160,14 @@ describe("tracewright ui in a browser", () => {
     expect(await transcript.textContent()).toContain("15 degrees and raining");
   });
 
+  it("shows an embedding span as counts and dimensions", async () => {
+    await openTrace("index_corpus");
+    await page.locator("[data-testid=span-row][data-span-name=embed_texts]").click();
+    const summary = page.getByTestId("embedding-summary");
+    expect(await summary.textContent()).toContain("4 vectors of 1536 dimensions from 4 inputs");
+    expect(await summary.textContent()).toContain("blue fish");
+  });
+
   it("adds feedback from the page and stores it as a HUMAN assessment", async () => {
     await openTrace("rag_pipeline");
     const traceId = await page.evaluate(() => decodeURIComponent(window.location.hash.split("/")[2] ?? ""));

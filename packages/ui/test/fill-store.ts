@@ -31,6 +31,12 @@ export async function addLoad(dbPath: string, spanCount: number, traceCount: num
       step.end();
     }
     root.end({ outputs: "done" });
+    const index = startSpan({ name: "index_corpus", spanType: SpanType.CHAIN, parent: null });
+    const texts = ["One fish", "two fish", "red fish", "blue fish"];
+    startSpan({ name: "embed_texts", spanType: SpanType.EMBEDDING, parent: index, inputs: { input: texts } }).end({
+      outputs: { count: 4, dimensions: 1536 },
+    });
+    index.end();
     const small = trace(function batch_job(n: number) {
       return n + 1;
     });

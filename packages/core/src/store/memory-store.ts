@@ -1,6 +1,8 @@
 import { DEFAULT_EXPERIMENT_ID, TraceMetadataKey } from "../constants.js";
 import type { Assessment } from "../entities/assessment.js";
 import { Trace } from "../entities/trace.js";
+import { TraceData } from "../entities/trace-data.js";
+import { TraceInfo } from "../entities/trace-info.js";
 import { TraceNotFoundError } from "../errors.js";
 import { applyOverride } from "./assessment-override.js";
 import { compileFilterToPredicate } from "./filter/predicate.js";
@@ -8,6 +10,7 @@ import { decodePageToken, encodePageToken, sortTraces } from "./paging.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "./trace-store.js";
 
 const clone = (t: Trace): Trace => Trace.fromDict(t.toDict());
+const cloneInfoOnly = (t: Trace): Trace => new Trace(TraceInfo.fromDict(t.info.toDict()), new TraceData([]));
 
 /**
  * Keeps traces in process memory. Meant for tests and short scripts: select it with
@@ -57,7 +60,7 @@ export class InMemoryTraceStore implements TraceStore {
     const size = options.maxResults ?? 100;
     const page = rows.slice(offset, offset + size);
     const next = offset + size < rows.length ? encodePageToken(offset + size) : null;
-    return { traces: page.map(clone), nextPageToken: next };
+    return { traces: page.map(options.includeSpans === false ? cloneInfoOnly : clone), nextPageToken: next };
   }
 
   deleteTraces(options: DeleteTracesOptions): number {

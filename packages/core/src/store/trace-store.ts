@@ -24,6 +24,11 @@ export interface SearchTracesOptions {
   pageToken?: string;
   /** Only traces logged inside this run. */
   runId?: string;
+  /**
+   * `false` returns each trace's info with an empty span list: far cheaper for listings (the
+   * embedded store reads no span rows, the MLflow store downloads no span data). Default true.
+   */
+  includeSpans?: boolean;
 }
 
 /** One page of search results. */

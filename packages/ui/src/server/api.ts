@@ -37,6 +37,7 @@ export class UiApi {
       const page = await this.store.searchTraces({
         experimentIds,
         maxResults: pageSize,
+        includeSpans: false, // a listing needs infos only: no span rows read, no span downloads
         ...(filterString ? { filterString } : {}),
         ...(order ? { orderBy: [order] } : {}),
         ...(pageToken ? { pageToken } : {}),

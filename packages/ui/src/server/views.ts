@@ -17,7 +17,8 @@ export interface TraceSummary {
   tags: Record<string, string>;
   requestPreview: string | null;
   responsePreview: string | null;
-  spanCount: number;
+  /** Spans in the trace; null in listings, which do not load spans. */
+  spanCount: number | null;
   assessmentCount: number;
 }
 
@@ -57,7 +58,7 @@ function userTags(tags: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function summaryOf(info: TraceInfo, spanCount: number): TraceSummary {
+function summaryOf(info: TraceInfo, spanCount: number | null): TraceSummary {
   const usage = info.tokenUsage;
   return {
     traceId: info.traceId,
@@ -77,9 +78,9 @@ function summaryOf(info: TraceInfo, spanCount: number): TraceSummary {
   };
 }
 
-/** A trace as a list row. */
+/** A trace as a list row (listings load infos only). */
 export function traceSummary(trace: Trace): TraceSummary {
-  return summaryOf(trace.info, trace.data.spans.length);
+  return summaryOf(trace.info, null);
 }
 
 export function assessmentView(a: Assessment): AssessmentView {

@@ -129,8 +129,11 @@ export class MlflowTraceStore implements TraceStore {
       "/api/3.0/mlflow/traces/search",
       { body },
     );
+    const withSpans = options.includeSpans ?? true;
     const traces = await Promise.all(
-      (r?.traces ?? []).map(async (info) => new Trace(TraceInfo.fromDict(info), await this.spansOf(info))),
+      (r?.traces ?? []).map(
+        async (info) => new Trace(TraceInfo.fromDict(info), withSpans ? await this.spansOf(info) : new TraceData([])),
+      ),
     );
     return { traces, nextPageToken: r?.next_page_token ?? null };
   }

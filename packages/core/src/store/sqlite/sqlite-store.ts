@@ -190,7 +190,8 @@ export class SqliteTraceStore implements TraceStore {
     });
   }
 
-  private traceFromRow(row: Row): Trace {
+  private traceFromRow(row: Row, includeSpans = true): Trace {
+    if (!includeSpans) return new Trace(this.infoFromRow(row), new TraceData([]));
     const spans = (this.stmts.selectSpans.all(row.trace_id as string) as Array<{ content: string }>).map((r) =>
       Span.fromDict(JSON.parse(r.content) as Record<string, unknown>),
     );
@@ -222,7 +223,7 @@ export class SqliteTraceStore implements TraceStore {
     const size = options.maxResults ?? 100;
     const sql = `SELECT t.* FROM traces t WHERE ${where.join(" AND ")} ORDER BY ${order.sql} LIMIT ? OFFSET ?`;
     const rows = this.db.prepare(sql).all(...params, size + 1, offset) as Row[];
-    const page = rows.slice(0, size).map((r) => this.traceFromRow(r));
+    const page = rows.slice(0, size).map((r) => this.traceFromRow(r, options.includeSpans ?? true));
     return { traces: page, nextPageToken: rows.length > size ? encodePageToken(offset + size) : null };
   }
 
