@@ -81,6 +81,32 @@ describe("tracewright ui in a browser", () => {
     await page.screenshot({ path: join(SCREENSHOT_DIR, "trace-list.png") });
   });
 
+  it("sorts by a column, both ways", async () => {
+    await openList();
+    const toMs = (text: string) => {
+      if (text.startsWith("<")) return 0.5;
+      const [n, unit] = text.split(" ");
+      return Number(n) * (unit === "s" ? 1000 : unit === "µs" ? 0.001 : 1);
+    };
+    const durations = async () => (await page.locator("[data-testid=trace-row] .duration").allTextContents()).map(toMs);
+    for (const [label, descending] of [
+      ["Duration", true],
+      ["Duration ↓", false],
+    ] as const) {
+      const sorted = page.waitForResponse((r) => r.url().includes("order=execution_time_ms"));
+      await page.getByRole("button", { name: label, exact: true }).click();
+      await sorted;
+      await expect
+        .poll(async () => {
+          const shown = await durations();
+          const expected = [...shown].sort((a, b) => (descending ? b - a : a - b));
+          return shown.length > 5 && shown.every((d, i) => d === expected[i]);
+        })
+        .toBe(true);
+    }
+    expect(await page.getByRole("button", { name: "Duration ↑", exact: true }).count()).toBe(1);
+  });
+
   it("filters with the searchTraces grammar and shows a bad filter's error inline", async () => {
     await openList();
     await page.getByLabel("Filter").fill("tags.environment = ");
