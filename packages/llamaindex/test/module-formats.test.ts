@@ -26,9 +26,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function runApp(script: string, plugin: string, env: Record<string, string> = {}) {
+async function runApp(script: string, plugin: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
   const db = join(mkdtempSync(join(tmpdir(), "tw-llamaindex-app-")), "traces.db");
-  const { stdout } = await run(process.execPath, [join(pkgDir, "test", "fixtures", script)], {
+  const { stdout } = await run(process.execPath, [...nodeArgs, join(pkgDir, "test", "fixtures", script)], {
     cwd: pkgDir,
     env: {
       ...process.env,
@@ -61,5 +61,18 @@ describe("module formats", () => {
     const { out, tree } = await runApp("use-llamaindex.mjs", plugin);
     expect(out.answer).toBe("Atlantic Ocean.");
     expect(tree).toEqual(EXPECTED);
+  });
+
+  it("traces an ESM app with no tracing code, started with --import @tracewright/llamaindex/register", async () => {
+    const register = pathToFileURL(join(pkgDir, "dist", "register.js")).href;
+    const { out, tree } = await runApp("use-llamaindex-plain.mjs", "", {}, ["--import", register]);
+    expect(out.answer).toBe("Atlantic Ocean.");
+    expect(tree).toEqual(EXPECTED);
+  });
+
+  it("leaves the same app untraced without the flag (the test above is not vacuous)", async () => {
+    const { out, tree } = await runApp("use-llamaindex-plain.mjs", "");
+    expect(out.answer).toBe("Atlantic Ocean.");
+    expect(tree).toBeUndefined();
   });
 });
