@@ -195,6 +195,49 @@ describe("Vercel AI SDK calls", () => {
     expect(chat!.getAttribute("gen_ai.client.operation.time_to_first_chunk")).toEqual(expect.any(Number));
   });
 
+  it("records a streamText agent that calls tools while streaming, the stream staying the caller's", async () => {
+    replayBody({
+      path: "/v1/chat/completions",
+      body: readRecordingText("handwritten-chat-streaming-two-tool-calls.sse"),
+    });
+    replayBody({
+      path: "/v1/chat/completions",
+      body: readRecordingText("handwritten-chat-streaming-final-answer.sse"),
+    });
+    const city = z.object({ city: z.string() });
+    const result = streamText({
+      model: openai.chat("gpt-4o-mini"),
+      prompt: "What's the weather and time in Paris?",
+      tools: {
+        get_weather: tool({ inputSchema: city, execute: async ({ city: c }) => `18°C and sunny in ${c}` }),
+        get_time: tool({ inputSchema: city, execute: async () => "14:05" }),
+      },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    const parts: string[] = [];
+    for await (const part of result.fullStream) parts.push(part.type);
+    expect(parts.filter((p) => p === "tool-result")).toHaveLength(2);
+    expect(await result.text).toBe("In Paris it is 18°C and sunny, and the local time is 14:05.");
+
+    const [t] = await storedTraces(store());
+    expect(spanTree(t!)).toEqual([
+      "invoke_agent gpt-4o-mini (AGENT) OK",
+      "  step 1 (CHAIN) OK",
+      "    chat gpt-4o-mini (CHAT_MODEL) OK",
+      "    execute_tool get_weather (TOOL) OK",
+      "    execute_tool get_time (TOOL) OK",
+      "  step 2 (CHAIN) OK",
+      "    chat gpt-4o-mini (CHAT_MODEL) OK",
+    ]);
+    const tools = t!.data.spans.filter((s) => s.spanType === "TOOL");
+    expect(tools.map((s) => [s.inputs, s.outputs])).toEqual([
+      [{ city: "Paris" }, "18°C and sunny in Paris"],
+      [{ city: "Paris" }, "14:05"],
+    ]);
+    expect(t!.info.tokenUsage).toEqual({ input_tokens: 260, output_tokens: 58, total_tokens: 318 });
+  });
+
   it("records embedMany as EMBEDDING spans with the texts, the vectors' shape and the token usage", async () => {
     replayNockRecording("embeddings-basic.json");
     const values = ["One fish", "two fish", "red fish", "blue fish"];
