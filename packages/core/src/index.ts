@@ -62,6 +62,7 @@ export {
   TraceNotFoundError,
   TracewrightError,
 } from "./errors.js";
+export { timeInputToNs } from "./internal/clock.js";
 export { setMaxPayloadStringChars } from "./internal/json.js";
 export { type DeliveryOptions, ReliableRemoteStore } from "./store/delivery/reliable-store.js";
 export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";

@@ -23,6 +23,7 @@ import {
   setSpanChatMessages,
   setSpanChatTools,
   startSpan,
+  timeInputToNs,
   tracingIsEnabled,
 } from "@tracewright/core";
 import { convertGenAiSpan, genAiOperation, spanTypeOfOperation } from "./genai-span.js";
@@ -180,7 +181,7 @@ export class TracewrightTracer implements Tracer {
       name,
       spanType: spanTypeOfOperation(genAiOperation(options.attributes ?? {})),
       ...(parentLive !== undefined ? { parent: parentLive } : {}),
-      ...(options.startTime !== undefined ? { startTimeNs: timeToNs(options.startTime) } : {}),
+      ...(options.startTime !== undefined ? { startTimeNs: timeInputToNs(options.startTime) } : {}),
     });
     if (!live.isRecording()) return NON_RECORDING;
     return new GenAiSpan(live, parent, options.attributes);
@@ -204,16 +205,6 @@ export class TracewrightTracer implements Tracer {
     const span = this.startSpan(name, options, ctx);
     return context.with(otelTrace.setSpan(ctx, span), () => fn(span)) as ReturnType<F>;
   }
-}
-
-function timeToNs(time: TimeInput): number {
-  if (typeof time === "number") {
-    // OpenTelemetry reads small numbers as performance.now() milliseconds, others as epoch ms
-    const ms = time < 1e12 ? performance.timeOrigin + time : time;
-    return Math.round(ms * 1e6);
-  }
-  if (time instanceof Date) return time.getTime() * 1e6;
-  return time[0] * 1e9 + time[1];
 }
 
 const sharedTracer = { current: undefined as TracewrightTracer | undefined };

@@ -128,6 +128,13 @@ describe("spans of any instrumentation that follows the GenAI conventions", () =
     expect(traces.map((t) => t.data.spans[0]!.name)).toEqual(["chat on"]);
   });
 
+  it("keep the start time an instrumentation reports after the fact", async () => {
+    const started = new Date(Date.now() - 5000);
+    tracer.startSpan("chat earlier", { startTime: started, attributes: { "gen_ai.operation.name": "chat" } }).end();
+    const [t] = await storedTraces(store());
+    expect(t!.data.spans[0]!.startTimeNs).toBe(started.getTime() * 1e6);
+  });
+
   it("start a new trace for a span asked to be a root, even inside another span", async () => {
     await trace(async function outer() {
       tracer.startSpan("chat detached", { root: true, attributes: { "gen_ai.operation.name": "chat" } }).end();

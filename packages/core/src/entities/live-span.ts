@@ -8,7 +8,7 @@ import type {
   TimeInput,
 } from "@opentelemetry/api";
 import { SpanAttributeKey, type SpanType } from "../constants.js";
-import { nowNs } from "../internal/clock.js";
+import { nowNs, timeInputToNs } from "../internal/clock.js";
 import { toJson } from "../internal/json.js";
 import { log } from "../internal/log.js";
 import { Span, type SpanRecord } from "./span.js";
@@ -27,13 +27,6 @@ export interface EndSpanOptions {
 /** @internal Receives span ends; implemented by the trace registry. */
 export interface SpanEndListener {
   onSpanEnd(span: LiveSpan): void;
-}
-
-function timeInputToNs(t: TimeInput): number {
-  if (Array.isArray(t)) return t[0] * 1e9 + t[1];
-  if (t instanceof Date) return t.getTime() * 1e6;
-  // OpenTelemetry allows performance.now()-relative milliseconds as well as epoch milliseconds.
-  return Math.round((t < performance.timeOrigin ? performance.timeOrigin + t : t) * 1e6);
 }
 
 const TRACE_FLAG_SAMPLED = 1;

@@ -108,6 +108,16 @@ export function TraceView({
   }, [traceId, version]);
   const roots = useMemo(() => (trace ? buildSpanTree(trace.spans) : []), [trace]);
   const rows = useMemo(() => visibleRows(roots, collapsed), [roots, collapsed]);
+  // a loop, not Math.min(...spans): spreading a huge trace overflows the argument limit
+  const timeRange = useMemo(() => {
+    let start = Number.POSITIVE_INFINITY;
+    let end = Number.NEGATIVE_INFINITY;
+    for (const s of trace?.spans ?? []) {
+      start = Math.min(start, s.startTimeNs);
+      end = Math.max(end, s.endTimeNs ?? s.startTimeNs);
+    }
+    return { traceStart: start, traceSpan: Math.max(1, end - start) };
+  }, [trace]);
   useEffect(() => {
     // a span chosen by link stays visible: open its ancestors
     if (!trace || !spanId) return;
@@ -122,9 +132,7 @@ export function TraceView({
     );
   if (!trace) return <div class="muted pad">Loading…</div>;
   const selected = trace.spans.find((s) => s.spanId === spanId) ?? roots[0]?.span ?? null;
-  const traceStart = Math.min(...trace.spans.map((s) => s.startTimeNs));
-  const traceEnd = Math.max(...trace.spans.map((s) => s.endTimeNs ?? s.startTimeNs));
-  const traceSpan = Math.max(1, traceEnd - traceStart);
+  const { traceStart, traceSpan } = timeRange;
   const info = trace.info;
   const toggle = (id: string) =>
     setCollapsed((c) => {
