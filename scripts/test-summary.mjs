@@ -1,6 +1,8 @@
 // Prints one closing line counting the tests of every workspace package ("N passed, N failed"),
 // from the JSON report each package's vitest run writes. A package whose report is missing
 // (its build or its run broke) counts as a failure. Exits non-zero unless everything passed.
+// With TRACEWRIGHT_CI_RESULTS=<file> (set by .ci/run), the checks recorded there (the README's
+// commands on a fresh clone) are counted too; a missing file then counts as one failure.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -32,6 +34,18 @@ for (const group of ["packages", "examples"]) {
       problems.push(`${pkg.name}: ${r.numFailedTestSuites} test file(s) failed to load`);
       failed += r.numFailedTestSuites;
     }
+  }
+}
+const extra = process.env.TRACEWRIGHT_CI_RESULTS;
+if (extra) {
+  if (existsSync(extra)) {
+    const r = JSON.parse(readFileSync(extra, "utf8"));
+    passed += r.passed;
+    failed += r.failed;
+    if (r.failed > 0) problems.push(`${r.name}: ${r.failed} check(s) failed (see its FAIL lines above)`);
+  } else {
+    problems.push(`no results at ${extra} (the check did not run to the end)`);
+    failed++;
   }
 }
 for (const p of problems) console.error(p);
