@@ -1,15 +1,30 @@
 import { DEFAULT_EXPERIMENT_ID } from "./constants.js";
 import { ConfigurationError } from "./errors.js";
 import { log } from "./internal/log.js";
+import { processSingleton } from "./internal/process-state.js";
 import { ReliableRemoteStore } from "./store/delivery/reliable-store.js";
 import { MultiTraceStore } from "./store/multi-store.js";
 import { OtlpTraceStore, otlpEndpointFromEnv } from "./store/otlp/otlp-store.js";
 import { createStoreForUri, DEFAULT_TRACKING_URI, schemeOf } from "./store/resolve.js";
 import type { Experiment, TraceStore } from "./store/trace-store.js";
 
-let explicitUri: string | undefined;
-let customStore: TraceStore | undefined;
-let cached: { uri: string; store: TraceStore } | undefined;
+interface ActiveExperiment {
+  id?: string;
+  name?: string;
+  ready?: Promise<string>;
+}
+
+/**
+ * Where traces go and which experiment and run are current, shared by every copy of core in the
+ * process, so a store set through one copy is the store of all of them.
+ */
+const cfg = processSingleton("config", () => ({
+  explicitUri: undefined as string | undefined,
+  customStore: undefined as TraceStore | undefined,
+  cached: undefined as { uri: string; store: TraceStore } | undefined,
+  active: undefined as ActiveExperiment | undefined,
+  activeRunId: null as string | null,
+}));
 
 /**
  * Selects where traces are stored: `"sqlite:///abs/path.db"`, `"sqlite:relative.db"`,
@@ -17,16 +32,16 @@ let cached: { uri: string; store: TraceStore } | undefined;
  */
 export function setTrackingUri(uri: string): void {
   schemeOf(uri);
-  explicitUri = uri;
-  customStore = undefined;
-  cached = undefined; // a new connection: credentials in the environment may have changed
+  cfg.explicitUri = uri;
+  cfg.customStore = undefined;
+  cfg.cached = undefined; // a new connection: credentials in the environment may have changed
   resetExperimentCache();
 }
 
 /** The tracking URI in effect: set explicitly, else from the environment, else the default. */
 export function getTrackingUri(): string {
   return (
-    explicitUri ??
+    cfg.explicitUri ??
     nonEmpty(process.env.TRACEWRIGHT_TRACKING_URI) ??
     nonEmpty(process.env.MLFLOW_TRACKING_URI) ??
     DEFAULT_TRACKING_URI
@@ -39,7 +54,7 @@ function nonEmpty(v: string | undefined): string | undefined {
 
 /** Uses `store` for all traces, whatever the tracking URI says (tests, custom backends). */
 export function setTraceStore(store: TraceStore | null): void {
-  customStore = store ?? undefined;
+  cfg.customStore = store ?? undefined;
   resetExperimentCache();
 }
 
@@ -57,31 +72,23 @@ export function setTraceDestinations(stores: TraceStore[]): void {
  * in MLflow, it then replaces the tracking store), else the tracking URI from the environment.
  */
 export function getTraceStore(): TraceStore {
-  if (customStore) return customStore;
-  if (explicitUri === undefined && otlpEndpointFromEnv()) {
+  if (cfg.customStore) return cfg.customStore;
+  if (cfg.explicitUri === undefined && otlpEndpointFromEnv()) {
     const key = `otlp:${otlpEndpointFromEnv()}`;
-    if (cached?.uri !== key)
-      cached = { uri: key, store: new ReliableRemoteStore(new OtlpTraceStore(), key, { batchSize: 100 }) };
-    return cached.store;
+    if (cfg.cached?.uri !== key)
+      cfg.cached = { uri: key, store: new ReliableRemoteStore(new OtlpTraceStore(), key, { batchSize: 100 }) };
+    return cfg.cached.store;
   }
   const uri = getTrackingUri();
-  if (cached?.uri !== uri) cached = { uri, store: createStoreForUri(uri) };
-  return cached.store;
+  if (cfg.cached?.uri !== uri) cfg.cached = { uri, store: createStoreForUri(uri) };
+  return cfg.cached.store;
 }
 
 // ---- experiments ---------------------------------------------------------------------------
 
-interface ActiveExperiment {
-  id?: string;
-  name?: string;
-  ready?: Promise<string>;
-}
-
-let active: ActiveExperiment | undefined;
-
 /** A new store may number experiments differently: keep the name, resolve the id again. */
 function resetExperimentCache(): void {
-  if (active?.name) active = { name: active.name };
+  if (cfg.active?.name) cfg.active = { name: cfg.active.name };
 }
 
 async function resolveByName(name: string): Promise<Experiment> {
@@ -98,13 +105,13 @@ export async function setExperiment(
 ): Promise<Experiment> {
   const opts = typeof nameOrOptions === "string" ? { experimentName: nameOrOptions } : nameOrOptions;
   if (opts.experimentId !== undefined) {
-    active = { id: opts.experimentId, ...(opts.experimentName ? { name: opts.experimentName } : {}) };
+    cfg.active = { id: opts.experimentId, ...(opts.experimentName ? { name: opts.experimentName } : {}) };
     return { experimentId: opts.experimentId, name: opts.experimentName ?? opts.experimentId };
   }
   const name = opts.experimentName;
   if (!name || name.trim() === "") throw new ConfigurationError("setExperiment needs a non-empty experiment name.");
   const entry: ActiveExperiment = { name };
-  active = entry;
+  cfg.active = entry;
   const experiment = resolveByName(name);
   entry.ready = experiment.then((e) => {
     entry.id = e.experimentId;
@@ -119,42 +126,40 @@ export async function setExperiment(
  * named experiment is still being resolved (the export queue fills it in).
  */
 export function currentExperimentId(): string {
-  if (active?.id !== undefined) return active.id;
-  if (active?.name !== undefined) {
-    if (!active.ready) void setExperiment(active.name).catch(() => undefined);
-    return active.id ?? "";
+  if (cfg.active?.id !== undefined) return cfg.active.id;
+  if (cfg.active?.name !== undefined) {
+    if (!cfg.active.ready) void setExperiment(cfg.active.name).catch(() => undefined);
+    return cfg.active.id ?? "";
   }
   // Read the environment once (process.env lookups are slow on the hot path).
   const envId = nonEmpty(process.env.MLFLOW_EXPERIMENT_ID);
   if (envId) {
-    active = { id: envId };
+    cfg.active = { id: envId };
     return envId;
   }
   const envName = nonEmpty(process.env.MLFLOW_EXPERIMENT_NAME);
   if (envName) {
-    active = { name: envName };
+    cfg.active = { name: envName };
     void setExperiment(envName).catch(() => undefined);
-    return active.id ?? "";
+    return cfg.active.id ?? "";
   }
-  active = { id: DEFAULT_EXPERIMENT_ID };
+  cfg.active = { id: DEFAULT_EXPERIMENT_ID };
   return DEFAULT_EXPERIMENT_ID;
 }
 
 /** @internal Resolves the pending experiment id (used by the export queue). */
 export async function pendingExperimentId(): Promise<string> {
-  if (active?.id !== undefined) return active.id;
-  if (active?.ready) return active.ready;
+  if (cfg.active?.id !== undefined) return cfg.active.id;
+  if (cfg.active?.ready) return cfg.active.ready;
   return DEFAULT_EXPERIMENT_ID;
 }
 
 // ---- runs -----------------------------------------------------------------------------------
 
-let activeRunId: string | null = null;
-
 /** @internal The active run, stamped on new traces as `mlflow.sourceRun`. */
-export const currentRunId = (): string | null => activeRunId;
+export const currentRunId = (): string | null => cfg.activeRunId;
 
 /** @internal */
 export function setActiveRunId(runId: string | null): void {
-  activeRunId = runId;
+  cfg.activeRunId = runId;
 }

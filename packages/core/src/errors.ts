@@ -1,3 +1,5 @@
+import { brandClass } from "./internal/process-state.js";
+
 /** Base class of the errors Tracewright throws for problems the user must act on. */
 export class TracewrightError extends Error {
   override name = "TracewrightError";
@@ -36,3 +38,10 @@ export class ConfigurationError extends TracewrightError {
 export class InvalidArgumentError extends TracewrightError {
   override name = "InvalidArgumentError";
 }
+
+// `instanceof` works for errors thrown by another copy of core loaded in the same process.
+brandClass(TracewrightError, "TracewrightError");
+brandClass(TraceNotFoundError, "TraceNotFoundError");
+brandClass(InvalidFilterError, "InvalidFilterError");
+brandClass(ConfigurationError, "ConfigurationError");
+brandClass(InvalidArgumentError, "InvalidArgumentError");

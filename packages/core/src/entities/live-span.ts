@@ -11,6 +11,7 @@ import { SpanAttributeKey, type SpanType } from "../constants.js";
 import { nowNs, timeInputToNs } from "../internal/clock.js";
 import { toJson } from "../internal/json.js";
 import { log } from "../internal/log.js";
+import { brandClass } from "../internal/process-state.js";
 import { Span, type SpanRecord } from "./span.js";
 import { SpanEvent } from "./span-event.js";
 import { SpanStatus, SpanStatusCode } from "./span-status.js";
@@ -236,3 +237,8 @@ export class NonRecordingLiveSpan extends LiveSpan {
     return false;
   }
 }
+
+// `instanceof` recognises spans made by another copy of core loaded in the same process (the
+// context lookup depends on it: a span of one copy must parent spans of the other).
+brandClass(LiveSpan, "LiveSpan");
+brandClass(NonRecordingLiveSpan, "NonRecordingLiveSpan");

@@ -1,5 +1,6 @@
 import { nowNs } from "../internal/clock.js";
 import { toJson } from "../internal/json.js";
+import { brandClass } from "../internal/process-state.js";
 
 /** Primitive values OpenTelemetry allows as event attributes. */
 export type EventAttributeValue = string | number | boolean | string[] | number[] | boolean[];
@@ -26,6 +27,17 @@ function exceptionType(err: Error): string {
   return err.constructor?.name || err.name || "Error";
 }
 
+const UNREADABLE = "<the error's message could not be read>";
+
+/** `read()`, or `fallback` when reading throws. */
+function attempt<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
 /** Something that happened at a point in a span's life: a checkpoint, a stream chunk, an exception. */
 export class SpanEvent {
   readonly name: string;
@@ -44,26 +56,31 @@ export class SpanEvent {
    * the form OpenTelemetry and MLflow use.
    */
   static fromException(error: unknown): SpanEvent {
-    const err = error instanceof Error ? error : undefined;
-    if (!err && isExceptionLike(error)) {
+    // Every read is guarded: an error's getters are user code and may throw (a `message` getter
+    // that throws must not cost the trace).
+    const err = attempt(() => (error instanceof Error ? error : undefined), undefined);
+    if (!err && attempt(() => isExceptionLike(error), false)) {
       // OpenTelemetry's Exception: a plain { name, message, stack, code } object
-      const type = error.name ?? (error.code === undefined ? "Error" : String(error.code));
-      const message = error.message ?? "";
+      const e = error as ExceptionLike;
+      const type = attempt(() => e.name ?? (e.code === undefined ? "Error" : String(e.code)), "Error");
+      const message = attempt(() => e.message ?? "", UNREADABLE);
       return new SpanEvent({
         name: "exception",
         attributes: {
           "exception.type": type,
           "exception.message": message,
-          "exception.stacktrace": error.stack ?? `${type}: ${message}`,
+          "exception.stacktrace": attempt(() => e.stack ?? `${type}: ${message}`, `${type}: ${message}`),
         },
       });
     }
+    const type = err ? attempt(() => exceptionType(err), "Error") : typeof error;
+    const message = attempt(() => (err ? String(err.message) : String(error)), UNREADABLE);
     return new SpanEvent({
       name: "exception",
       attributes: {
-        "exception.type": err ? exceptionType(err) : typeof error,
-        "exception.message": err ? err.message : String(error),
-        "exception.stacktrace": err?.stack ?? String(error),
+        "exception.type": type,
+        "exception.message": message,
+        "exception.stacktrace": attempt(() => (err ? (err.stack ?? message) : message), message),
       },
     });
   }
@@ -100,3 +117,6 @@ function isExceptionLike(value: unknown): value is ExceptionLike {
   const v = value as Record<string, unknown>;
   return typeof v.message === "string" || typeof v.name === "string";
 }
+
+// `instanceof` recognises instances made by another copy of core loaded in the same process.
+brandClass(SpanEvent, "SpanEvent");

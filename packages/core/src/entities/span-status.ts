@@ -1,3 +1,5 @@
+import { brandClass } from "../internal/process-state.js";
+
 /** Status codes of a span, as MLflow names them. */
 export const SpanStatusCode = {
   OK: "OK",
@@ -45,3 +47,6 @@ function normalizeCode(code: string): SpanStatusCode {
   if (bare in SpanStatusCode) return bare as SpanStatusCode;
   throw new TypeError(`Invalid span status code "${code}": expected one of OK, ERROR, UNSET.`);
 }
+
+// `instanceof` recognises instances made by another copy of core loaded in the same process.
+brandClass(SpanStatus, "SpanStatus");

@@ -1,6 +1,7 @@
 import { SpanAttributeKey, SpanType } from "../constants.js";
 import { hexToBase64, idToHex, toMlflowTraceId } from "../internal/ids.js";
 import { fromJson, toJson } from "../internal/json.js";
+import { brandClass } from "../internal/process-state.js";
 import { type EventAttributeValue, SpanEvent } from "./span-event.js";
 import { SpanStatus } from "./span-status.js";
 
@@ -199,3 +200,6 @@ export function spanRecordFromDict(d: Record<string, unknown>): SpanRecord {
     events: ((d.events ?? []) as Array<Parameters<typeof SpanEvent.fromDict>[0]>).map((e) => SpanEvent.fromDict(e)),
   };
 }
+
+// `instanceof` recognises spans made by another copy of core loaded in the same process.
+brandClass(Span, "Span");

@@ -1,4 +1,5 @@
 import { SpanAttributeKey } from "../constants.js";
+import { brandClass } from "../internal/process-state.js";
 import { Span, type SpanDict } from "./span.js";
 
 /** The spans of a trace, with the root's request/response as JSON. */
@@ -46,3 +47,6 @@ export class TraceData {
     return new TraceData((d.spans ?? []).map((s) => Span.fromDict(s)));
   }
 }
+
+// `instanceof` recognises instances made by another copy of core loaded in the same process.
+brandClass(TraceData, "TraceData");

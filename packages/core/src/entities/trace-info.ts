@@ -1,4 +1,5 @@
 import { DEFAULT_EXPERIMENT_ID, TraceMetadataKey } from "../constants.js";
+import { brandClass } from "../internal/process-state.js";
 import { Assessment } from "./assessment.js";
 
 /** The state of a trace. */
@@ -171,3 +172,6 @@ function parseDuration(v: unknown): number | null {
   const n = Number(s);
   return Number.isNaN(n) ? null : n;
 }
+
+// `instanceof` recognises instances made by another copy of core loaded in the same process.
+brandClass(TraceInfo, "TraceInfo");

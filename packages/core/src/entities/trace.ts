@@ -1,4 +1,5 @@
 import type { SpanType } from "../constants.js";
+import { brandClass } from "../internal/process-state.js";
 import type { Assessment } from "./assessment.js";
 import type { Span, SpanDict } from "./span.js";
 import { TraceData } from "./trace-data.js";
@@ -143,3 +144,6 @@ function regexMatches(pattern: RegExp, text: string): boolean {
   pattern.lastIndex = 0;
   return pattern.test(text);
 }
+
+// `instanceof` recognises instances made by another copy of core loaded in the same process.
+brandClass(Trace, "Trace");

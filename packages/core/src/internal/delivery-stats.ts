@@ -1,5 +1,10 @@
-/** Counters of the reliable delivery to remote destinations, reported by getExportStats(). */
-export const deliveryStats = {
+import { processSingleton } from "./process-state.js";
+
+/**
+ * Counters of the reliable delivery to remote destinations, reported by getExportStats(); shared
+ * by every copy of core in the process.
+ */
+export const deliveryStats = processSingleton("delivery-stats", () => ({
   /** Traces a remote destination accepted. */
   sent: 0,
   /** Failed delivery attempts that will be retried. */
@@ -8,4 +13,4 @@ export const deliveryStats = {
   spooled: 0,
   /** Traces given up on: the spool was full, or the destination refused them (4xx). */
   dropped: 0,
-};
+}));

@@ -1,19 +1,24 @@
+import { processSingleton } from "./process-state.js";
+
 /**
  * JSON encoding for span attributes. User payloads can be anything: circular graphs, BigInts,
  * Errors, Maps, class instances, huge strings. Encoding never throws and always yields JSON.
  */
 
-/** Strings longer than this inside a payload are cut, so one giant value cannot exhaust memory. */
-let maxStringChars = 1_000_000;
+/**
+ * Strings longer than this inside a payload are cut, so one giant value cannot exhaust memory.
+ * Shared by every copy of core, so the setter applies to all of them.
+ */
+const payloadLimits = processSingleton("payload-limits", () => ({ maxStringChars: 1_000_000 }));
 
 /** Sets the longest string kept whole inside a recorded payload (default 1,000,000 characters). */
 export function setMaxPayloadStringChars(n: number): void {
-  maxStringChars = n;
+  payloadLimits.maxStringChars = n;
 }
 
 function truncate(s: string): string {
-  return s.length > maxStringChars
-    ? `${s.slice(0, maxStringChars)}...[truncated ${s.length - maxStringChars} chars]`
+  return s.length > payloadLimits.maxStringChars
+    ? `${s.slice(0, payloadLimits.maxStringChars)}...[truncated ${s.length - payloadLimits.maxStringChars} chars]`
     : s;
 }
 
@@ -65,11 +70,12 @@ function needsSlowPath(value: unknown): boolean {
  */
 export function toJson(value: unknown): string {
   if (value === undefined) return "null";
-  if (typeof value === "string") return JSON.stringify(value.length > maxStringChars ? truncate(value) : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > payloadLimits.maxStringChars ? truncate(value) : value);
   if (!needsSlowPath(value)) {
     try {
       const out = JSON.stringify(value);
-      if (out !== undefined && out.length <= maxStringChars && !SECRET_KEY_IN_JSON.test(out)) return out;
+      if (out !== undefined && out.length <= payloadLimits.maxStringChars && !SECRET_KEY_IN_JSON.test(out)) return out;
     } catch {
       // circular or BigInt: fall through to the safe path
     }

@@ -1,3 +1,5 @@
+import { processSingleton } from "./process-state.js";
+
 /**
  * Tracewright's own diagnostics. Instrumentation failures are logged here and never thrown
  * into user code. `TRACEWRIGHT_LOG_LEVEL=debug|info|warn|error|silent` controls the output.
@@ -10,12 +12,21 @@ function envLevel(): number {
   return LEVELS[raw as Level] ?? LEVELS.warn;
 }
 
-let threshold = envLevel();
-const warnedOnce = new Set<string>();
+/** Shared by every copy of core, so a warning is printed once per process and one level rules. */
+const logState = processSingleton("log", () => ({ threshold: envLevel(), warnedOnce: new Set<string>() }));
+
+/** The error's message, or its string form; never throws, whatever the error's getters do. */
+function describe(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return "<error that cannot be described>";
+  }
+}
 
 function emit(level: Level, message: string, error?: unknown): void {
-  if (LEVELS[level] < threshold) return;
-  const detail = error instanceof Error ? `: ${error.message}` : error === undefined ? "" : `: ${String(error)}`;
+  if (LEVELS[level] < logState.threshold) return;
+  const detail = error === undefined ? "" : `: ${describe(error)}`;
   const line = `[tracewright] ${message}${detail}`;
   if (level === "error" || level === "warn") console.warn(line);
   else console.log(line);
@@ -28,11 +39,11 @@ export const log = {
   error: (m: string, e?: unknown) => emit("error", m, e),
   /** Logs `message` at warn level the first time `key` is seen, then stays quiet. */
   warnOnce(key: string, m: string, e?: unknown): void {
-    if (warnedOnce.has(key)) return;
-    warnedOnce.add(key);
+    if (logState.warnedOnce.has(key)) return;
+    logState.warnedOnce.add(key);
     emit("warn", m, e);
   },
   setLevel(level: Level): void {
-    threshold = LEVELS[level];
+    logState.threshold = LEVELS[level];
   },
 };

@@ -9,8 +9,13 @@ import {
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { LiveSpan } from "../entities/live-span.js";
 import { log } from "../internal/log.js";
+import { processSingleton } from "../internal/process-state.js";
 
-let contextReady = false;
+/** Finds the innermost span of a run tree that an integration tracks itself (e.g. LangChain's). */
+export type ActiveSpanResolver = () => LiveSpan | null;
+
+/** Shared by every copy of core: one context manager check, one list of resolvers per process. */
+const contextState = processSingleton("context", () => ({ ready: false, resolvers: [] as ActiveSpanResolver[] }));
 
 /**
  * Makes sure `@opentelemetry/api` has a working context manager. An application that already
@@ -18,8 +23,8 @@ let contextReady = false;
  * AsyncLocalStorage, so spans follow `await`, timers and promise chains.
  */
 export function ensureContextManager(): void {
-  if (contextReady) return;
-  contextReady = true;
+  if (contextState.ready) return;
+  contextState.ready = true;
   const manager = new AsyncLocalStorageContextManager();
   if (context.setGlobalContextManager(manager.enable())) return;
   manager.disable();
@@ -33,17 +38,13 @@ export function ensureContextManager(): void {
   }
 }
 
-/** Finds the innermost span of a run tree that an integration tracks itself (e.g. LangChain's). */
-export type ActiveSpanResolver = () => LiveSpan | null;
-
-const resolvers: ActiveSpanResolver[] = [];
-
 /**
  * Lets an integration whose library keeps its own run context (LangChain's run tree, say) name
  * the span that calls made inside that context belong to, when no Tracewright span is active in
  * the OpenTelemetry context. Returns a function that removes the resolver.
  */
 export function registerActiveSpanResolver(resolver: ActiveSpanResolver): () => void {
+  const resolvers = contextState.resolvers;
   resolvers.push(resolver);
   return () => {
     const i = resolvers.indexOf(resolver);
@@ -58,6 +59,7 @@ export function contextLiveSpan(): LiveSpan | null {
 }
 
 function resolvedLiveSpan(): LiveSpan | null {
+  const resolvers = contextState.resolvers;
   for (let i = resolvers.length - 1; i >= 0; i--) {
     try {
       const found = (resolvers[i] as ActiveSpanResolver)();
@@ -77,7 +79,7 @@ function resolvedLiveSpan(): LiveSpan | null {
  */
 export function activeLiveSpan(): LiveSpan | null {
   const span = contextLiveSpan();
-  if (resolvers.length === 0) return span;
+  if (contextState.resolvers.length === 0) return span;
   const resolved = resolvedLiveSpan();
   if (span === null) return resolved;
   if (resolved && resolved.traceId === span.traceId && resolved.startTimeNs >= span.startTimeNs) return resolved;

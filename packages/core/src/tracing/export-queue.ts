@@ -3,6 +3,7 @@ import { DEFAULT_EXPERIMENT_ID } from "../constants.js";
 import type { Trace } from "../entities/trace.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
+import { processSingleton } from "../internal/process-state.js";
 
 /** Counters describing what the export queue and the delivery to remote destinations did. */
 export interface ExportStats {
@@ -22,9 +23,21 @@ export interface ExportStats {
   queued: number;
 }
 
-let maxQueuedTraces = 10_000;
-let maxQueuedBytes = 64 * 1024 * 1024;
-let queuedBytes = 0;
+/**
+ * The queue and its counters, shared by every copy of core in the process: one queue, one set of
+ * exit hooks, whichever copy finished the trace.
+ */
+const q = processSingleton("export-queue", () => ({
+  maxQueuedTraces: 10_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  queuedBytes: 0,
+  asyncLogging: process.env.TRACEWRIGHT_ASYNC_LOGGING !== "false",
+  queue: [] as Trace[],
+  scheduled: false,
+  inflight: new Set<Promise<void>>(),
+  stats: { exported: 0, failed: 0, dropped: 0 },
+  exitHooksInstalled: false,
+}));
 
 /**
  * Bounds the in-memory queue of finished traces waiting to be written (defaults: 10,000 traces,
@@ -32,60 +45,53 @@ let queuedBytes = 0;
  * never exhaust memory.
  */
 export function setExportQueueLimits(limits: { maxTraces?: number; maxBytes?: number }): void {
-  if (limits.maxTraces !== undefined) maxQueuedTraces = limits.maxTraces;
-  if (limits.maxBytes !== undefined) maxQueuedBytes = limits.maxBytes;
+  if (limits.maxTraces !== undefined) q.maxQueuedTraces = limits.maxTraces;
+  if (limits.maxBytes !== undefined) q.maxQueuedBytes = limits.maxBytes;
 }
 
 const traceBytes = (trace: Trace): number => trace.data.spans.reduce((n, s) => n + s.approxSizeBytes(), 0);
-
-let asyncLogging = process.env.TRACEWRIGHT_ASYNC_LOGGING !== "false";
-let queue: Trace[] = [];
-let scheduled = false;
-const inflight = new Set<Promise<void>>();
-const stats = { exported: 0, failed: 0, dropped: 0 };
-let exitHooksInstalled = false;
 
 /**
  * Chooses whether finished traces are written in the background (the default: user code never
  * waits on I/O) or immediately when the root span ends (handy in tests and short scripts).
  */
 export function enableAsyncLogging(enabled = true): void {
-  asyncLogging = enabled;
+  q.asyncLogging = enabled;
 }
 
 /** True when traces are written in the background. */
-export const isAsyncLogging = (): boolean => asyncLogging;
+export const isAsyncLogging = (): boolean => q.asyncLogging;
 
 /** @internal Hands a finished trace to the store, in the background unless async logging is off. */
 export function enqueueTrace(trace: Trace): void {
   installExitHooks();
-  if (!asyncLogging) {
+  if (!q.asyncLogging) {
     write([trace]);
     return;
   }
   const size = traceBytes(trace);
-  if (queue.length >= maxQueuedTraces || queuedBytes + size > maxQueuedBytes) {
-    stats.dropped++;
+  if (q.queue.length >= q.maxQueuedTraces || q.queuedBytes + size > q.maxQueuedBytes) {
+    q.stats.dropped++;
     log.warnOnce(
       "queue-full",
-      `export queue full (${maxQueuedTraces} traces / ${maxQueuedBytes} bytes): dropping traces; see getExportStats()`,
+      `export queue full (${q.maxQueuedTraces} traces / ${q.maxQueuedBytes} bytes): dropping traces; see getExportStats()`,
     );
     return;
   }
-  queue.push(trace);
-  queuedBytes += size;
-  if (!scheduled) {
-    scheduled = true;
+  q.queue.push(trace);
+  q.queuedBytes += size;
+  if (!q.scheduled) {
+    q.scheduled = true;
     setImmediate(drain);
   }
 }
 
 function drain(): void {
-  scheduled = false;
-  if (queue.length === 0) return;
-  const batch = queue;
-  queue = [];
-  queuedBytes = 0;
+  q.scheduled = false;
+  if (q.queue.length === 0) return;
+  const batch = q.queue;
+  q.queue = [];
+  q.queuedBytes = 0;
   write(batch);
 }
 
@@ -109,28 +115,28 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
   try {
     result = getTraceStore().logTraces(batch);
   } catch (e) {
-    stats.failed += batch.length;
+    q.stats.failed += batch.length;
     log.error(`failed to store ${batch.length} trace(s)`, e);
     return;
   }
   if (result instanceof Promise) {
     return track(
       result.then(() => {
-        stats.exported += batch.length;
+        q.stats.exported += batch.length;
       }),
       batch.length,
     );
   }
-  stats.exported += batch.length;
+  q.stats.exported += batch.length;
 }
 
 function track(p: Promise<void>, count: number): Promise<void> {
   const guarded = p.catch((e: unknown) => {
-    stats.failed += count;
+    q.stats.failed += count;
     log.error(`failed to store ${count} trace(s)`, e);
   });
-  inflight.add(guarded);
-  void guarded.finally(() => inflight.delete(guarded));
+  q.inflight.add(guarded);
+  void guarded.finally(() => q.inflight.delete(guarded));
   return guarded;
 }
 
@@ -141,9 +147,9 @@ function track(p: Promise<void>, count: number): Promise<void> {
 export async function flushTraces(options: { timeoutMs?: number } = {}): Promise<void> {
   const work = (async () => {
     // loop: writing may resolve experiments and start further writes
-    while (queue.length > 0 || inflight.size > 0) {
+    while (q.queue.length > 0 || q.inflight.size > 0) {
       drain();
-      await Promise.all([...inflight]);
+      await Promise.all([...q.inflight]);
     }
   })();
   if (options.timeoutMs === undefined) return work;
@@ -151,7 +157,7 @@ export async function flushTraces(options: { timeoutMs?: number } = {}): Promise
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
       log.warn(
-        `flushTraces timed out after ${options.timeoutMs} ms with ${queue.length + inflight.size} write(s) pending`,
+        `flushTraces timed out after ${options.timeoutMs} ms with ${q.queue.length + q.inflight.size} write(s) pending`,
       );
       resolve();
     }, options.timeoutMs);
@@ -163,10 +169,10 @@ export async function flushTraces(options: { timeoutMs?: number } = {}): Promise
 /** What the export queue has done so far. */
 export function getExportStats(): ExportStats {
   return {
-    exported: stats.exported,
-    failed: stats.failed,
-    dropped: stats.dropped + deliveryStats.dropped,
-    queued: queue.length,
+    exported: q.stats.exported,
+    failed: q.stats.failed,
+    dropped: q.stats.dropped + deliveryStats.dropped,
+    queued: q.queue.length,
     sent: deliveryStats.sent,
     retried: deliveryStats.retried,
     spooled: deliveryStats.spooled,
@@ -175,11 +181,11 @@ export function getExportStats(): ExportStats {
 
 /** Saves what is still queued when the process is about to exit. */
 function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
+  if (q.exitHooksInstalled) return;
+  q.exitHooksInstalled = true;
   // beforeExit allows async work: flush, which keeps the loop alive until the store has the traces.
   process.on("beforeExit", () => {
-    if (queue.length > 0) void flushTraces();
+    if (q.queue.length > 0) void flushTraces();
   });
   // SIGTERM (containers, serverless shutdown): save what is queued synchronously, then let the
   // signal do what it would have done without us.
@@ -194,10 +200,10 @@ function installExitHooks(): void {
 
 /** Writes still-queued traces with the store's synchronous path (SQLite, spools). */
 function saveQueuedSync(): void {
-  if (queue.length === 0) return;
-  const batch = queue;
-  queue = [];
-  queuedBytes = 0;
+  if (q.queue.length === 0) return;
+  const batch = q.queue;
+  q.queue = [];
+  q.queuedBytes = 0;
   const experimentId = currentExperimentId() || DEFAULT_EXPERIMENT_ID;
   for (const t of batch)
     if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;

@@ -1,9 +1,14 @@
+import { isPromise } from "node:util/types";
 import type { SpanType } from "../constants.js";
 import type { LiveSpan } from "../entities/live-span.js";
 import { log } from "../internal/log.js";
 import { activeForeignSpanContext, activeLiveSpan, ensureContextManager, runWithSpan } from "./context.js";
+import { runSafely } from "./safely.js";
+import { endWithError, endWithResult, observeSettlement } from "./settlement.js";
 import { isTracingEnabled } from "./state.js";
 import { registry } from "./trace-registry.js";
+
+export { runSafely };
 
 /** How to open a span. */
 export interface SpanOptions {
@@ -35,13 +40,19 @@ export interface InstrumentHooks<T> {
   awaitResult?: boolean;
 }
 
-/** Typed check for promises and promise-like results (e.g. openai's APIPromise). */
+/**
+ * Typed check for promises and promise-like results (e.g. openai's APIPromise). Never throws: a
+ * value whose `then` getter throws, or a revoked Proxy, is not a thenable here, just as the plain
+ * caller would get it back untouched.
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  if (isPromise(value)) return true;
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return false;
+  }
 }
 
 /** @internal Opens a span, or returns null (and logs) when tracing is off or fails. */
@@ -65,35 +76,6 @@ export function openSpan(options: SpanOptions): LiveSpan | null {
     log.error(`could not start span "${options.name}"`, e);
     return null;
   }
-}
-
-/**
- * Runs instrumentation code that must never disturb the user's program: a failure is logged
- * (as "tracing failed while <what>") and swallowed.
- */
-export function runSafely(what: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    log.error(`tracing failed while ${what}`, e);
-  }
-}
-
-function endWithError(span: LiveSpan, error: unknown, hooks: InstrumentHooks<unknown> | undefined): void {
-  runSafely("recording an error", () => {
-    hooks?.onError?.(span, error);
-    span.recordException(error);
-    span.end();
-  });
-}
-
-function endWithResult(span: LiveSpan, result: unknown, hooks: InstrumentHooks<unknown> | undefined): void {
-  let keep: unknown;
-  runSafely("recording a result", () => {
-    keep = hooks?.onResult?.(span, result as never);
-  });
-  // a failed recording still ends the span: an open span would hold its whole trace back
-  if (keep !== "keep-open") runSafely("ending a span", () => span.end());
 }
 
 /**
@@ -127,15 +109,7 @@ export function instrumentCall<T>(
     throw error;
   }
   if (h?.awaitResult !== false && isThenable(result)) {
-    try {
-      result.then(
-        (value) => endWithResult(span, value, h),
-        (error: unknown) => endWithError(span, error, h),
-      );
-    } catch (e) {
-      log.error("could not observe the returned promise", e);
-      runSafely("ending a span", () => span.end());
-    }
+    observeSettlement(span, result, h);
     return result;
   }
   endWithResult(span, result, h);

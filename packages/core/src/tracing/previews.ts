@@ -1,3 +1,4 @@
+import { isProxy } from "node:util/types";
 import { MAX_PREVIEW_CHARS } from "../constants.js";
 
 type Message = { role?: unknown; content?: unknown };
@@ -28,7 +29,8 @@ export const truncatePreview = (text: string): string =>
 
 /** Parses `json` only when `raw` (the value it was made from) is not at hand. */
 function decodedValue(json: string, raw: unknown): unknown {
-  if (raw !== undefined && raw !== null && typeof raw === "object") return raw;
+  // a Proxy's traps are user code: read the JSON we made instead
+  if (raw !== undefined && raw !== null && typeof raw === "object" && !isProxy(raw)) return raw;
   try {
     return JSON.parse(json);
   } catch {
@@ -43,22 +45,35 @@ function decodedValue(json: string, raw: unknown): unknown {
 export function requestPreview(inputsJson: string | undefined, raw?: unknown): string | null {
   if (inputsJson === undefined) return null;
   if (inputsJson.includes('"messages"')) {
-    const value = decodedValue(inputsJson, raw) as { messages?: unknown } | undefined;
-    const text = value ? lastMessageText(value.messages, "user") : null;
+    const text = guarded(() => {
+      const value = decodedValue(inputsJson, raw) as { messages?: unknown } | undefined;
+      return value ? lastMessageText(value.messages, "user") : null;
+    });
     if (text !== null) return truncatePreview(text);
   }
   return truncatePreview(inputsJson);
+}
+
+/** `read()`, or null when the user's value throws from a getter: the JSON form still serves. */
+function guarded(read: () => string | null): string | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
 }
 
 /** The response preview: the assistant message for chat-shaped outputs, else the outputs JSON. */
 export function responsePreview(outputsJson: string | undefined, raw?: unknown): string | null {
   if (outputsJson === undefined) return null;
   if (outputsJson.includes('"choices"') || outputsJson.includes('"messages"')) {
-    const out = decodedValue(outputsJson, raw) as
-      | { choices?: Array<{ message?: Message }>; messages?: unknown }
-      | undefined;
-    const choice = out?.choices?.[0]?.message;
-    const text = choice ? contentText(choice.content) : out ? lastMessageText(out.messages, "assistant") : null;
+    const text = guarded(() => {
+      const out = decodedValue(outputsJson, raw) as
+        | { choices?: Array<{ message?: Message }>; messages?: unknown }
+        | undefined;
+      const choice = out?.choices?.[0]?.message;
+      return choice ? contentText(choice.content) : out ? lastMessageText(out.messages, "assistant") : null;
+    });
     if (text !== null) return truncatePreview(text);
   }
   return truncatePreview(outputsJson);

@@ -1,15 +1,18 @@
-/** Global on/off switch, read on every traced call; kept as a plain module variable for speed. */
-let tracingEnabled =
-  process.env.TRACEWRIGHT_TRACING_ENABLED !== "false" && process.env.MLFLOW_TRACING_ENABLED !== "false";
+import { processSingleton } from "../internal/process-state.js";
+
+/** The global on/off switch, read on every traced call; shared by every copy of core. */
+const switchState = processSingleton("tracing-switch", () => ({
+  enabled: process.env.TRACEWRIGHT_TRACING_ENABLED !== "false" && process.env.MLFLOW_TRACING_ENABLED !== "false",
+}));
 
 /** @internal */
-export const isTracingEnabled = (): boolean => tracingEnabled;
+export const isTracingEnabled = (): boolean => switchState.enabled;
 
 /**
  * Turns tracing back on after {@link disableTracing}.
  */
 export function enableTracing(): void {
-  tracingEnabled = true;
+  switchState.enabled = true;
 }
 
 /**
@@ -17,8 +20,8 @@ export function enableTracing(): void {
  * overhead, and nothing is recorded until {@link enableTracing} is called.
  */
 export function disableTracing(): void {
-  tracingEnabled = false;
+  switchState.enabled = false;
 }
 
 /** True when tracing is on. */
-export const tracingIsEnabled = (): boolean => tracingEnabled;
+export const tracingIsEnabled = (): boolean => switchState.enabled;

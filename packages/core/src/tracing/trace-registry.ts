@@ -11,8 +11,10 @@ import { nowNs, nsToMs } from "../internal/clock.js";
 import { newOtelTraceId, newSpanId, toMlflowTraceId } from "../internal/ids.js";
 import { toJson } from "../internal/json.js";
 import { log } from "../internal/log.js";
+import { processSingleton } from "../internal/process-state.js";
 import { enqueueTrace } from "./export-queue.js";
 import { requestPreview, responsePreview } from "./previews.js";
+import { runSafely } from "./safely.js";
 import { aggregateTokenUsage } from "./token-usage.js";
 
 /** Options for creating a span through the registry. */
@@ -43,8 +45,6 @@ const MAX_METADATA_PREVIEW = 250;
 const truncateMetadata = (s: string): string =>
   s.length > MAX_METADATA_PREVIEW ? `${s.slice(0, MAX_METADATA_PREVIEW - 3)}...` : s;
 
-let lastActiveTraceId: string | null = null;
-
 const encodedSpanTypes = new Map<string, string>();
 /** Span types repeat endlessly: encode each once. */
 function encodeSpanType(spanType: string): string {
@@ -57,7 +57,7 @@ function encodeSpanType(spanType: string): string {
 }
 
 /** @internal The id of the most recently finished trace in this process. */
-export const lastTraceId = (): string | null => lastActiveTraceId;
+export const lastTraceId = (): string | null => registry.lastFinishedTraceId;
 
 /**
  * Assembles traces in memory while their spans run. When a root span ends, the finished trace
@@ -65,6 +65,8 @@ export const lastTraceId = (): string | null => lastActiveTraceId;
  */
 class TraceRegistry implements SpanEndListener {
   private readonly open = new Map<string, OpenTrace>();
+  /** The id of the most recently finished trace. */
+  lastFinishedTraceId: string | null = null;
 
   startSpan(init: SpanInit): LiveSpan {
     let parent = init.parent ?? null;
@@ -162,18 +164,24 @@ class TraceRegistry implements SpanEndListener {
     const rootRecord = root._record;
     info.executionDuration = Math.round((rootEnd - rootRecord.startTimeNs) / 1e6);
     info.state = rootRecord.status.statusCode === SpanStatusCode.ERROR ? TraceState.ERROR : TraceState.OK;
-    const inputs = rootRecord.attributes[SpanAttributeKey.INPUTS];
-    const outputs = rootRecord.attributes[SpanAttributeKey.OUTPUTS];
-    info.requestPreview ??= requestPreview(inputs, rootRecord.raw?.inputs);
-    info.responsePreview ??= responsePreview(outputs, rootRecord.raw?.outputs);
-    if (inputs !== undefined) info.traceMetadata[TraceMetadataKey.INPUTS] ??= truncateMetadata(inputs);
-    if (outputs !== undefined) info.traceMetadata[TraceMetadataKey.OUTPUTS] ??= truncateMetadata(outputs);
-    const usage = aggregateTokenUsage(spans);
-    if (usage) info.traceMetadata[TraceMetadataKey.TOKEN_USAGE] = JSON.stringify(usage);
-    info.tags[TraceTagKey.TRACE_NAME] ??= rootRecord.name;
-    lastActiveTraceId = info.traceId;
+    // Derived metadata is best effort: the trace itself is exported whatever the user's values do.
+    runSafely("summarising a finished trace", () => describeFinishedTrace(info, rootRecord, spans));
+    this.lastFinishedTraceId = info.traceId;
     enqueueTrace(new Trace(info, new TraceData(spans)));
   }
+}
+
+/** Previews, inputs/outputs metadata, token usage and the trace name of a finished trace. */
+function describeFinishedTrace(info: TraceInfo, rootRecord: SpanRecord, spans: readonly Span[]): void {
+  const inputs = rootRecord.attributes[SpanAttributeKey.INPUTS];
+  const outputs = rootRecord.attributes[SpanAttributeKey.OUTPUTS];
+  info.requestPreview ??= requestPreview(inputs, rootRecord.raw?.inputs);
+  info.responsePreview ??= responsePreview(outputs, rootRecord.raw?.outputs);
+  if (inputs !== undefined) info.traceMetadata[TraceMetadataKey.INPUTS] ??= truncateMetadata(inputs);
+  if (outputs !== undefined) info.traceMetadata[TraceMetadataKey.OUTPUTS] ??= truncateMetadata(outputs);
+  const usage = aggregateTokenUsage(spans);
+  if (usage) info.traceMetadata[TraceMetadataKey.TOKEN_USAGE] = JSON.stringify(usage);
+  info.tags[TraceTagKey.TRACE_NAME] ??= rootRecord.name;
 }
 
 const UNSET = new SpanStatus(SpanStatusCode.UNSET);
@@ -195,5 +203,9 @@ export const NOOP_SPAN: LiveSpan = new NonRecordingLiveSpan(
   { onSpanEnd: () => undefined },
 );
 
-/** @internal The process-wide registry. */
-export const registry = new TraceRegistry();
+/**
+ * @internal The process-wide registry, shared by every copy of core loaded in the process (an
+ * ESM and a CommonJS build, say): spans of one copy nest under spans of the other, and a trace
+ * is assembled and exported once.
+ */
+export const registry: TraceRegistry = processSingleton("trace-registry", () => new TraceRegistry());

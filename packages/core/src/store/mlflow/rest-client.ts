@@ -1,4 +1,5 @@
 import { TracewrightError } from "../../errors.js";
+import { brandClass } from "../../internal/process-state.js";
 
 /** An error answer from an MLflow tracking server (`{error_code, message}`) or a failed request. */
 export class MlflowRestError extends TracewrightError {
@@ -139,3 +140,6 @@ export class MlflowRestClient {
     }
   }
 }
+
+// `instanceof` works for errors thrown by another copy of core loaded in the same process.
+brandClass(MlflowRestError, "MlflowRestError");
