@@ -3,7 +3,7 @@ import type { Endpoint } from "./endpoints.js";
 import type { StreamLike } from "./internal-types.js";
 import { recordResponse } from "./record.js";
 import type { PluginSettings } from "./settings.js";
-import { createStreamAccumulator } from "./stream-accumulator.js";
+import { createStreamAccumulator, type StreamAccumulator } from "./stream-accumulator.js";
 
 /** True for openai's Stream: its iterator factory is an own, replaceable property. */
 export function isStream(value: unknown): value is StreamLike {
@@ -15,14 +15,113 @@ export function isStream(value: unknown): value is StreamLike {
   );
 }
 
-/** Ends spans of streams that were dropped without being consumed. */
-const abandoned = new FinalizationRegistry<() => void>((finish) => finish());
+type Ending = "completed" | "abandoned" | "aborted" | "never consumed" | "dropped";
+
+/**
+ * What the plugin keeps about one stream while it is read. It must never reference the Stream
+ * itself: it is the held value of the finalization registry below (held strongly until the
+ * stream is collected), so a reference back would keep every stream alive forever.
+ */
+class StreamObservation {
+  private chunks = 0;
+  private finished = false;
+  private readonly accumulator: StreamAccumulator | null;
+
+  constructor(
+    private readonly span: LiveSpan,
+    private readonly endpoint: Endpoint,
+    private readonly body: unknown,
+    private readonly settings: PluginSettings,
+    /** The stream's abort signal (not the stream): tells an abort from a normal end. */
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.accumulator = createStreamAccumulator(endpoint);
+  }
+
+  get aborted(): boolean {
+    return this.signal?.aborted === true;
+  }
+
+  chunk(value: unknown): void {
+    if (this.finished) return;
+    if (this.chunks++ === 0) {
+      const nowNs = Math.round((performance.timeOrigin + performance.now()) * 1e6);
+      this.span.addEvent(
+        new SpanEvent({
+          name: "first_chunk",
+          timestamp: nowNs,
+          attributes: { time_to_first_chunk_ms: Math.round((nowNs - this.span.startTimeNs) / 1e3) / 1e3 },
+        }),
+      );
+    }
+    if (this.accumulator && value !== null && typeof value === "object") {
+      this.accumulator.add(value as Record<string, unknown>);
+    }
+  }
+
+  /** Ends the span once, with what arrived so far and why the stream ended. */
+  finish(how: Ending, error?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    abandoned.unregister(this);
+    runSafely("finishing a streamed span", () => {
+      if (this.accumulator && this.chunks > 0) {
+        recordResponse(this.span, this.endpoint, this.body, this.accumulator.result(), this.settings);
+      }
+      this.span.setAttribute("openai.stream.chunks", this.chunks);
+      if (error !== undefined) this.span.recordException(error);
+      else if (how === "aborted") this.span.addEvent(new SpanEvent({ name: "stream_aborted" }));
+      else if (how !== "completed") {
+        this.span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason: how } }));
+      }
+      this.span.end();
+    });
+  }
+
+  /** Called when the stream was garbage collected before it ended. */
+  collected(): void {
+    this.finish(this.chunks === 0 ? "never consumed" : "dropped");
+  }
+}
+
+/** Ends the spans of streams that were dropped (unread, or partly read) without ending. */
+const abandoned = new FinalizationRegistry<StreamObservation>((observation) => observation.collected());
+
+/** The observed iterator handed out by the stream's iterator factory; refers to the observation only. */
+function observedIterator(inner: AsyncIterator<unknown>, observation: StreamObservation) {
+  const onStep = (step: IteratorResult<unknown>) => {
+    // openai ends the iteration quietly after controller.abort(): record why it ended
+    if (step.done) observation.finish(observation.aborted ? "aborted" : "completed");
+    else runSafely("reading a stream chunk", () => observation.chunk(step.value));
+  };
+  const onError = (error: unknown) => observation.finish("completed", error);
+  const observed: AsyncIterator<unknown> & AsyncIterable<unknown> = {
+    next(...args: [] | [unknown]) {
+      const p = inner.next(...args);
+      p.then(onStep, onError);
+      return p;
+    },
+    return(value?: unknown) {
+      observation.finish(observation.aborted ? "aborted" : "abandoned");
+      return inner.return ? inner.return(value) : Promise.resolve({ done: true, value });
+    },
+    throw(error?: unknown) {
+      observation.finish("completed", error);
+      return inner.throw ? inner.throw(error) : Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return observed;
+}
 
 /**
  * Keeps the span open while the user consumes the very same Stream object, observing each
  * chunk on its way to the user. Iteration, `tee()`, `toReadableStream()` and
  * `controller.abort()` all go through the stream's iterator factory, which is wrapped here.
- * The span ends when the stream finishes, fails, is aborted or abandoned.
+ * The span ends when the stream finishes, fails, is aborted or abandoned (`break`), or when
+ * the stream is garbage collected before any of these.
  */
 export function observeStream(
   span: LiveSpan,
@@ -31,69 +130,15 @@ export function observeStream(
   body: unknown,
   settings: PluginSettings,
 ): void {
-  const accumulator = createStreamAccumulator(endpoint);
-  const startedNs = span.startTimeNs;
-  let chunks = 0;
-  let finished = false;
+  const observation = new StreamObservation(span, endpoint, body, settings, stream.controller?.signal);
+  wrapIteratorFactory(stream, observation);
+  abandoned.register(stream, observation, observation);
+}
 
-  const finish = (how: "completed" | "abandoned" | "aborted" | "never consumed", error?: unknown) => {
-    if (finished) return;
-    finished = true;
-    runSafely("finishing a streamed span", () => {
-      if (accumulator && chunks > 0) recordResponse(span, endpoint, body, accumulator.result(), settings);
-      span.setAttribute("openai.stream.chunks", chunks);
-      if (error !== undefined) span.recordException(error);
-      else if (how === "aborted") span.addEvent(new SpanEvent({ name: "stream_aborted" }));
-      else if (how !== "completed")
-        span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason: how } }));
-      span.end();
-    });
-  };
-
-  const onChunk = (value: unknown) => {
-    if (chunks++ === 0) {
-      const nowNs = Math.round((performance.timeOrigin + performance.now()) * 1e6);
-      span.addEvent(
-        new SpanEvent({
-          name: "first_chunk",
-          timestamp: nowNs,
-          attributes: { time_to_first_chunk_ms: Math.round((nowNs - startedNs) / 1e3) / 1e3 },
-        }),
-      );
-    }
-    if (accumulator && value !== null && typeof value === "object") accumulator.add(value as Record<string, unknown>);
-  };
-
-  const onStep = (step: IteratorResult<unknown>) => {
-    if (finished) return;
-    // openai ends the iteration quietly after controller.abort(): record why it ended
-    if (step.done) finish(stream.controller?.signal?.aborted ? "aborted" : "completed");
-    else runSafely("reading a stream chunk", () => onChunk(step.value));
-  };
-  const onError = (error: unknown) => finish("completed", error);
-
+/** Kept apart from observeStream so the wrapper's closure captures no reference to the stream. */
+function wrapIteratorFactory(stream: StreamLike, observation: StreamObservation): void {
   const originalIterator = stream.iterator;
-  stream.iterator = function observedIterator(this: unknown) {
-    const inner = originalIterator.call(this);
-    const observed: AsyncIterator<unknown> & AsyncIterable<unknown> = {
-      next(...args: [] | [unknown]) {
-        const p = inner.next(...args);
-        p.then(onStep, onError);
-        return p;
-      },
-      return(value?: unknown) {
-        finish(stream.controller?.signal?.aborted ? "aborted" : "abandoned");
-        return inner.return ? inner.return(value) : Promise.resolve({ done: true, value });
-      },
-      throw(error?: unknown) {
-        finish("completed", error);
-        return inner.throw ? inner.throw(error) : Promise.reject(error);
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-    return observed;
+  stream.iterator = function iterator(this: unknown) {
+    return observedIterator(originalIterator.call(this), observation);
   };
-  abandoned.register(stream, () => finish("never consumed"));
 }
