@@ -39,10 +39,11 @@ export function autolog(options: AgentsAutologOptions = {}): TracewrightAgentsPr
   }
   processor.enabled = true;
   const current = processor;
-  // the SDK keeps its own span context; SDK calls made inside a response nest under its span
+  // The SDK keeps its current span in its own async context: calls made inside a response nest
+  // under its span, even when our processor has not heard of that span yet (see spanFor).
   removeResolver ??= registerActiveSpanResolver(() => {
     const span = getCurrentSpan();
-    return span ? (current.liveSpanFor(span.spanId) ?? null) : null;
+    return span ? (current.spanFor(span as never) ?? null) : null;
   });
   return processor;
 }

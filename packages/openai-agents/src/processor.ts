@@ -25,12 +25,28 @@ import {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object";
 
+/** An Agents SDK span we record, while it is open. */
+interface OpenSpan {
+  live: LiveSpan;
+  /** The SDK's span object: the one the SDK ends, once its start event reaches us. */
+  source: AgentsSpan<never>;
+  /** Whether `live` is the run's root (the SDK's task span, which the root stands for). */
+  isRoot: boolean;
+}
+
 /** What one Agents SDK trace has become so far. */
 interface RunState {
   root: LiveSpan;
   input?: unknown;
   output?: unknown;
+  /** Ids of this run's spans still open, in the order we started them. */
+  open: Set<string>;
+  /** Ids of this run's spans already ended: a late start event must not reopen them. */
+  finished: Set<string>;
 }
+
+/** How far up the SDK's chain of previous spans we look for a span's parent. */
+const MAX_ANCESTOR_STEPS = 256;
 
 /**
  * An Agents SDK trace processor that records each run as one Tracewright trace: the workflow
@@ -38,20 +54,39 @@ interface RunState {
  * CHAT_MODEL (messages, tools, token usage), handoffs and guardrails as CHAIN spans that name
  * their agents and tripwire result. Register it with the SDK's `addTraceProcessor`, or let
  * {@link autolog} do it.
+ *
+ * The SDK hands span events to its processors one after the other and awaits each, so ours may
+ * hear of a span after other processors took their time, even after code inside that span ran.
+ * A span is therefore recorded when we first meet it: its start event, its end event, or
+ * {@link spanFor} asked from inside it (the SDK's async context names it).
  */
 export class TracewrightAgentsProcessor implements TracingProcessor {
   private readonly runs = new Map<string, RunState>();
-  private readonly spans = new Map<string, LiveSpan>();
+  private readonly spans = new Map<string, OpenSpan>();
   /** While false the processor records nothing (autolog's `disable`). */
   enabled = true;
 
-  /** The Tracewright span recording an Agents SDK span, while it is open. */
+  /** The Tracewright span recording an Agents SDK span, while it is open and once we have met it. */
   liveSpanFor(agentsSpanId: string): LiveSpan | undefined {
-    return this.spans.get(agentsSpanId);
+    return this.spans.get(agentsSpanId)?.live;
+  }
+
+  /**
+   * The Tracewright span recording `span` (an SDK span taken from the SDK's current context),
+   * started now, with its open ancestors, if our processor has not heard of it yet. Undefined
+   * for a span of a run we do not record, or one already ended.
+   */
+  spanFor(span: AgentsSpan<never>): LiveSpan | undefined {
+    let live: LiveSpan | undefined;
+    runSafely("recording an agent span", () => {
+      live = this.meet(span);
+    });
+    return live;
   }
 
   async onTraceStart(trace: AgentsTrace): Promise<void> {
     if (!this.enabled || !tracingIsEnabled()) return;
+    if (this.runs.has(trace.traceId)) return;
     runSafely("starting an agent run's trace", () => {
       const attributes: Obj = { "openai_agents.trace_id": trace.traceId };
       if (trace.groupId) attributes["openai_agents.group_id"] = trace.groupId;
@@ -59,7 +94,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
         attributes["openai_agents.metadata"] = trace.metadata;
       // parent: the span active where the run started (a user's trace(), say)
       const root = startSpan({ name: trace.name || "Agent workflow", spanType: "CHAIN", attributes });
-      this.runs.set(trace.traceId, { root });
+      this.runs.set(trace.traceId, { root, open: new Set(), finished: new Set() });
     });
   }
 
@@ -67,9 +102,98 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
     this.endRun(trace.traceId);
   }
 
+  async onSpanStart(span: AgentsSpan<never>): Promise<void> {
+    runSafely("starting an agent span", () => {
+      this.meet(span);
+      // from now on we hold the object the SDK ends (a context lookup may have handed us a copy)
+      const open = this.spans.get(span.spanId);
+      if (open) open.source = span;
+    });
+  }
+
+  async onSpanEnd(span: AgentsSpan<never>): Promise<void> {
+    let open: OpenSpan | undefined;
+    runSafely("recording an agent span", () => {
+      this.meet(span); // the end event may overtake the start event through slower processors
+      open = this.spans.get(span.spanId);
+      if (open) open.source = span;
+    });
+    if (open) this.finish(span.traceId, span.spanId, open);
+  }
+
+  async shutdown(): Promise<void> {}
+
+  async forceFlush(): Promise<void> {}
+
+  /** The live span of `span`, started (with its unmet ancestors) if this is our first meeting. */
+  private meet(span: AgentsSpan<never>, steps = 0): LiveSpan | undefined {
+    const known = this.spans.get(span.spanId);
+    if (known) return known.live;
+    const run = this.runs.get(span.traceId);
+    if (!run || run.finished.has(span.spanId)) return undefined; // not ours, or already over
+    const data = span.spanData as Obj;
+    let live: LiveSpan;
+    if (data.type === "task") {
+      // the SDK's task span repeats the trace ("Agent workflow"): the root stands for both
+      live = run.root;
+    } else {
+      const parent = (span.parentId ? this.parentOf(span, steps) : undefined) ?? run.root;
+      live = startSpan({ name: spanNameOf(data), spanType: spanTypeOf(data), parent });
+    }
+    this.spans.set(span.spanId, { live, source: span, isRoot: live === run.root });
+    run.open.add(span.spanId);
+    return live;
+  }
+
+  /** The live span of `span`'s parent, met through the SDK's chain of previous spans if need be. */
+  private parentOf(span: AgentsSpan<never>, steps: number): LiveSpan | undefined {
+    const parentId = span.parentId as string;
+    const known = this.spans.get(parentId);
+    if (known) return known.live;
+    let ancestor = span.previousSpan;
+    for (let i = steps; ancestor && i < MAX_ANCESTOR_STEPS; i++) {
+      if (ancestor.spanId === parentId) return this.meet(ancestor as AgentsSpan<never>, i + 1);
+      ancestor = ancestor.previousSpan;
+    }
+    return undefined;
+  }
+
+  /** Records what an SDK span holds once it ended, and ends its live span. */
+  private finish(traceId: string, spanId: string, open: OpenSpan): void {
+    const run = this.runs.get(traceId);
+    this.spans.delete(spanId);
+    run?.open.delete(spanId);
+    run?.finished.add(spanId);
+    const span = open.source;
+    if (open.isRoot) {
+      // the task span closes the run; the SDK skips onTraceEnd when the run throws
+      runSafely("recording an agent run's end", () => {
+        const usage = toTokenUsage((span.spanData as Obj).usage);
+        if (usage) open.live.setAttribute("agents.usage", usage);
+        if (span.error) markError(open.live, span.error.message, span.error.data);
+      });
+      this.endRun(traceId);
+      return;
+    }
+    runSafely("recording an agent span", () => {
+      record(open.live, span.spanData as Obj, run);
+      const error = span.error;
+      if (error) markError(open.live, error.message, error.data);
+    });
+    runSafely("ending an agent span", () => open.live.end());
+  }
+
   private endRun(traceId: string): void {
     const run = this.runs.get(traceId);
     if (!run) return;
+    // Spans still open here have ended in the SDK while their end events are still on their way
+    // through slower processors (or never will end): finish them now, innermost first, so the
+    // trace is complete when the root ends and nothing stays behind.
+    for (const spanId of [...run.open].reverse()) {
+      const open = this.spans.get(spanId);
+      if (open?.isRoot) this.spans.delete(spanId);
+      else if (open) this.finish(traceId, spanId, open);
+    }
     this.runs.delete(traceId);
     runSafely("ending an agent run's trace", () => {
       if (run.input !== undefined) run.root.setInputs(run.input);
@@ -77,49 +201,6 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
       run.root.end();
     });
   }
-
-  async onSpanStart(span: AgentsSpan<never>): Promise<void> {
-    const run = this.runs.get(span.traceId);
-    if (!run) return; // a run that started before the processor was enabled
-    runSafely("starting an agent span", () => {
-      const data = span.spanData as Obj;
-      if (data.type === "task") {
-        // the SDK's task span repeats the trace ("Agent workflow"): the root stands for both
-        this.spans.set(span.spanId, run.root);
-        return;
-      }
-      const parent = (span.parentId ? this.spans.get(span.parentId) : undefined) ?? run.root;
-      const live = startSpan({ name: spanNameOf(data), spanType: spanTypeOf(data), parent });
-      this.spans.set(span.spanId, live);
-    });
-  }
-
-  async onSpanEnd(span: AgentsSpan<never>): Promise<void> {
-    const live = this.spans.get(span.spanId);
-    if (!live) return;
-    this.spans.delete(span.spanId);
-    if (live === this.runs.get(span.traceId)?.root) {
-      // the task span closes the run; the SDK skips onTraceEnd when the run throws
-      runSafely("recording an agent run's end", () => {
-        const usage = toTokenUsage((span.spanData as Obj).usage);
-        if (usage) live.setAttribute("agents.usage", usage);
-        if (span.error) markError(live, span.error.message, span.error.data);
-      });
-      this.endRun(span.traceId);
-      return;
-    }
-    runSafely("recording an agent span", () => {
-      const data = span.spanData as Obj;
-      record(live, data, this.runs.get(span.traceId));
-      const error = span.error;
-      if (error) markError(live, error.message, error.data);
-    });
-    runSafely("ending an agent span", () => live.end());
-  }
-
-  async shutdown(): Promise<void> {}
-
-  async forceFlush(): Promise<void> {}
 }
 
 function markError(span: LiveSpan, message: string, data: unknown): void {
