@@ -23,6 +23,7 @@ afterEach(() => vi.restoreAllMocks());
 describe("trace() is as transparent as the plain call", () => {
   it("returns an object whose `then` getter throws, untouched, and still records the call", async () => {
     const hostile = {};
+    // biome-ignore lint/suspicious/noThenProperty: the hostile value under test
     Object.defineProperty(hostile, "then", {
       get() {
         throw new Error("no then for you");

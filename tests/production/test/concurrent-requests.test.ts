@@ -1,5 +1,5 @@
-import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { StringOutputParser } from "@langchain/core/output_parsers";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { tool } from "@langchain/core/tools";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChatOpenAI } from "@langchain/openai";
@@ -40,7 +40,9 @@ function buildRequestHandler() {
     configuration: { baseURL: `${server.url}/v1` },
     maxRetries: 0,
   });
-  const chain = ChatPromptTemplate.fromTemplate("Answer briefly: {question}").pipe(model).pipe(new StringOutputParser());
+  const chain = ChatPromptTemplate.fromTemplate("Answer briefly: {question}")
+    .pipe(model)
+    .pipe(new StringOutputParser());
   const agent = createReactAgent({ llm: model, tools: [getWeather], name: "weather_agent" });
   return trace(
     async function handle_request(requestId: number) {

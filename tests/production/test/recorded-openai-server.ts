@@ -1,9 +1,4 @@
-import {
-  decodeNockResponse,
-  type LoopbackServer,
-  readNockRecording,
-  startLoopbackServer,
-} from "@tracewright/testing";
+import { decodeNockResponse, type LoopbackServer, readNockRecording, startLoopbackServer } from "@tracewright/testing";
 
 /** A recorded chat completion reply and the usage the provider reported with it. */
 interface RecordedReply {
@@ -51,7 +46,11 @@ export const REPLIES = {
  */
 export function startRecordedOpenAIServer(): Promise<LoopbackServer> {
   return startLoopbackServer((req, res, raw) => {
-    const request = JSON.parse(raw || "{}") as { stream?: boolean; tools?: unknown[]; messages?: Array<{ role: string }> };
+    const request = JSON.parse(raw || "{}") as {
+      stream?: boolean;
+      tools?: unknown[];
+      messages?: Array<{ role: string }>;
+    };
     const reply = request.stream
       ? REPLIES.streamed
       : request.messages?.some((m) => m.role === "tool")
