@@ -27,6 +27,7 @@ export interface APIPromiseLike extends Promise<unknown> {
   responsePromise: Promise<{ response: { status: number; headers: { get(name: string): string | null } } }>;
   parseResponse: (this: unknown, client: unknown, props: unknown) => unknown;
   _thenUnwrap?: (this: unknown, transform: unknown) => unknown;
+  asResponse?: (this: unknown) => Promise<unknown>;
 }
 
 /** openai's Stream: async-iterable, with its iterator factory as an own property. */

@@ -1,16 +1,10 @@
-import { instrumentCall, isThenable, type LiveSpan, runSafely, tracingIsEnabled } from "@tracewright/core";
+import { instrumentCall, isThenable, type LiveSpan, tracingIsEnabled } from "@tracewright/core";
+import { isApiPromise, observeApiPromise } from "./api-promise.js";
+import { type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
 import { ENDPOINTS, type Endpoint } from "./endpoints.js";
-import type {
-  APIPromiseLike,
-  CreateMethod,
-  OpenAIClass,
-  OpenAIClientLike,
-  OpenAIModule,
-  ResourceClass,
-} from "./internal-types.js";
-import { recordResponse, startAttributes } from "./record.js";
+import type { CreateMethod, OpenAIClass, OpenAIClientLike, OpenAIModule, ResourceClass } from "./internal-types.js";
+import { startAttributes } from "./record.js";
 import { type PluginSettings, redacted } from "./settings.js";
-import { isStream, observeStream } from "./stream.js";
 
 /** Marks a patched method and keeps the original it replaced. */
 const ORIGINAL = Symbol.for("tracewright.openai.original");
@@ -19,98 +13,14 @@ type Patched = CreateMethod & { [ORIGINAL]?: CreateMethod };
 /** The unpatched method behind `fn` (itself when it is not ours). */
 export const originalOf = (fn: CreateMethod): CreateMethod => (fn as Patched)[ORIGINAL] ?? fn;
 
-function isApiPromise(value: unknown): value is APIPromiseLike {
-  return (
-    value instanceof Promise &&
-    typeof (value as APIPromiseLike).parseResponse === "function" &&
-    isThenable((value as APIPromiseLike).responsePromise)
-  );
-}
-
-interface CallContext {
-  endpoint: Endpoint;
-  body: unknown;
-  settings: PluginSettings;
-}
-
-function fail(span: LiveSpan, error: unknown): void {
-  runSafely("recording an openai error", () => {
-    const status = (error as { status?: unknown } | null)?.status;
-    if (typeof status === "number") span.setAttribute("http.response.status_code", status);
-    span.recordException(error);
-    span.end();
-  });
-}
-
-function onParsed(span: LiveSpan, value: unknown, ctx: CallContext): void {
-  runSafely("recording an openai response", () => {
-    if (span.ended) return;
-    if (isStream(value)) {
-      observeStream(span, value, ctx.endpoint, ctx.body, ctx.settings);
-      return;
-    }
-    recordResponse(span, ctx.endpoint, ctx.body, value, ctx.settings);
-    span.end();
-  });
-}
-
-/**
- * Observes openai's APIPromise without consuming it: the body is parsed only when the user (or
- * an openai helper) asks for it, through the promise's own `parseResponse`, which is wrapped
- * here. So `.asResponse()` still hands back an unread body and `.withResponse()` still works.
- * Promises derived with `_thenUnwrap` (helpers such as `parse()` and `responses.stream()`) are
- * observed the same way; the first parse to complete records the span.
- */
-function observeApiPromise(span: LiveSpan, promise: APIPromiseLike, ctx: CallContext): void {
-  let parseStarted = false;
-  let recorded = false;
-  const hook = (target: APIPromiseLike) => {
-    const originalParse = target.parseResponse;
-    target.parseResponse = function parseResponse(this: unknown, client: unknown, props: unknown) {
-      parseStarted = true;
-      const parsed = originalParse.call(this, client, props);
-      Promise.resolve(parsed).then(
-        (value) => {
-          if (recorded) return;
-          recorded = true;
-          onParsed(span, value, ctx);
-        },
-        (error: unknown) => fail(span, error),
-      );
-      return parsed;
-    };
-    const originalThenUnwrap = target._thenUnwrap;
-    if (typeof originalThenUnwrap !== "function") return;
-    target._thenUnwrap = function _thenUnwrap(this: unknown, transform: unknown) {
-      const derived = originalThenUnwrap.call(this, transform);
-      if (isApiPromise(derived)) runSafely("observing a derived openai promise", () => hook(derived));
-      return derived;
-    };
-  };
-  hook(promise);
-  promise.responsePromise.then(
-    (props) => {
-      runSafely("recording the HTTP status", () =>
-        span.setAttribute("http.response.status_code", props.response.status),
-      );
-      // Any parse requested so far runs in the reactions queued after this one; if none
-      // started, the user took the raw response (asResponse): end without outputs.
-      queueMicrotask(() => {
-        if (!parseStarted && !span.ended) span.end();
-      });
-    },
-    (error: unknown) => fail(span, error),
-  );
-}
-
 function observeResult(span: LiveSpan, result: unknown, ctx: CallContext): void {
   if (isApiPromise(result)) observeApiPromise(span, result, ctx);
   else if (isThenable(result)) {
     result.then(
-      (value) => onParsed(span, value, ctx),
-      (error: unknown) => fail(span, error),
+      (value) => recordParsed(span, value, ctx),
+      (error: unknown) => recordFailure(span, error),
     );
-  } else onParsed(span, result, ctx);
+  } else recordParsed(span, result, ctx);
 }
 
 /** A traced `create`: same arguments, same `this`, the very same returned APIPromise. */

@@ -60,7 +60,7 @@ export function tracesIn(db: string): Trace[] {
     const traces: Trace[] = [];
     let pageToken: string | undefined;
     do {
-      const page = store.searchTraces({ maxResults: 500, pageToken });
+      const page = store.searchTraces(pageToken ? { maxResults: 500, pageToken } : { maxResults: 500 });
       traces.push(...page.traces);
       pageToken = page.nextPageToken ?? undefined;
     } while (pageToken);

@@ -53,4 +53,16 @@ describe("dropped streams", () => {
       expect(span.getAttribute("openai.stream.chunks")).toBe(0);
     }
   }, 60_000);
+
+  it("ends the span of a call whose promise is dropped without ever being awaited, after GC", async () => {
+    const { out, db } = await runStreams({ STREAMS: "3", WAYS: "neverAwaited" });
+    const traces = tracesIn(db);
+    expect(traces).toHaveLength(out.calls);
+    for (const t of traces) {
+      const span = t.data.spans[0]!;
+      expect(span.endTimeNs).not.toBeNull();
+      expect(span.events.map((e) => e.name)).toEqual(["response_not_consumed"]);
+      expect(span.outputs).toBeNull();
+    }
+  }, 60_000);
 });

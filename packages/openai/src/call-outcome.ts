@@ -1,0 +1,36 @@
+import { type LiveSpan, runSafely } from "@tracewright/core";
+import type { Endpoint } from "./endpoints.js";
+import { recordResponse } from "./record.js";
+import type { PluginSettings } from "./settings.js";
+import { isStream, observeStream } from "./stream.js";
+
+/** What one traced call needs to record its outcome. */
+export interface CallContext {
+  endpoint: Endpoint;
+  body: unknown;
+  settings: PluginSettings;
+}
+
+/** Records a failed call (the user's error itself is rethrown by openai, untouched) and ends its span. */
+export function recordFailure(span: LiveSpan, error: unknown): void {
+  runSafely("recording an openai error", () => {
+    if (span.ended) return;
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status === "number") span.setAttribute("http.response.status_code", status);
+    span.recordException(error);
+    span.end();
+  });
+}
+
+/** Records a parsed result: a response ends the span, a Stream keeps it open until it is consumed. */
+export function recordParsed(span: LiveSpan, value: unknown, ctx: CallContext): void {
+  runSafely("recording an openai response", () => {
+    if (span.ended) return;
+    if (isStream(value)) {
+      observeStream(span, value, ctx.endpoint, ctx.body, ctx.settings);
+      return;
+    }
+    recordResponse(span, ctx.endpoint, ctx.body, value, ctx.settings);
+    span.end();
+  });
+}
