@@ -4,15 +4,12 @@ import { Hook as ImportHook } from "import-in-the-middle";
 import { Hook as RequireHook } from "require-in-the-middle";
 import type { OpenAIClientLike } from "./internal-types.js";
 import { patchClient, patchOpenAIModule, unpatchAll } from "./patch.js";
-import { type PluginSettings, settingsFrom } from "./settings.js";
+import { autologSettings as currentSettings, pluginState } from "./process-state.js";
+import { settingsFrom } from "./settings.js";
 import type { OpenAIAutologOptions } from "./types.js";
 
-let autologSettings: PluginSettings | null = null;
-const currentSettings = (): PluginSettings | null => autologSettings;
-let hooksInstalled = false;
-
 function warn(message: string, error?: unknown): void {
-  if (autologSettings?.silent) return;
+  if (currentSettings()?.silent) return;
   console.warn(`[tracewright/openai] ${message}${error instanceof Error ? `: ${error.message}` : ""}`);
 }
 
@@ -43,8 +40,10 @@ function ownModulePath(): string {
 }
 
 function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
+  const state = pluginState();
+  // one set of hooks per process, whichever copy of the plugin installed it
+  if (state.hooksInstalled) return;
+  state.hooksInstalled = true;
   // future require("openai"), from any copy
   new RequireHook(["openai"], (exports) => {
     patch(exports, "require('openai')");
@@ -73,12 +72,13 @@ function installHooks(): void {
  * ```
  */
 export function autolog(options: OpenAIAutologOptions = {}): Promise<void> {
+  const state = pluginState();
   if (options.disable) {
-    autologSettings = null;
+    state.settings = null;
     unpatchAll();
     return Promise.resolve();
   }
-  autologSettings = settingsFrom(options);
+  state.settings = settingsFrom(options);
   installHooks();
   patchLoadedCommonJs();
   return import("openai").then(

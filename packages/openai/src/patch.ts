@@ -3,6 +3,7 @@ import { isApiPromise, observeApiPromise } from "./api-promise.js";
 import { type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
 import { ENDPOINTS, type Endpoint } from "./endpoints.js";
 import type { CreateMethod, OpenAIClass, OpenAIClientLike, OpenAIModule, ResourceClass } from "./internal-types.js";
+import { pluginState } from "./process-state.js";
 import { startAttributes } from "./record.js";
 import { type PluginSettings, redacted } from "./settings.js";
 
@@ -80,8 +81,6 @@ function resourceClasses(openai: OpenAIClass): Array<[ResourceClass | undefined,
   ];
 }
 
-const patchedPrototypes = new Set<{ create?: CreateMethod }>();
-
 /**
  * Patches the resource classes of one loaded copy of openai (its CommonJS and ESM builds are
  * separate copies). Idempotent. Returns the number of methods newly patched, or -1 when the
@@ -96,14 +95,15 @@ export function patchOpenAIModule(mod: unknown, settings: () => PluginSettings |
     if (!proto || typeof proto.create !== "function") continue;
     if ((proto.create as Patched)[ORIGINAL]) continue;
     proto.create = wrapCreate(proto.create, endpoint, settings);
-    patchedPrototypes.add(proto);
+    pluginState().patchedPrototypes.add(proto);
     count++;
   }
   return count;
 }
 
-/** Restores every patched prototype. */
+/** Restores every prototype patched in this process, by any copy of the plugin. */
 export function unpatchAll(): void {
+  const { patchedPrototypes } = pluginState();
   for (const proto of patchedPrototypes) {
     if (proto.create) proto.create = originalOf(proto.create);
   }
