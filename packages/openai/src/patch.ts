@@ -4,6 +4,7 @@ import { type CallContext, recordFailure, recordParsed } from "./call-outcome.js
 import { ENDPOINTS, type Endpoint } from "./endpoints.js";
 import type { CreateMethod, OpenAIClass, OpenAIClientLike, OpenAIModule, ResourceClass } from "./internal-types.js";
 import { pluginState } from "./process-state.js";
+import { providerOf } from "./provider.js";
 import { startAttributes } from "./record.js";
 import { type PluginSettings, redacted } from "./settings.js";
 
@@ -44,7 +45,7 @@ export function wrapCreate(
         name: endpoint.spanName,
         spanType: endpoint.spanType,
         inputs: shownInputs,
-        attributes: startAttributes(endpoint, body, shownInputs),
+        attributes: startAttributes(endpoint, body, shownInputs, providerOf(this)),
       },
       () => original.apply(this, args as never),
       {

@@ -11,10 +11,15 @@ import type { Endpoint } from "./endpoints.js";
 import { type PluginSettings, redacted } from "./settings.js";
 
 /** Attributes known when the call starts; scalar parameters come from the recorded (redacted) inputs. */
-export function startAttributes(endpoint: Endpoint, body: unknown, shownInputs: unknown): Record<string, unknown> {
+export function startAttributes(
+  endpoint: Endpoint,
+  body: unknown,
+  shownInputs: unknown,
+  provider: string,
+): Record<string, unknown> {
   const attributes = requestAttributes(shownInputs);
   attributes[SpanAttributeKey.MESSAGE_FORMAT] = "openai";
-  attributes[SpanAttributeKey.PROVIDER] = "openai";
+  attributes[SpanAttributeKey.PROVIDER] = provider;
   const model = (body as { model?: unknown } | null)?.model;
   if (typeof model === "string") attributes[SpanAttributeKey.MODEL] = model;
   const tools = requestTools(endpoint, body);
