@@ -1,4 +1,5 @@
 import { OpenTelemetry, type OpenTelemetryOptions } from "@ai-sdk/otel";
+import { AbandonedStreamWatch } from "./abandoned-streams.js";
 import { TracewrightTracer } from "./tracer.js";
 
 /** Options of {@link autolog}. */
@@ -19,6 +20,7 @@ interface TelemetryGlobal {
 }
 
 let registered: OpenTelemetry | null = null;
+let abandonedStreams: AbandonedStreamWatch | null = null;
 
 /**
  * Traces every AI SDK call (`generateText`, `streamText`, `generateObject`, `embed`, ...) with no
@@ -44,6 +46,8 @@ export function autolog(options: VercelAiAutologOptions = {}): void {
     if (i >= 0) list.splice(i, 1);
     registered = null;
   }
+  abandonedStreams?.stop();
+  abandonedStreams = null;
   if (options.disable) return;
   registered = new OpenTelemetry({
     embedding: options.recordEmbeddingInputs ?? true,
@@ -53,4 +57,7 @@ export function autolog(options: VercelAiAutologOptions = {}): void {
   // the AI SDK reads its integrations from this global (what its registerTelemetry() appends to)
   store.AI_SDK_TELEMETRY_INTEGRATIONS ??= [];
   store.AI_SDK_TELEMETRY_INTEGRATIONS.push(registered);
+  // a streamText result dropped before its stream ended fires no end event: end its trace then
+  abandonedStreams = new AbandonedStreamWatch(registered);
+  abandonedStreams.start();
 }

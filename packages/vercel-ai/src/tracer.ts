@@ -97,6 +97,7 @@ export class GenAiSpan implements OtelSpan {
 
   end(endTime?: TimeInput): void {
     if (this.live.ended) return;
+    if (endingAbandoned) this.live.addEvent("stream_abandoned", { reason: "result dropped before the stream ended" });
     runSafely("recording a GenAI span", () => this.record());
     this.live.end(endTime);
   }
@@ -133,6 +134,23 @@ export class GenAiSpan implements OtelSpan {
 
   private countStep(): void {
     this.steps++;
+  }
+}
+
+/** True while the spans of a call whose result was dropped unfinished are being ended (synchronously). */
+let endingAbandoned = false;
+
+/**
+ * Runs `end`, which ends the open spans of one AI SDK call whose result the app dropped before
+ * its stream ended; each span it ends gets a `stream_abandoned` event.
+ */
+export function endingAbandonedSpans(end: () => void): void {
+  const outer = endingAbandoned;
+  endingAbandoned = true;
+  try {
+    end();
+  } finally {
+    endingAbandoned = outer;
   }
 }
 
