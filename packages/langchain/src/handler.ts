@@ -1,9 +1,7 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import {
   getCurrentActiveSpan,
   type LiveSpan,
-  registerActiveSpanResolver,
   runSafely,
   SpanAttributeKey,
   SpanEvent,
@@ -23,6 +21,9 @@ import {
   toolOutput,
   toTokenUsage,
 } from "./convert.js";
+import { modelCallStartingRun } from "./model-call.js";
+import { registerHandler } from "./resolver.js";
+import { noteStreamRun } from "./stream-abandonment.js";
 
 /** Options of {@link TracewrightCallbackHandler}. */
 export interface TracewrightCallbackHandlerOptions {
@@ -38,53 +39,12 @@ export interface TracewrightCallbackHandlerOptions {
 
 interface RunState {
   span: LiveSpan;
-  /** For model runs: when it started (ms) and whether an SDK call was already placed under it. */
-  startedAt: number;
-  adopted: boolean;
   parentRunId: string | undefined;
   kind: "chain" | "llm" | "tool" | "retriever";
   messages?: ReturnType<typeof toChatMessage>[];
 }
 
 type Serialized = { id?: string[]; name?: string } | undefined;
-
-/** How soon after a model run starts its SDK call must begin to be placed under it. */
-const ADOPTION_WINDOW_MS = 1000;
-
-/** Handlers alive in this process (weakly held), asked for the span of the current LangChain run. */
-const liveHandlers = new Set<WeakRef<TracewrightCallbackHandler>>();
-let resolverRegistered = false;
-
-/** The id of the LangChain run the current code executes in, from LangChain's async context. */
-function currentRunId(): string | undefined {
-  const config = AsyncLocalStorageProviderSingleton.getRunnableConfig() as
-    | { callbacks?: { getParentRunId?: () => string | undefined } }
-    | undefined;
-  return config?.callbacks?.getParentRunId?.();
-}
-
-/**
- * Code that LangChain runs (a chat model's HTTP call through an instrumented SDK) executes in
- * LangChain's context, not in a Tracewright span: resolve its parent from the run tree.
- */
-function registerResolverOnce(): void {
-  if (resolverRegistered) return;
-  resolverRegistered = true;
-  registerActiveSpanResolver(() => {
-    if (liveHandlers.size === 0) return null;
-    const runId = currentRunId();
-    for (const ref of liveHandlers) {
-      const handler = ref.deref();
-      if (!handler) {
-        liveHandlers.delete(ref);
-        continue;
-      }
-      const span = handler.innermostSpan(runId);
-      if (span) return span;
-    }
-    return null;
-  });
-}
 
 function runName(serialized: Serialized, runNameArg: string | undefined, fallback: string): string {
   return runNameArg ?? serialized?.name ?? serialized?.id?.at(-1) ?? fallback;
@@ -115,8 +75,7 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     this.awaitHandlers = true;
     this.recordTokenEvents = options.recordTokenEvents ?? true;
     this.suppressNestedSdkSpans = options.suppressNestedSdkSpans ?? false;
-    liveHandlers.add(new WeakRef(this));
-    registerResolverOnce();
+    registerHandler(this);
   }
 
   /** @internal The span of a run in flight (for nesting calls made inside it). */
@@ -124,33 +83,34 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     return runId ? (this.runs.get(runId)?.span ?? null) : null;
   }
 
+  /** @internal How many runs this handler has started and not ended yet. */
+  get openRunCount(): number {
+    return this.runs.size;
+  }
+
   /**
-   * @internal The innermost span for code running in the context of `runId`: a model call in
-   * flight under it when there is one (an openai call made by a LangChain chat model belongs
-   * under that model's span), else the run's own span.
+   * @internal Ends a run LangChain will never end (its stream was stopped or dropped by the
+   * consumer), with its open descendants, innermost first, each with a `stream_abandoned` event.
    */
-  innermostSpan(runId: string | undefined): LiveSpan | null {
-    let latest: RunState | undefined;
-    if (runId !== undefined) {
-      for (const state of this.runs.values()) {
-        if (state.kind === "llm" && state.parentRunId === runId) latest = state;
+  abandonRun(runId: string, reason: string): void {
+    if (!this.runs.has(runId)) return;
+    const depthUnder = (id: string): number => {
+      let depth = 0;
+      for (let cur: string | undefined = id; cur !== undefined && cur !== runId; depth++) {
+        cur = this.runs.get(cur)?.parentRunId;
+        if (cur === undefined) return -1;
       }
-      return latest?.span ?? this.spanOfRun(runId);
+      return depth;
+    };
+    const doomed = [...this.runs.keys()]
+      .map((id) => [id, depthUnder(id)] as const)
+      .filter(([, depth]) => depth >= 0)
+      .sort((a, b) => b[1] - a[1]);
+    for (const [id] of doomed) {
+      this.finish(id, (state) =>
+        state.span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason } })),
+      );
     }
-    // LangChain runs a model's SDK call outside any LangChain run context. Give the call to the
-    // model run that started last, only if that run has not taken a call yet and started within
-    // the last second, and only when every model run in flight belongs to one trace. This keeps
-    // another request's concurrent calls out of the trace.
-    let traceId: string | undefined;
-    for (const state of this.runs.values()) {
-      if (state.kind !== "llm") continue;
-      if (traceId !== undefined && state.span.traceId !== traceId) return null;
-      traceId = state.span.traceId;
-      latest = state;
-    }
-    if (!latest || latest.adopted || Date.now() - latest.startedAt > ADOPTION_WINDOW_MS) return null;
-    latest.adopted = true;
-    return latest?.span ?? null;
   }
 
   private start(
@@ -167,8 +127,12 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     if (kind === "llm" && this.suppressNestedSdkSpans) {
       span.suppressChildSpans([SpanType.CHAT_MODEL, SpanType.LLM, SpanType.EMBEDDING]);
     }
-    const state: RunState = { span, parentRunId, kind, startedAt: Date.now(), adopted: false };
+    const state: RunState = { span, parentRunId, kind };
     this.runs.set(runId, state);
+    // a model's SDK call finds this run through the invocation's context; a stream's top run is
+    // noted so that it ends when the consumer stops reading
+    if (kind === "llm") modelCallStartingRun()?.runs.push({ owner: this, runId });
+    noteStreamRun(this, runId);
     return state;
   }
 

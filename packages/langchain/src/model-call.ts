@@ -1,0 +1,132 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import type { LiveSpan } from "@tracewright/core";
+import type { LangChainCopy } from "./langchain-copies.js";
+
+/** Who holds the span of a LangChain run (a callback handler). */
+export interface RunOwner {
+  spanOfRun(runId: string): LiveSpan | null;
+}
+
+/**
+ * One invocation of a chat model or LLM. LangChain does not put a model's own run in its async
+ * context: inside `_generate` / `_streamResponseChunks` its context still names the enclosing
+ * runnable (or nothing, in a plain `prompt.pipe(model)` sequence). So Tracewright runs each model
+ * invocation in a context of its own, and the handler notes there which run it started for it.
+ */
+export class ModelCall {
+  /** The runs started for this invocation, in order (several for `generate([a, b])`). */
+  readonly runs: Array<{ owner: RunOwner; runId: string }> = [];
+
+  constructor(
+    /** The model this invocation belongs to. */
+    readonly model: object,
+    /** Chat models run one `_generate` per prompt; LLMs one `_generate` for all (the first run's). */
+    readonly kind: "chat" | "completion",
+  ) {}
+
+  /**
+   * The span the model's SDK call belongs under: the run's, when the invocation has a single run
+   * (or, for an LLM, its first run, which LangChain hands the one `_generate` call). Several chat
+   * runs run their `_generate` calls concurrently in one context: no span can be told apart then.
+   */
+  ownerSpan(): LiveSpan | null {
+    const ids = new Set(this.runs.map((r) => r.runId));
+    if (ids.size === 0 || (ids.size > 1 && this.kind === "chat")) return null;
+    const first = this.runs[0]!;
+    return first.owner.spanOfRun(first.runId);
+  }
+}
+
+/** The model invocation code runs in, with the LangChain store that was current when it was entered. */
+interface ModelCallFrame {
+  call: ModelCall;
+  langchainStore: unknown;
+}
+
+const frames = new AsyncLocalStorage<ModelCallFrame>();
+
+function langchainStore(): unknown {
+  return AsyncLocalStorageProviderSingleton.getInstance().getStore();
+}
+
+function runInCall<T>(call: ModelCall, fn: () => T): T {
+  return frames.run({ call, langchainStore: langchainStore() }, fn);
+}
+
+/**
+ * The model invocation the current code runs in, unless LangChain entered a run of its own since
+ * (a runnable called from inside the model): then that run is the innermost one.
+ */
+export function currentModelCall(): ModelCall | undefined {
+  const frame = frames.getStore();
+  if (!frame || frame.langchainStore !== langchainStore()) return undefined;
+  return frame.call;
+}
+
+/**
+ * The model invocation a handler's start callback belongs to. LangChain runs callbacks with its
+ * own store cleared, so the LangChain-store check of {@link currentModelCall} does not apply: the
+ * callback is called by the invocation itself.
+ */
+export function modelCallStartingRun(): ModelCall | undefined {
+  return frames.getStore()?.call;
+}
+
+const PATCHED = Symbol.for("tracewright.langchain.model-call");
+
+type AnyFunction = (this: object, ...args: unknown[]) => unknown;
+
+function patchMethod(target: object, name: string, wrap: (original: AnyFunction) => AnyFunction): void {
+  const original = (target as Record<string, unknown>)[name];
+  if (typeof original !== "function" || (original as { [PATCHED]?: true })[PATCHED]) return;
+  const wrapped = wrap(original as AnyFunction);
+  Object.defineProperty(wrapped, PATCHED, { value: true });
+  Object.defineProperty(target, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
+}
+
+/**
+ * `_generateUncached(messages, parsedOptions, handledOptions, startedRunManagers)` runs in a new
+ * model invocation, except when `_generateCached` already started its runs in one.
+ */
+function wrapGenerate(kind: ModelCall["kind"]) {
+  return (original: AnyFunction): AnyFunction =>
+    function generateInModelCall(this: object, ...args: unknown[]) {
+      const current = frames.getStore()?.call;
+      if (current?.model === this && Array.isArray(args[3])) return original.apply(this, args);
+      return runInCall(new ModelCall(this, kind), () => original.apply(this, args));
+    };
+}
+
+/** `_streamIterator`: every step of the model's stream runs in the invocation's context. */
+function wrapStreamIterator(kind: ModelCall["kind"]) {
+  return (original: AnyFunction): AnyFunction =>
+    function streamInModelCall(this: object, ...args: unknown[]) {
+      const call = new ModelCall(this, kind);
+      const inner = runInCall(call, () => original.apply(this, args)) as AsyncIterator<unknown>;
+      const stepped: AsyncIterator<unknown> & AsyncIterable<unknown> = {
+        next: (...nextArgs: [] | [unknown]) => runInCall(call, () => inner.next(...nextArgs)),
+        return: (value?: unknown) =>
+          runInCall(call, () => (inner.return ? inner.return(value) : Promise.resolve({ done: true, value }))),
+        throw: (error?: unknown) => runInCall(call, () => (inner.throw ? inner.throw(error) : Promise.reject(error))),
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+      return stepped;
+    };
+}
+
+/** Runs every chat model and LLM invocation of these LangChain copies in a model-call context. */
+export function installModelCallContexts(copies: LangChainCopy[]): void {
+  for (const copy of copies) {
+    for (const [base, kind] of [
+      [copy.BaseChatModel.prototype, "chat"],
+      [copy.BaseLLM.prototype, "completion"],
+    ] as const) {
+      patchMethod(base, "_generateUncached", wrapGenerate(kind));
+      patchMethod(base, "_generateCached", wrapGenerate(kind));
+      patchMethod(base, "_streamIterator", wrapStreamIterator(kind));
+    }
+  }
+}
