@@ -94,8 +94,35 @@ function wrapGenerate(kind: ModelCall["kind"]) {
     function generateInModelCall(this: object, ...args: unknown[]) {
       const current = frames.getStore()?.call;
       if (current?.model === this && Array.isArray(args[3])) return original.apply(this, args);
+      // several chat prompts: one `_generate` per prompt, concurrently, each to tell apart
+      if (kind === "chat" && Array.isArray(args[0]) && args[0].length > 1) patchOwnGenerate(this);
       return runInCall(new ModelCall(this, kind), () => original.apply(this, args));
     };
+}
+
+/**
+ * `_generate(messages, options, runManager)` of a chat model class: when the invocation has
+ * several runs, the call for one prompt runs in a context naming only that prompt's run (the
+ * `runManager` LangChain hands it).
+ */
+function generateOnePrompt(original: AnyFunction): AnyFunction {
+  return function generateInPromptRun(this: object, ...args: unknown[]) {
+    const call = frames.getStore()?.call;
+    const runId = (args[2] as { runId?: unknown } | undefined)?.runId;
+    if (!call || call.model !== this || call.runs.length < 2 || typeof runId !== "string") {
+      return original.apply(this, args);
+    }
+    const prompt = new ModelCall(this, call.kind);
+    prompt.runs.push(...call.runs.filter((r) => r.runId === runId));
+    return runInCall(prompt, () => original.apply(this, args));
+  };
+}
+
+/** Wraps `_generate` where the model's class defines it (once per class). */
+function patchOwnGenerate(model: object): void {
+  let proto: object | null = Object.getPrototypeOf(model);
+  while (proto && !Object.hasOwn(proto, "_generate")) proto = Object.getPrototypeOf(proto);
+  if (proto) patchMethod(proto, "_generate", generateOnePrompt);
 }
 
 /** `_streamIterator`: every step of the model's stream runs in the invocation's context. */

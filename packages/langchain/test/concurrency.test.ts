@@ -2,8 +2,10 @@
  * Many requests in flight at once, each in its own async context, against recorded OpenAI
  * traffic: every trace must hold exactly its own spans, token usage counted once, no orphans.
  */
+import { HumanMessage } from "@langchain/core/messages";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { RunnableLambda, RunnableParallel } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChatOpenAI } from "@langchain/openai";
@@ -21,6 +23,7 @@ import {
   serveAgentTurns,
   serveBasicChat,
   serveStreamedChat,
+  sortedTrees,
   tracesNamed,
   trees,
 } from "./traffic.js";
@@ -184,6 +187,44 @@ describe("one owner per LLM call with langchain.autolog() and openai.autolog() b
     expectNoSdkRootTraces(traces);
     expect(trees(traces)).toEqual(Array.from({ length: 30 }, () => CHAIN_TREE_WITH_SDK_SPAN));
     for (const t of traces) expect(t.info.tokenUsage?.total_tokens).toBe(25);
+  });
+
+  it("nests each SDK call under its own model run when one invocation runs several at once", async () => {
+    autolog();
+    await enableOpenAIAutolog();
+    serveBasicChat(6, 20);
+    const model = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: OPENAI_KEY, maxRetries: 0 });
+    const ask = ChatPromptTemplate.fromMessages([["human", "{question}"]]).pipe(model);
+    // two model runs of one parallel step, in one LangChain context
+    await RunnableParallel.from({ first: ask, second: ask }).invoke({ question: QUESTION });
+    // two prompts of one generate() call: two runs, their _generate calls concurrent
+    const prompt = [new HumanMessage(QUESTION)];
+    await model.generate([prompt, prompt]);
+    // two model calls made concurrently by one lambda
+    await RunnableLambda.from(async (question: string) =>
+      Promise.all([ask.invoke({ question }), ask.invoke({ question })]),
+    )
+      .withConfig({ runName: "both" })
+      .invoke(QUESTION);
+    const traces = await storedTraces(store());
+    expectNoSdkRootTraces(traces);
+    const modelWithSdk = ["ChatOpenAI (CHAT_MODEL) OK", "  Completions (CHAT_MODEL) OK"];
+    const sequenceWithSdk = [
+      "RunnableSequence (CHAIN) OK",
+      "  ChatPromptTemplate (CHAIN) OK",
+      "  ChatOpenAI (CHAT_MODEL) OK",
+      "    Completions (CHAT_MODEL) OK",
+    ];
+    const nested = (lines: string[], depth: number) => lines.map((l) => `${"  ".repeat(depth)}${l}`);
+    expect(trees(traces)).toEqual(
+      sortedTrees([
+        ["RunnableMap (CHAIN) OK", ...nested(sequenceWithSdk, 1), ...nested(sequenceWithSdk, 1)],
+        modelWithSdk,
+        modelWithSdk,
+        ["both (CHAIN) OK", ...nested(sequenceWithSdk, 1), ...nested(sequenceWithSdk, 1)],
+      ]),
+    );
+    expect(traces.map((t) => t.info.tokenUsage?.total_tokens).sort()).toEqual([25, 25, 50, 50]);
   });
 
   it("keeps nesting every later invoke after an abandoned stream", async () => {

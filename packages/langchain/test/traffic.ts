@@ -79,7 +79,12 @@ export function tracesNamed(traces: Trace[], name: string): Trace[] {
   return traces.filter((t) => t.data.spans.find((s) => s.parentId === null)?.name === name);
 }
 
-/** Each trace's span tree, sorted, so sets of traces compare regardless of finishing order. */
+/** Span trees in a fixed order, so sets of traces compare regardless of finishing order. */
+export function sortedTrees(lines: string[][]): string[][] {
+  return [...lines].sort((a, b) => a.join("\n").localeCompare(b.join("\n")));
+}
+
+/** Each trace's span tree, sorted (see {@link sortedTrees}). */
 export function trees(traces: Trace[]): string[][] {
-  return traces.map(spanTree).sort((a, b) => a.join("\n").localeCompare(b.join("\n")));
+  return sortedTrees(traces.map(spanTree));
 }
