@@ -4,9 +4,9 @@
  * talking to a loopback server. For tests that need a fresh process (GC, module loading).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { SqliteTraceStore, type Trace } from "@tracewright/core";
@@ -18,12 +18,25 @@ export const fixturesDir = join(pkgDir, "test", "fixtures");
 /** The real directory of one of this package's dependencies. */
 export const dependencyDir = (name: string): string => realpathSync(join(pkgDir, "node_modules", name));
 
+/** The real directory of a dependency of another workspace package (e.g. llamaindex's). */
+export const workspaceDependencyDir = (workspacePackage: string, name: string): string =>
+  realpathSync(join(pkgDir, "..", workspacePackage, "node_modules", name));
+
 /**
- * A scratch app directory: node_modules/openai is `openaiPackage` (an alias among this
- * package's devDependencies), plus @tracewright/openai and @tracewright/core, and `extra`
- * links (name → real directory).
+ * `@llamaindex/openai` 0.4 as installed for the llamaindex integration: a real package whose
+ * own dependency is a nested openai 5 copy.
  */
-export function scratchApp(openaiPackage = "openai", extra: Record<string, string> = {}): string {
+export const llamaindexOpenAIDir = (): string => workspaceDependencyDir("llamaindex", "@llamaindex/openai");
+
+/** The openai 5 copy nested under `@llamaindex/openai`. */
+export const nestedOpenAI5Dir = (): string => realpathSync(join(llamaindexOpenAIDir(), "..", "..", "openai"));
+
+/**
+ * A scratch app directory: node_modules/openai is `openaiDir` (default: this package's openai
+ * devDependency), plus @tracewright/openai and @tracewright/core, and `extra` links
+ * (name → real directory).
+ */
+export function scratchApp(openaiDir = dependencyDir("openai"), extra: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "tw-openai-app-"));
   const modules = join(dir, "node_modules");
   mkdirSync(join(modules, "@tracewright"), { recursive: true });
@@ -31,11 +44,22 @@ export function scratchApp(openaiPackage = "openai", extra: Record<string, strin
     mkdirSync(join(modules, name, ".."), { recursive: true });
     symlinkSync(target, join(modules, name));
   };
-  link(dependencyDir(openaiPackage), "openai");
+  link(openaiDir, "openai");
   link(pkgDir, "@tracewright/openai");
   link(dependencyDir("@tracewright/core"), "@tracewright/core");
   for (const [name, target] of Object.entries(extra)) link(target, name);
   return dir;
+}
+
+/**
+ * Copies a script from test/fixtures into the app directory and returns its path: Node resolves
+ * a script's imports from where the script is, so it must live in the app to see the app's
+ * node_modules (and not this package's).
+ */
+export function appScript(dir: string, fixture: string): string {
+  const target = join(dir, basename(fixture));
+  copyFileSync(join(fixturesDir, fixture), target);
+  return target;
 }
 
 /** Runs `node <args>` in `dir` with traces going to a fresh SQLite file; returns its last stdout line, parsed. */

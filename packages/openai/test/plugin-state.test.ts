@@ -5,10 +5,9 @@
  * in code must govern the calls patched by either copy. In a child process, against a loopback
  * server serving a recorded response.
  */
-import { join } from "node:path";
 import { decodeNockResponse, readNockRecording, startLoopbackServer } from "@tracewright/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixturesDir, runNode, scratchApp, tracesIn } from "./child-app.js";
+import { appScript, runNode, scratchApp, tracesIn } from "./child-app.js";
 
 const recording = readNockRecording("chat-completion-basic.json")[0]!;
 const reply = JSON.stringify(decodeNockResponse(recording));
@@ -23,9 +22,10 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function runConfigured(configure: "redact" | "disable" | "none") {
+  const dir = scratchApp();
   const { out, db } = await runNode<{ answer: string }>(
-    scratchApp(),
-    ["--import", "@tracewright/openai/register", join(fixturesDir, "register-then-configure.cjs")],
+    dir,
+    ["--import", "@tracewright/openai/register", appScript(dir, "register-then-configure.cjs")],
     { OPENAI_BASE_URL: `${server.url}/v1`, CHAT_PARAMS: JSON.stringify(recording.body), CONFIGURE: configure },
   );
   expect(out.answer).toBe("Atlantic Ocean.");

@@ -4,10 +4,9 @@
  * span with `stream_abandoned` once it is garbage collected. In a child process started with
  * `--expose-gc`, against a loopback server serving a real recorded stream.
  */
-import { join } from "node:path";
 import { decodeNockResponse, readNockRecording, startLoopbackServer } from "@tracewright/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixturesDir, runNode, scratchApp, tracesIn } from "./child-app.js";
+import { appScript, runNode, scratchApp, tracesIn } from "./child-app.js";
 
 const recording = readNockRecording("chat-streaming-include-usage.json")[0]!;
 const sse = decodeNockResponse(recording) as string;
@@ -22,12 +21,18 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const runStreams = (env: Record<string, string>) =>
-  runNode<{ before: number; after: number; calls: number }>(
-    scratchApp(),
-    ["--expose-gc", join(fixturesDir, "stream-gc.mjs")],
-    { OPENAI_BASE_URL: `${server.url}/v1`, STREAM_PARAMS: params, ...env },
+function runStreams(env: Record<string, string>) {
+  const dir = scratchApp();
+  return runNode<{ before: number; after: number; calls: number }>(
+    dir,
+    ["--expose-gc", appScript(dir, "stream-gc.mjs")],
+    {
+      OPENAI_BASE_URL: `${server.url}/v1`,
+      STREAM_PARAMS: params,
+      ...env,
+    },
   );
+}
 
 describe("dropped streams", () => {
   it("are collected: 450 streams read, broken off or dropped unread grow the heap no more than untraced", async () => {
