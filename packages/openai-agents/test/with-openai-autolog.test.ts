@@ -56,6 +56,24 @@ function serveAnswers(times: number): void {
     );
 }
 
+/** The weather answer as a Responses API event stream (hand-written from the JSON body): created, one text delta, completed. */
+function answerStream(text: string): string {
+  const response = structuredClone(WEATHER_ANSWER) as { output: Array<{ content: Array<{ text: string }> }> };
+  response.output[0]!.content[0]!.text = text;
+  const events = [
+    { type: "response.created", response: { ...response, status: "in_progress", output: [], usage: null } },
+    {
+      type: "response.output_text.delta",
+      item_id: "msg_handwritten_5",
+      output_index: 0,
+      content_index: 0,
+      delta: text,
+    },
+    { type: "response.completed", response },
+  ];
+  return events.map((e, i) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: i })}\n\n`).join("");
+}
+
 /** An exporter that keeps what the SDK's batch processor hands it, instead of sending it to OpenAI. */
 class KeepingExporter implements TracingExporter {
   readonly items: unknown[] = [];
@@ -146,6 +164,29 @@ describe("agents.autolog() with openai.autolog()", () => {
       expect(traces[0]!.info.tokenUsage).toEqual(ANSWER_USAGE);
     });
   }
+
+  it("nests the SDK call of a streamed run under its Response span, the SDK's batch exporter registered first", async () => {
+    setTraceProcessors([new BatchTraceProcessor(new KeepingExporter()), ours()]);
+    nock("https://api.openai.com")
+      .post("/v1/responses")
+      .reply(200, answerStream("Sunny in Paris."), { "content-type": "text/event-stream" });
+    const answer = await trace(
+      async () => {
+        const result = await run(new Agent({ name: "Plain agent", instructions: "Answer." }), "Weather in Paris?", {
+          stream: true,
+        });
+        for await (const _ of result.toTextStream());
+        await result.completed;
+        return result.finalOutput;
+      },
+      { name: "handle_request" },
+    )();
+    expect(answer).toBe("Sunny in Paris.");
+
+    const traces = await storedTraces(store());
+    expect(traces.map(spanTree)).toEqual([EXPECTED_TREE]);
+    expect(traces[0]!.info.tokenUsage).toEqual(ANSWER_USAGE);
+  });
 
   it("keeps 20 concurrent runs apart: each trace holds its own run's spans and SDK call, nothing orphaned", async () => {
     setTraceProcessors([new BatchTraceProcessor(new KeepingExporter()), new SlowProcessor(), ours()]);
