@@ -14,8 +14,11 @@
 //
 // Prints PASS/FAIL lines for the heap and for the trace counts; exits 1 when any failed.
 // Run: pnpm bench:soak (node --expose-gc bench/soak.mjs). Env: SOAK_OPENAI_CALLS, SOAK_LANGCHAIN_CALLS,
+// SOAK_ABANDON=unread|break|none (which third-of-calls modes to use; default both),
+// SOAK_TRACING=0 (control run: no autolog, so the heap figures are the libraries' own; a traced
+// run does one at its end unless SOAK_CONTROL=0),
 // SOAK_CONCURRENCY (calls in flight, default 8), SOAK_TIME_LIMIT_S (default 600), SOAK_KEEP=1 keeps the store.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +37,7 @@ const OPENAI_CALLS = Number(process.env.SOAK_OPENAI_CALLS ?? 10_000);
 const LANGCHAIN_CALLS = Number(process.env.SOAK_LANGCHAIN_CALLS ?? 2_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 8);
 const TIME_LIMIT_MS = Number(process.env.SOAK_TIME_LIMIT_S ?? 600) * 1000;
+const TRACING = process.env.SOAK_TRACING !== "0";
 const LANGCHAIN_WITH_OPENAI_AUTOLOG = process.env.SOAK_LANGCHAIN_OPENAI_AUTOLOG !== "0";
 const HEAP_BUDGET_BYTES = 5 * 1024 * 1024;
 const WARMUP_OPENAI = 120;
@@ -123,8 +127,10 @@ const dir = mkdtempSync(join(tmpdir(), "tw-soak-"));
 const dbPath = join(dir, "traces.db");
 tw.setTrackingUri(`sqlite://${dbPath}`);
 const store = tw.getTraceStore();
-await twOpenai.autolog();
-twLangchain.autolog();
+if (TRACING) {
+  await twOpenai.autolog();
+  twLangchain.autolog();
+}
 
 const client = new OpenAI({ apiKey: "sk-soak", baseURL, maxRetries: 0, timeout: 60_000 });
 const chatModel = new ChatOpenAI({
@@ -137,7 +143,11 @@ const chatModel = new ChatOpenAI({
 });
 
 /** How call i consumes its stream: 4 in 6 read to the end, 1 in 6 dropped unread, 1 in 6 broken off. */
-const modeOf = (i) => (i % 6 === 4 ? "unread" : i % 6 === 5 ? "break" : "full");
+const ABANDON = process.env.SOAK_ABANDON ?? "both"; // diagnostics: "unread" or "break" only, or "none"
+const modeOf = (i) => {
+  const m = i % 6 === 4 ? "unread" : i % 6 === 5 ? "break" : "full";
+  return ABANDON === "both" || ABANDON === m ? m : "full";
+};
 /** Where a broken-off stream stops: after 1 to 20 chunks (every reply has at least 30). */
 const breakAfter = (i) => 1 + (i % 20);
 
@@ -248,7 +258,9 @@ console.log(
 );
 console.log(`store: the default embedded SQLite store (sqlite://${dbPath})`);
 console.log(
-  `autolog: @tracewright/openai on for both phases${LANGCHAIN_WITH_OPENAI_AUTOLOG ? "" : " (off for the LangChain phase)"}, @tracewright/langchain on`,
+  TRACING
+    ? `autolog: @tracewright/openai on for both phases${LANGCHAIN_WITH_OPENAI_AUTOLOG ? "" : " (off for the LangChain phase)"}, @tracewright/langchain on`
+    : "autolog: OFF (SOAK_TRACING=0, control run: no traces expected, trace counts not checked)",
 );
 
 console.log(`heap after GC before the warm-up: ${mb(await heapAfterGc())}`);
@@ -264,7 +276,7 @@ const openaiTally = await runPhase("openai", OPENAI_CALLS, openaiCall);
 const heapMid = await heapAfterGc();
 console.log(`heap after GC after the openai phase: ${mb(heapMid)} (${elapsed()})`);
 
-if (!LANGCHAIN_WITH_OPENAI_AUTOLOG) await twOpenai.autolog({ disable: true });
+if (TRACING && !LANGCHAIN_WITH_OPENAI_AUTOLOG) await twOpenai.autolog({ disable: true });
 const langchainExp = await tw.setExperiment("soak-langchain");
 const langchainTally = await runPhase("langchain", LANGCHAIN_CALLS, langchainCall);
 const heapEnd = await heapAfterGc();
@@ -297,8 +309,10 @@ for (const [label, tally, experiment, rootName] of [
   const own = [...byName].filter(([k]) => k.startsWith(`${rootName} `)).reduce((s, [, n]) => s + n, 0);
   const breakdown = [...byName].map(([k, n]) => `${k}: ${n}`).join(", ") || "none";
   verdict(
-    tally.errors === 0 && own === tally.started && total === tally.started,
-    `${label} traces: ${describe(tally)}; ${total} traces stored, ${own} of them ${rootName} roots [${breakdown}]`,
+    TRACING
+      ? tally.errors === 0 && own === tally.started && total === tally.started
+      : tally.errors === 0 && total === 0,
+    `${label} traces: ${describe(tally)}; ${total} traces stored${TRACING ? `, ${own} of them ${rootName} roots` : " (0 expected: tracing off)"} [${breakdown}]`,
   );
   const events = [...rootEvents].map(([k, n]) => `${k}: ${n}`).join(", ") || "none";
   console.log(`     root span events (traces with at least one): ${events}`);
@@ -312,6 +326,27 @@ server.disconnect();
 server.kill();
 if (process.env.SOAK_KEEP === "1") console.log(`store kept at ${dbPath}`);
 else rmSync(dir, { recursive: true, force: true });
+
+// The same calls with tracing off, in a fresh process: how much of the heap figure is the
+// libraries' own (openai, LangChain, Node's fetch) rather than tracing's. Informational only.
+if (TRACING && process.env.SOAK_CONTROL !== "0") {
+  const control = spawnSync(process.execPath, ["--expose-gc", new URL(import.meta.url).pathname], {
+    env: { ...process.env, SOAK_TRACING: "0", SOAK_CONTROL: "0" },
+    encoding: "utf8",
+    timeout: TIME_LIMIT_MS + 120_000,
+  });
+  const line = /heap: after GC .*$/m.exec(control.stdout ?? "")?.[0];
+  const controlDelta = /at end: ([+-]?[\d.]+) MB/.exec(line ?? "")?.[1];
+  if (controlDelta !== undefined) {
+    const traced = delta / 2 ** 20;
+    console.log(`control run without tracing (same calls, fresh process): ${line}`);
+    console.log(
+      `     so tracing itself adds ${(traced - Number(controlDelta)).toFixed(2)} MB of the ${traced >= 0 ? "+" : ""}${traced.toFixed(2)} MB`,
+    );
+  } else {
+    console.log(`control run without tracing: no heap figure (${control.error?.message ?? `exit ${control.status}`})`);
+  }
+}
 const failed = results.filter((ok) => !ok).length;
 console.log(`soak: ${results.length - failed} passed, ${failed} failed, ${elapsed()}`);
 process.exit(failed > 0 ? 1 : 0);
