@@ -166,13 +166,15 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
     run?.finished.add(spanId);
     const span = open.source;
     if (open.isRoot) {
-      // the task span closes the run; the SDK skips onTraceEnd when the run throws
+      // A run's task span ends; the trace may hold more runs (the app's own withTrace), so the
+      // trace's end closes the root. But the SDK skips onTraceEnd when a run throws: then the
+      // failed task span closes it.
       runSafely("recording an agent run's end", () => {
         const usage = toTokenUsage((span.spanData as Obj).usage);
         if (usage) open.live.setAttribute("agents.usage", usage);
         if (span.error) markError(open.live, span.error.message, span.error.data);
       });
-      this.endRun(traceId);
+      if (span.error) this.endRun(traceId);
       return;
     }
     runSafely("recording an agent span", () => {
