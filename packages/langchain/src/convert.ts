@@ -97,8 +97,9 @@ export function resultMessage(result: unknown): ChatMessage | null {
 /** An LLM result for the span's outputs: generations with messages made readable. */
 export function resultOutputs(result: unknown): unknown {
   if (!isObj(result)) return result;
-  const generations = (result.generations as Obj[][] | undefined)?.map((group) =>
-    group.map((g) => ({
+  // a stream that ended without a chunk reports its generation as undefined
+  const generations = (result.generations as Array<Array<Obj | undefined>> | undefined)?.map((group) =>
+    group.filter(isObj).map((g) => ({
       text: g.text,
       ...(g.generationInfo ? { generation_info: g.generationInfo } : {}),
       ...(isObj(g.message) ? { message: toChatMessage(g.message) } : {}),

@@ -12,7 +12,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import { type Trace, trace } from "@tracewright/core";
 import { spanTree, storedTraces } from "@tracewright/testing";
 import { useRecordedHttpStore } from "@tracewright/testing/vitest";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { autolog, TracewrightCallbackHandler } from "../src/index.js";
 import { OPENAI_KEY } from "./helpers.js";
 import {
@@ -40,6 +40,12 @@ const chain = (streaming = false) =>
   ChatPromptTemplate.fromMessages([["human", "{question}"]])
     .pipe(new ChatOpenAI({ model: "gpt-4o-mini", apiKey: OPENAI_KEY, maxRetries: 0, streaming }))
     .pipe(new StringOutputParser());
+
+const LOCATION_SCHEMA = {
+  type: "object" as const,
+  properties: { location: { type: "string" as const } },
+  required: ["location"],
+};
 
 const CHAIN_TREE = [
   "RunnableSequence (CHAIN) OK",
@@ -267,6 +273,32 @@ describe("early-stopped streams", () => {
       expect(t.data.spans.every((s) => s.endTimeNs !== null)).toBe(true);
       expect(abandonedNames(t).sort()).toEqual(["ChatOpenAI", "RunnableSequence", "StrOutputParser"]);
     }
+    expect(handler.openRunCount).toBe(0);
+  });
+
+  it("keeps the traces of 10 LangGraph agent streams broken off after the first step, retaining no run", async () => {
+    serveAgentTurns(20);
+    const handler = new TracewrightCallbackHandler();
+    const agent = createReactAgent({
+      llm: new ChatOpenAI({ model: "gpt-4o-mini", apiKey: OPENAI_KEY, maxRetries: 0 }),
+      tools: [tool(async () => "sunny", { name: "get_weather", description: "Weather", schema: LOCATION_SCHEMA })],
+    });
+    const logged = vi.spyOn(console, "warn");
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const input = { messages: [{ role: "user", content: "What is the weather in New York City and London?" }] };
+        for await (const _step of await agent.stream(input, { callbacks: [handler] })) break;
+      }),
+    );
+    const traces = await storedTraces(store());
+    expect(traces).toHaveLength(10);
+    for (const t of traces) {
+      expect(t.data.spans.every((s) => s.endTimeNs !== null)).toBe(true);
+      const model = t.searchSpans({ spanType: "CHAT_MODEL" })[0]!;
+      expect((model.outputs as { generations: unknown[][] }).generations[0]).toHaveLength(1);
+    }
+    expect(logged).not.toHaveBeenCalled();
+    logged.mockRestore();
     expect(handler.openRunCount).toBe(0);
   });
 
