@@ -1,9 +1,7 @@
-import { addTraceProcessor, getCurrentSpan } from "@openai/agents-core";
-import { registerActiveSpanResolver } from "@tracewright/core";
+import { addTraceProcessor } from "@openai/agents-core";
 import { TracewrightAgentsProcessor } from "./processor.js";
 
 let processor: TracewrightAgentsProcessor | null = null;
-let removeResolver: (() => void) | null = null;
 
 /** Options of {@link autolog}. */
 export interface AgentsAutologOptions {
@@ -29,8 +27,6 @@ export interface AgentsAutologOptions {
 export function autolog(options: AgentsAutologOptions = {}): TracewrightAgentsProcessor | null {
   if (options.disable) {
     if (processor) processor.enabled = false;
-    removeResolver?.();
-    removeResolver = null;
     return processor;
   }
   if (!processor) {
@@ -38,12 +34,5 @@ export function autolog(options: AgentsAutologOptions = {}): TracewrightAgentsPr
     addTraceProcessor(processor);
   }
   processor.enabled = true;
-  const current = processor;
-  // The SDK keeps its current span in its own async context: calls made inside a response nest
-  // under its span, even when our processor has not heard of that span yet (see spanFor).
-  removeResolver ??= registerActiveSpanResolver(() => {
-    const span = getCurrentSpan();
-    return span ? (current.spanFor(span as never) ?? null) : null;
-  });
   return processor;
 }

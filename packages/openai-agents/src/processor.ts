@@ -1,6 +1,12 @@
-import type { Span as AgentsSpan, Trace as AgentsTrace, TracingProcessor } from "@openai/agents-core";
+import {
+  type Span as AgentsSpan,
+  type Trace as AgentsTrace,
+  getCurrentSpan,
+  type TracingProcessor,
+} from "@openai/agents-core";
 import {
   type LiveSpan,
+  registerActiveSpanResolver,
   runSafely,
   SpanAttributeKey,
   SpanEvent,
@@ -59,12 +65,18 @@ const MAX_ANCESTOR_STEPS = 256;
  * hear of a span after other processors took their time, even after code inside that span ran.
  * A span is therefore recorded when we first meet it: its start event, its end event, or
  * {@link spanFor} asked from inside it (the SDK's async context names it).
+ *
+ * From its first run on, the processor tells core which span is current where the SDK's
+ * context names one of its spans (a resolver), so calls traced by other integrations inside a
+ * model response (`@tracewright/openai`'s) nest under its `Response` span; `shutdown()` (the SDK
+ * calls it when its processors are replaced) withdraws that.
  */
 export class TracewrightAgentsProcessor implements TracingProcessor {
   private readonly runs = new Map<string, RunState>();
   private readonly spans = new Map<string, OpenSpan>();
   /** While false the processor records nothing (autolog's `disable`). */
   enabled = true;
+  private removeResolver: (() => void) | null = null;
 
   /** The Tracewright span recording an Agents SDK span, while it is open and once we have met it. */
   liveSpanFor(agentsSpanId: string): LiveSpan | undefined {
@@ -95,6 +107,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
       // parent: the span active where the run started (a user's trace(), say)
       const root = startSpan({ name: trace.name || "Agent workflow", spanType: "CHAIN", attributes });
       this.runs.set(trace.traceId, { root, open: new Set(), finished: new Set() });
+      this.removeResolver ??= registerActiveSpanResolver(() => this.currentSpan());
     });
   }
 
@@ -121,9 +134,18 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
     if (open) this.finish(span.traceId, span.spanId, open);
   }
 
-  async shutdown(): Promise<void> {}
+  async shutdown(): Promise<void> {
+    this.removeResolver?.();
+    this.removeResolver = null;
+  }
 
   async forceFlush(): Promise<void> {}
+
+  /** Our span for the SDK span current in the SDK's async context, if it belongs to one of our runs. */
+  private currentSpan(): LiveSpan | null {
+    const span = getCurrentSpan();
+    return span ? (this.spanFor(span as AgentsSpan<never>) ?? null) : null;
+  }
 
   /** The live span of `span`, started (with its unmet ancestors) if this is our first meeting. */
   private meet(span: AgentsSpan<never>, steps = 0): LiveSpan | undefined {

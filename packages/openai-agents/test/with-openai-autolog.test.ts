@@ -147,6 +147,10 @@ describe("agents.autolog() with openai.autolog()", () => {
     ["a slow processor of the user's registered first", () => setTraceProcessors([new SlowProcessor(), ours()])],
     ["a failing processor of the user's registered first", () => setTraceProcessors([new FailingProcessor(), ours()])],
     ["ours first, a slow one after", () => setTraceProcessors([ours(), new SlowProcessor()])],
+    [
+      "only a processor of ours registered by hand (the README's Tracewright-only setup)",
+      () => setTraceProcessors([new agents.TracewrightAgentsProcessor()]),
+    ],
   ];
 
   for (const [setup, register] of processorSetups) {
