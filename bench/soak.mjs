@@ -343,6 +343,14 @@ if (TRACING && process.env.SOAK_CONTROL !== "0") {
     console.log(
       `     so tracing itself adds ${(traced - Number(controlDelta)).toFixed(2)} MB of the ${traced >= 0 ? "+" : ""}${traced.toFixed(2)} MB`,
     );
+    if (Number(controlDelta) * 2 ** 20 > HEAP_BUDGET_BYTES) {
+      console.log(
+        "     note: the libraries alone exceed the budget. Seen on Node 24 with openai 7: a stream read in part and then dropped\n" +
+          "     (LangChain's .stream() reads the first chunk before it returns, so an unread LangChain stream is one) stays\n" +
+          "     reachable through Node's fetch: undici's request finalizer holds the caller's AbortSignal, whose abort\n" +
+          "     listener reaches the body reader (cf. nodejs/undici#5822). Try SOAK_ABANDON=unread / break to compare.",
+      );
+    }
   } else {
     console.log(`control run without tracing: no heap figure (${control.error?.message ?? `exit ${control.status}`})`);
   }
