@@ -39,7 +39,10 @@ function runStep(cmd, args, cwd) {
   return { ok: !r.error && r.status === 0, status, stdout: r.stdout ?? "" };
 }
 
-/** Starts `pnpm ui --port 0` in its own process group, resolves with the URL it prints. */
+/**
+ * Starts `pnpm ui --port 0` in its own process group (port 0: any free port, so a viewer already
+ * open on the default 5173 does not fail CI) and resolves with the URL it prints.
+ */
 function startUi(cwd) {
   const child = spawn("pnpm", ["--silent", "ui", "--port", "0"], {
     cwd,
