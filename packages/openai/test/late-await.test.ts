@@ -44,6 +44,21 @@ describe("a call awaited late", () => {
     expect(durationMs(byQuestion.get("second")!)).toBeGreaterThanOrEqual(25);
   });
 
+  it("records each of 20 calls in flight at once, awaited in reverse order with pauses", async () => {
+    for (let i = 0; i < 20; i++) replayNockRecording("chat-completion-basic.json");
+    const questions = Array.from({ length: 20 }, (_, i) => `question ${i}`);
+    const pending = questions.map((q) => client().chat.completions.create(chatBody(q)));
+    for (const p of pending.reverse()) {
+      await sleep(2);
+      expect((await p).choices[0]!.message.content).toBe("Atlantic Ocean.");
+    }
+    const traces = await storedTraces(store());
+    expect(traces).toHaveLength(20);
+    const spans = traces.map((t) => t.data.spans[0]!);
+    expect(spans.map((s) => messagesOf(s)[0]!.content).sort()).toEqual([...questions].sort());
+    for (const span of spans) expectRecorded(span, messagesOf(span)[0]!.content as string);
+  });
+
   it("records the outputs after `await sleep(); await p`, and the span lasts until the body is parsed", async () => {
     replayNockRecording("chat-completion-basic.json");
     const p = client().chat.completions.create(chatBody("later"));
