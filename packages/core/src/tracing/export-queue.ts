@@ -1,9 +1,10 @@
 import { currentExperimentId, getTraceStore, pendingExperimentId } from "../config.js";
-import { DEFAULT_EXPERIMENT_ID } from "../constants.js";
 import type { Trace } from "../entities/trace.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
+import { installExitHooks, setExitTimeout } from "./exit-hooks.js";
+import { truncationStats } from "./trace-size.js";
 
 /** Counters describing what the export queue and the delivery to remote destinations did. */
 export interface ExportStats {
@@ -21,6 +22,8 @@ export interface ExportStats {
   dropped: number;
   /** Traces waiting to be written. */
   queued: number;
+  /** Traces cut to fit the span or trace size budget (see `setTraceSizeLimits`). */
+  truncated: number;
 }
 
 /**
@@ -40,13 +43,27 @@ const q = processSingleton("export-queue", () => ({
 }));
 
 /**
+ * State added after the first release of the queue's slot lives in its own slot, so that a copy of
+ * core that created the older slot and this copy share both without either missing a field.
+ */
+const x = processSingleton("export-queue.exit", () => ({
+  /** Finished traces taken off the queue, waiting for their experiment's id. */
+  awaiting: new Set<Trace>(),
+  /** Traces ever enqueued. */
+  enqueued: 0,
+}));
+
+/**
  * Bounds the in-memory queue of finished traces waiting to be written (defaults: 10,000 traces,
  * 64 MiB). Beyond either bound new traces are dropped, counted and logged, so a stalled store can
- * never exhaust memory.
+ * never exhaust memory. `exitTimeoutMs` bounds how long a natural exit waits for writes and
+ * deliveries still under way (default 2,000 ms, or `TRACEWRIGHT_EXIT_TIMEOUT_MS`); what is still
+ * held then is saved through the store's synchronous path (a remote destination's spool).
  */
-export function setExportQueueLimits(limits: { maxTraces?: number; maxBytes?: number }): void {
+export function setExportQueueLimits(limits: { maxTraces?: number; maxBytes?: number; exitTimeoutMs?: number }): void {
   if (limits.maxTraces !== undefined) q.maxQueuedTraces = limits.maxTraces;
   if (limits.maxBytes !== undefined) q.maxQueuedBytes = limits.maxBytes;
+  if (limits.exitTimeoutMs !== undefined) setExitTimeout(limits.exitTimeoutMs);
 }
 
 const traceBytes = (trace: Trace): number => trace.data.spans.reduce((n, s) => n + s.approxSizeBytes(), 0);
@@ -64,7 +81,8 @@ export const isAsyncLogging = (): boolean => q.asyncLogging;
 
 /** @internal Hands a finished trace to the store, in the background unless async logging is off. */
 export function enqueueTrace(trace: Trace): void {
-  installExitHooks();
+  installExitHooks(exitWork);
+  x.enqueued++;
   if (!q.asyncLogging) {
     write([trace]);
     return;
@@ -95,19 +113,35 @@ function drain(): void {
   write(batch);
 }
 
+/**
+ * Traces whose experiment was still being looked up when they finished get its id once known.
+ * Until then they wait in `x.awaiting`, where an exit finds them: an exit must save them, not
+ * lose them, and must not guess an experiment for them.
+ */
 function write(batch: Trace[]): void {
-  const needsExperiment = batch.some((t) => t.info.experimentId === "");
-  if (needsExperiment) {
-    track(
-      pendingExperimentId().then((id) => {
-        for (const t of batch) if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = id;
-        return writeResolved(batch);
-      }),
-      batch.length,
-    );
+  const unresolved = new Set(batch.filter((t) => t.info.experimentId === ""));
+  if (unresolved.size === 0) {
+    writeResolved(batch);
     return;
   }
-  writeResolved(batch);
+  for (const t of unresolved) x.awaiting.add(t);
+  const stamp = (id: string) => {
+    for (const t of unresolved) if (x.awaiting.has(t)) t.info.traceLocation.mlflowExperiment.experimentId = id;
+  };
+  const unknown = (e: unknown) => {
+    // kept as they are: the store holds them under the experiment's name until it resolves it
+    log.warnOnce("experiment-unresolved", "the experiment could not be resolved yet; storing traces without its id", e);
+  };
+  track(
+    pendingExperimentId()
+      .then(stamp, unknown)
+      .then(() => {
+        // traces an exit hook saved meanwhile are no longer ours to write
+        const still = batch.filter((t) => !unresolved.has(t) || x.awaiting.delete(t));
+        if (still.length > 0) return writeResolved(still);
+      }),
+    batch.length,
+  );
 }
 
 function writeResolved(batch: Trace[]): void | Promise<void> {
@@ -140,30 +174,36 @@ function track(p: Promise<void>, count: number): Promise<void> {
   return guarded;
 }
 
-/**
- * Waits until every finished trace has been written to the store. Resolves (never rejects)
- * after at most `timeoutMs` when given; failures are logged and counted.
- */
-export async function flushTraces(options: { timeoutMs?: number } = {}): Promise<void> {
+/** Waits until everything is written, or `timeoutMs` passed; true when everything was written. */
+async function settle(timeoutMs: number | undefined): Promise<boolean> {
   const work = (async () => {
     // loop: writing may resolve experiments and start further writes
     while (q.queue.length > 0 || q.inflight.size > 0) {
       drain();
       await Promise.all([...q.inflight]);
     }
+    return true;
   })();
-  if (options.timeoutMs === undefined) return work;
+  if (timeoutMs === undefined) return work;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      log.warn(
-        `flushTraces timed out after ${options.timeoutMs} ms with ${q.queue.length + q.inflight.size} write(s) pending`,
-      );
-      resolve();
-    }, options.timeoutMs);
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
   });
-  await Promise.race([work, timeout]);
+  const done = await Promise.race([work, timeout]);
   clearTimeout(timer);
+  return done;
+}
+
+/** Writes still under way, for messages. */
+const pendingWrites = (): number => q.queue.length + x.awaiting.size + q.inflight.size;
+
+/**
+ * Waits until every finished trace has been written to the store. Resolves (never rejects)
+ * after at most `timeoutMs` when given; failures are logged and counted.
+ */
+export async function flushTraces(options: { timeoutMs?: number } = {}): Promise<void> {
+  if (await settle(options.timeoutMs)) return;
+  log.warn(`flushTraces timed out after ${options.timeoutMs} ms with ${pendingWrites()} write(s) pending`);
 }
 
 /** What the export queue has done so far. */
@@ -173,49 +213,67 @@ export function getExportStats(): ExportStats {
     failed: q.stats.failed,
     dropped: q.stats.dropped + deliveryStats.dropped,
     queued: q.queue.length,
+    truncated: truncationStats.traces,
     sent: deliveryStats.sent,
     retried: deliveryStats.retried,
     spooled: deliveryStats.spooled,
   };
 }
 
-/** Saves what is still queued when the process is about to exit. */
-function installExitHooks(): void {
-  if (q.exitHooksInstalled) return;
-  q.exitHooksInstalled = true;
-  // beforeExit allows async work: flush, which keeps the loop alive until the store has the traces.
-  process.on("beforeExit", () => {
-    if (q.queue.length > 0) void flushTraces();
-  });
-  // SIGTERM (containers, serverless shutdown): save what is queued synchronously, then let the
-  // signal do what it would have done without us.
-  const onSigterm = () => {
-    saveQueuedSync();
-    if (process.listenerCount("SIGTERM") === 0) process.kill(process.pid, "SIGTERM");
-  };
-  process.once("SIGTERM", onSigterm);
-  // exit (process.exit() or the loop ending) only allows synchronous work.
-  process.on("exit", saveQueuedSync);
-}
-
-/** Writes still-queued traces with the store's synchronous path (SQLite, spools). */
-function saveQueuedSync(): void {
-  if (q.queue.length === 0) return;
-  const batch = q.queue;
+/**
+ * Takes everything not yet handed to the store (the queue, and traces waiting for their
+ * experiment) and writes it with the store's synchronous path (SQLite, a remote destination's
+ * spool). A trace whose experiment is known by now gets its id; one whose experiment is still
+ * being looked up is saved as it is, with no id: the Default experiment would be a wrong guess.
+ * May throw (a store that cannot open): the exit hooks log it.
+ */
+function saveHeldSync(reason: string): void {
+  const batch = [...x.awaiting, ...q.queue];
+  x.awaiting.clear();
   q.queue = [];
   q.queuedBytes = 0;
-  const experimentId = currentExperimentId() || DEFAULT_EXPERIMENT_ID;
-  for (const t of batch)
-    if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
-  const store = getTraceStore();
-  if (store.logTracesSync) {
-    try {
-      store.logTracesSync(batch);
-      return;
-    } catch (e) {
-      log.error(`failed to store ${batch.length} trace(s) at exit`, e);
-      return;
-    }
+  if (batch.length === 0) return;
+  let experimentId = "";
+  try {
+    if (batch.some((t) => t.info.experimentId === "")) experimentId = currentExperimentId();
+  } catch {
+    // unknown: saved without it
   }
-  log.warn(`${batch.length} trace(s) could not be stored before exit: call await flushTraces() before process.exit()`);
+  if (experimentId !== "")
+    for (const t of batch)
+      if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
+  let store: ReturnType<typeof getTraceStore>;
+  try {
+    store = getTraceStore();
+  } catch (e) {
+    q.stats.failed += batch.length;
+    throw e;
+  }
+  if (!store.logTracesSync) {
+    q.stats.failed += batch.length;
+    log.warn(
+      `${batch.length} trace(s) could not be stored at ${reason}: the store has no synchronous path; call await flushTraces() before exiting`,
+    );
+    return;
+  }
+  try {
+    store.logTracesSync(batch);
+    q.stats.exported += batch.length;
+  } catch (e) {
+    q.stats.failed += batch.length;
+    throw e;
+  }
 }
+
+/** What the exit hooks see of the queue. */
+const exitWork = {
+  saveSync: saveHeldSync,
+  settle: async (timeoutMs: number) => {
+    if (await settle(timeoutMs)) return;
+    log.warn(
+      `exit: ${pendingWrites()} write(s) still under way after ${timeoutMs} ms; not waiting longer (a remote destination keeps its traces in its spool and delivers them after a restart)`,
+    );
+  },
+  pending: pendingWrites,
+  generation: () => x.enqueued,
+};
