@@ -21,8 +21,8 @@ import {
   toolOutput,
   toTokenUsage,
 } from "./convert.js";
-import { modelCallStartingRun } from "./model-call.js";
 import { registerHandler } from "./resolver.js";
+import { runCallStartingRun } from "./run-call.js";
 import { noteStreamRun } from "./stream-abandonment.js";
 
 /** Options of {@link TracewrightCallbackHandler}. */
@@ -129,9 +129,15 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     }
     const state: RunState = { span, parentRunId, kind };
     this.runs.set(runId, state);
-    // a model's SDK call finds this run through the invocation's context; a stream's top run is
-    // noted so that it ends when the consumer stops reading
-    if (kind === "llm") modelCallStartingRun()?.runs.push({ owner: this, runId });
+    // the SDK calls of a model or retriever find this run through the invocation's context; a
+    // stream's top run is noted so that it ends when the consumer stops reading
+    const call = runCallStartingRun();
+    if (
+      call &&
+      ((kind === "llm" && call.kind !== "retriever") || (kind === "retriever" && call.kind === "retriever"))
+    ) {
+      call.runs.push({ owner: this, runId });
+    }
     noteStreamRun(this, runId);
     return state;
   }

@@ -1,7 +1,8 @@
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { type LiveSpan, registerActiveSpanResolver } from "@tracewright/core";
 import { langchainCopies } from "./langchain-copies.js";
-import { currentModelCall, installModelCallContexts, type RunOwner } from "./model-call.js";
+import { installQueuedCallContexts } from "./queued-calls.js";
+import { currentRunCall, installRunCallContexts, type RunOwner } from "./run-call.js";
 import { installStreamAbandonment } from "./stream-abandonment.js";
 
 /** Handlers alive in this process (weakly held): a run id is looked up in each, exactly. */
@@ -35,7 +36,7 @@ function spanOfRunInAnyHandler(runId: string): LiveSpan | null {
  * lambda, a graph node, a tool), that run's span; elsewhere none.
  */
 export function langchainSpanOfContext(): LiveSpan | null {
-  const call = currentModelCall();
+  const call = currentRunCall();
   if (call && call.runs.length > 0) return call.ownerSpan();
   const runId = currentRunId();
   return runId === undefined ? null : spanOfRunInAnyHandler(runId);
@@ -43,14 +44,16 @@ export function langchainSpanOfContext(): LiveSpan | null {
 
 /**
  * Makes a handler's runs findable from async context, and (once per process) hooks LangChain so
- * that model invocations carry their run and stopped streams end theirs.
+ * that model and retriever invocations carry their run, queued SDK calls keep their caller's
+ * context, and stopped streams end their runs.
  */
 export function registerHandler(handler: RunOwner): void {
   liveHandlers.add(new WeakRef(handler));
   if (installed) return;
   installed = true;
   const copies = langchainCopies();
-  installModelCallContexts(copies);
+  installRunCallContexts(copies);
   installStreamAbandonment(copies);
+  installQueuedCallContexts(copies);
   registerActiveSpanResolver(langchainSpanOfContext);
 }

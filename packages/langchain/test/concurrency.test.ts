@@ -2,13 +2,15 @@
  * Many requests in flight at once, each in its own async context, against recorded OpenAI
  * traffic: every trace must hold exactly its own spans, token usage counted once, no orphans.
  */
+import { Document } from "@langchain/core/documents";
 import { HumanMessage } from "@langchain/core/messages";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { BaseRetriever } from "@langchain/core/retrievers";
 import { RunnableLambda, RunnableParallel } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
-import { ChatOpenAI } from "@langchain/openai";
+import { ChatOpenAI, OpenAIEmbeddings } from "@langchain/openai";
 import { type Trace, trace } from "@tracewright/core";
 import { spanTree, storedTraces } from "@tracewright/testing";
 import { useRecordedHttpStore } from "@tracewright/testing/vitest";
@@ -22,6 +24,7 @@ import {
   langchainOpenAIModule,
   serveAgentTurns,
   serveBasicChat,
+  serveEmbeddings,
   serveStreamedChat,
   sortedTrees,
   tracesNamed,
@@ -120,6 +123,22 @@ describe("a span's parent comes from async context alone", () => {
     expect(trees(tracesNamed(traces, "direct-request"))).toEqual(
       Array.from({ length: 20 }, () => ["direct-request (CHAIN) OK", "  Completions (CHAT_MODEL) OK"]),
     );
+    for (const t of traces) expect(t.info.tokenUsage?.total_tokens).toBe(25);
+  });
+
+  it("keeps each queued SDK call in its own trace when the model limits concurrency (maxConcurrency: 2)", async () => {
+    await enableOpenAIAutolog();
+    serveBasicChat(10, 20);
+    const limited = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: OPENAI_KEY, maxRetries: 0, maxConcurrency: 2 });
+    const limitedChain = ChatPromptTemplate.fromMessages([["human", "{question}"]])
+      .pipe(limited)
+      .pipe(new StringOutputParser());
+    const handler = new TracewrightCallbackHandler();
+    await Promise.all(
+      Array.from({ length: 10 }, () => limitedChain.invoke({ question: QUESTION }, { callbacks: [handler] })),
+    );
+    const traces = await storedTraces(store());
+    expect(trees(traces)).toEqual(Array.from({ length: 10 }, () => CHAIN_TREE_WITH_SDK_SPAN));
     for (const t of traces) expect(t.info.tokenUsage?.total_tokens).toBe(25);
   });
 
@@ -231,6 +250,31 @@ describe("one owner per LLM call with langchain.autolog() and openai.autolog() b
       ]),
     );
     expect(traces.map((t) => t.info.tokenUsage?.total_tokens).sort()).toEqual([25, 25, 50, 50]);
+  });
+
+  it("nests the embedding calls of 10 concurrent retrievers under their RETRIEVER spans", async () => {
+    autolog();
+    await enableOpenAIAutolog();
+    serveEmbeddings(10, 20);
+    const embeddings = new OpenAIEmbeddings({
+      model: "text-embedding-3-small",
+      apiKey: OPENAI_KEY,
+      maxRetries: 0,
+      encodingFormat: "float",
+    });
+    class EmbeddingRetriever extends BaseRetriever {
+      override lc_namespace = ["tests"];
+      override async _getRelevantDocuments(query: string): Promise<Document[]> {
+        const vectors = await embeddings.embedDocuments([query]);
+        return [new Document({ pageContent: query, metadata: { dimensions: vectors[0]!.length } })];
+      }
+    }
+    const retriever = new EmbeddingRetriever();
+    await Promise.all(Array.from({ length: 10 }, () => retriever.invoke("fish")));
+    const traces = await storedTraces(store());
+    expect(trees(traces)).toEqual(
+      Array.from({ length: 10 }, () => ["EmbeddingRetriever (RETRIEVER) OK", "  Embeddings (EMBEDDING) OK"]),
+    );
   });
 
   it("keeps nesting every later invoke after an abandoned stream", async () => {

@@ -44,6 +44,13 @@ export function serveBasicChat(times: number, delayMs = 0): void {
   (delayMs ? interceptor.delay(delayMs) : interceptor).reply(200, body, { "content-type": "application/json" });
 }
 
+/** Serves the recorded embeddings reply (float vectors) `times` times, each `delayMs` late. */
+export function serveEmbeddings(times: number, delayMs = 0): void {
+  const body = decodedReply("embeddings-basic.json");
+  const interceptor = nock(OPENAI).post("/v1/embeddings").times(times);
+  (delayMs ? interceptor.delay(delayMs) : interceptor).reply(200, body, { "content-type": "application/json" });
+}
+
 /** Serves the recorded streamed chat completion (with usage) `times` times. */
 export function serveStreamedChat(times: number): void {
   const sse = readNockRecording("chat-streaming-include-usage.json")[0]!.response as string;

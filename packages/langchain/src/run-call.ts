@@ -9,20 +9,25 @@ export interface RunOwner {
 }
 
 /**
- * One invocation of a chat model or LLM. LangChain does not put a model's own run in its async
- * context: inside `_generate` / `_streamResponseChunks` its context still names the enclosing
- * runnable (or nothing, in a plain `prompt.pipe(model)` sequence). So Tracewright runs each model
- * invocation in a context of its own, and the handler notes there which run it started for it.
+ * One invocation of a chat model, LLM or retriever. LangChain does not put these runs in its
+ * async context: inside a model's `_generate` / `_streamResponseChunks` (or a retriever's
+ * `_getRelevantDocuments`) its context still names the enclosing runnable, or nothing in a plain
+ * `prompt.pipe(model)` sequence. So Tracewright runs each such invocation in a context of its
+ * own, and the handler notes there which run it started for it: the SDK calls made inside
+ * (chat completions, embeddings) nest under that run.
  */
-export class ModelCall {
+export class RunCall {
   /** The runs started for this invocation, in order (several for `generate([a, b])`). */
   readonly runs: Array<{ owner: RunOwner; runId: string }> = [];
 
   constructor(
-    /** The model this invocation belongs to. */
+    /** The model (or retriever) this invocation belongs to. */
     readonly model: object,
-    /** Chat models run one `_generate` per prompt; LLMs one `_generate` for all (the first run's). */
-    readonly kind: "chat" | "completion",
+    /**
+     * Chat models run one `_generate` per prompt; LLMs one `_generate` for all prompts (under the
+     * first run); a retriever invocation has one run.
+     */
+    readonly kind: "chat" | "completion" | "retriever",
   ) {}
 
   /**
@@ -39,18 +44,18 @@ export class ModelCall {
 }
 
 /** The model invocation code runs in, with the LangChain store that was current when it was entered. */
-interface ModelCallFrame {
-  call: ModelCall;
+interface RunCallFrame {
+  call: RunCall;
   langchainStore: unknown;
 }
 
-const frames = new AsyncLocalStorage<ModelCallFrame>();
+const frames = new AsyncLocalStorage<RunCallFrame>();
 
 function langchainStore(): unknown {
   return AsyncLocalStorageProviderSingleton.getInstance().getStore();
 }
 
-function runInCall<T>(call: ModelCall, fn: () => T): T {
+function runInCall<T>(call: RunCall, fn: () => T): T {
   return frames.run({ call, langchainStore: langchainStore() }, fn);
 }
 
@@ -58,7 +63,7 @@ function runInCall<T>(call: ModelCall, fn: () => T): T {
  * The model invocation the current code runs in, unless LangChain entered a run of its own since
  * (a runnable called from inside the model): then that run is the innermost one.
  */
-export function currentModelCall(): ModelCall | undefined {
+export function currentRunCall(): RunCall | undefined {
   const frame = frames.getStore();
   if (!frame || frame.langchainStore !== langchainStore()) return undefined;
   return frame.call;
@@ -66,14 +71,14 @@ export function currentModelCall(): ModelCall | undefined {
 
 /**
  * The model invocation a handler's start callback belongs to. LangChain runs callbacks with its
- * own store cleared, so the LangChain-store check of {@link currentModelCall} does not apply: the
+ * own store cleared, so the LangChain-store check of {@link currentRunCall} does not apply: the
  * callback is called by the invocation itself.
  */
-export function modelCallStartingRun(): ModelCall | undefined {
+export function runCallStartingRun(): RunCall | undefined {
   return frames.getStore()?.call;
 }
 
-const PATCHED = Symbol.for("tracewright.langchain.model-call");
+const PATCHED = Symbol.for("tracewright.langchain.run-call");
 
 type AnyFunction = (this: object, ...args: unknown[]) => unknown;
 
@@ -89,14 +94,14 @@ function patchMethod(target: object, name: string, wrap: (original: AnyFunction)
  * `_generateUncached(messages, parsedOptions, handledOptions, startedRunManagers)` runs in a new
  * model invocation, except when `_generateCached` already started its runs in one.
  */
-function wrapGenerate(kind: ModelCall["kind"]) {
+function wrapGenerate(kind: RunCall["kind"]) {
   return (original: AnyFunction): AnyFunction =>
-    function generateInModelCall(this: object, ...args: unknown[]) {
+    function generateInRunCall(this: object, ...args: unknown[]) {
       const current = frames.getStore()?.call;
       if (current?.model === this && Array.isArray(args[3])) return original.apply(this, args);
       // several chat prompts: one `_generate` per prompt, concurrently, each to tell apart
       if (kind === "chat" && Array.isArray(args[0]) && args[0].length > 1) patchOwnGenerate(this);
-      return runInCall(new ModelCall(this, kind), () => original.apply(this, args));
+      return runInCall(new RunCall(this, kind), () => original.apply(this, args));
     };
 }
 
@@ -112,7 +117,7 @@ function generateOnePrompt(original: AnyFunction): AnyFunction {
     if (!call || call.model !== this || call.runs.length < 2 || typeof runId !== "string") {
       return original.apply(this, args);
     }
-    const prompt = new ModelCall(this, call.kind);
+    const prompt = new RunCall(this, call.kind);
     prompt.runs.push(...call.runs.filter((r) => r.runId === runId));
     return runInCall(prompt, () => original.apply(this, args));
   };
@@ -126,10 +131,10 @@ function patchOwnGenerate(model: object): void {
 }
 
 /** `_streamIterator`: every step of the model's stream runs in the invocation's context. */
-function wrapStreamIterator(kind: ModelCall["kind"]) {
+function wrapStreamIterator(kind: RunCall["kind"]) {
   return (original: AnyFunction): AnyFunction =>
-    function streamInModelCall(this: object, ...args: unknown[]) {
-      const call = new ModelCall(this, kind);
+    function streamInRunCall(this: object, ...args: unknown[]) {
+      const call = new RunCall(this, kind);
       const inner = runInCall(call, () => original.apply(this, args)) as AsyncIterator<unknown>;
       const stepped: AsyncIterator<unknown> & AsyncIterable<unknown> = {
         next: (...nextArgs: [] | [unknown]) => runInCall(call, () => inner.next(...nextArgs)),
@@ -144,9 +149,20 @@ function wrapStreamIterator(kind: ModelCall["kind"]) {
     };
 }
 
-/** Runs every chat model and LLM invocation of these LangChain copies in a model-call context. */
-export function installModelCallContexts(copies: LangChainCopy[]): void {
+/** `invoke` of a retriever: starts its run and fetches the documents inside. */
+function wrapRetrieverInvoke(original: AnyFunction): AnyFunction {
+  return function invokeInRunCall(this: object, ...args: unknown[]) {
+    return runInCall(new RunCall(this, "retriever"), () => original.apply(this, args));
+  };
+}
+
+/**
+ * Runs every chat model, LLM and retriever invocation of these LangChain copies in a context of
+ * its own (see {@link RunCall}).
+ */
+export function installRunCallContexts(copies: LangChainCopy[]): void {
   for (const copy of copies) {
+    patchMethod(copy.BaseRetriever.prototype, "invoke", wrapRetrieverInvoke);
     for (const [base, kind] of [
       [copy.BaseChatModel.prototype, "chat"],
       [copy.BaseLLM.prototype, "completion"],
