@@ -120,3 +120,36 @@ export function toTokenUsage(usage: unknown): TokenUsage | null {
   const total = typeof usage.total_tokens === "number" ? usage.total_tokens : usage.input_tokens + usage.output_tokens;
   return { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, total_tokens: total };
 }
+
+/**
+ * The output of a Chat Completions generation as chat messages: the SDK records either messages
+ * or whole chat completions (whose choices hold the assistant's messages).
+ */
+export function generationOutputMessages(output: unknown): ChatMessage[] | null {
+  if (!Array.isArray(output)) return null;
+  const messages: ChatMessage[] = [];
+  for (const item of output) {
+    if (isObj(item) && typeof item.role === "string") messages.push(item as ChatMessage);
+    else if (isObj(item) && Array.isArray(item.choices)) {
+      for (const choice of item.choices) {
+        if (isObj(choice) && isObj(choice.message) && typeof choice.message.role === "string")
+          messages.push(choice.message as ChatMessage);
+      }
+    } else return null;
+  }
+  return messages;
+}
+
+/** The usage a chat completion in a generation's output reports (`prompt_tokens`, `completion_tokens`). */
+export function chatCompletionUsage(output: unknown): TokenUsage | null {
+  if (!Array.isArray(output)) return null;
+  for (const item of output) {
+    const usage = isObj(item) ? item.usage : undefined;
+    if (isObj(usage) && typeof usage.prompt_tokens === "number" && typeof usage.completion_tokens === "number") {
+      const total =
+        typeof usage.total_tokens === "number" ? usage.total_tokens : usage.prompt_tokens + usage.completion_tokens;
+      return { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens, total_tokens: total };
+    }
+  }
+  return null;
+}

@@ -18,6 +18,8 @@ import {
   tracingIsEnabled,
 } from "@tracewright/core";
 import {
+  chatCompletionUsage,
+  generationOutputMessages,
   handoffName,
   parseJsonString,
   responseItemsToMessages,
@@ -317,18 +319,18 @@ function recordGeneration(span: LiveSpan, data: Obj, run: RunState | undefined):
   if (data.model_config) span.setAttribute("model_config", data.model_config);
   span.setInputs({ messages: data.input });
   span.setOutputs(data.output);
-  const messages = [
-    ...(Array.isArray(data.input) ? data.input : []),
-    ...(Array.isArray(data.output) ? data.output : []),
-  ];
+  const input = Array.isArray(data.input) ? data.input : [];
+  const output = generationOutputMessages(data.output) ?? [];
+  const messages = [...input, ...output];
   if (messages.every((m) => isObj(m) && typeof m.role === "string")) {
     setSpanChatMessages(span, messages as never);
   }
-  const usage = toTokenUsage(data.usage);
+  // the SDK reports usage on a generation only when the call failed; the completion carries it
+  const usage = toTokenUsage(data.usage) ?? chatCompletionUsage(data.output);
   if (usage) span.setAttribute(SpanAttributeKey.CHAT_USAGE, usage);
   if (run) {
-    run.input ??= data.input;
-    const last = Array.isArray(data.output) ? (data.output.at(-1) as Obj | undefined) : undefined;
+    run.input ??= firstUserText(input) ?? data.input;
+    const last = output.at(-1);
     if (typeof last?.content === "string") run.output = last.content;
   }
 }
