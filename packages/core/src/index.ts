@@ -110,3 +110,9 @@ export {
 export { type InstrumentHooks, instrumentCall, isThenable, runSafely, type SpanOptions } from "./tracing/instrument.js";
 export { endRun, getActiveRunId, type Run, startRun, withRun } from "./tracing/runs.js";
 export { disableTracing, enableTracing, tracingIsEnabled } from "./tracing/state.js";
+export {
+  DEFAULT_MAX_SPAN_BYTES,
+  DEFAULT_MAX_TRACE_BYTES,
+  setTraceSizeLimits,
+  TRUNCATION_METADATA_KEY,
+} from "./tracing/trace-size.js";

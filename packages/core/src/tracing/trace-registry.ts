@@ -16,6 +16,7 @@ import { enqueueTrace } from "./export-queue.js";
 import { requestPreview, responsePreview } from "./previews.js";
 import { runSafely } from "./safely.js";
 import { aggregateTokenUsage } from "./token-usage.js";
+import { applySizeBudget } from "./trace-size.js";
 
 /** Options for creating a span through the registry. */
 export interface SpanInit {
@@ -159,13 +160,16 @@ class TraceRegistry implements SpanEndListener {
     for (const s of open.spans) {
       if (!s.ended) s.end({ endTimeNs: rootEnd });
     }
-    const spans = open.spans.map((s) => new Span(s._record));
+    const records = open.spans.map((s) => s._record);
+    const spans = records.map((r) => new Span(r));
     const info = open.info;
     const rootRecord = root._record;
     info.executionDuration = Math.round((rootEnd - rootRecord.startTimeNs) / 1e6);
     info.state = rootRecord.status.statusCode === SpanStatusCode.ERROR ? TraceState.ERROR : TraceState.OK;
     // Derived metadata is best effort: the trace itself is exported whatever the user's values do.
     runSafely("summarising a finished trace", () => describeFinishedTrace(info, rootRecord, spans));
+    // after the summary, which reads the values whole; before export, which must not see them whole
+    runSafely("applying the trace size budget", () => applySizeBudget(info, records));
     this.lastFinishedTraceId = info.traceId;
     enqueueTrace(new Trace(info, new TraceData(spans)));
   }

@@ -117,10 +117,14 @@ function measure(record: SpanRecord): { total: number; pieces: Piece[] } {
   return { total, pieces };
 }
 
+/** Room left for the marker when planning a cut. */
+const MARKER_ROOM = 40;
+
 /** `s` cut to about `targetBytes` UTF-8 bytes, marker included; never splits a surrogate pair. */
 function cutString(s: string, targetBytes: number): string {
   const bytes = utf8(s);
-  let keep = Math.max(MIN_KEPT_CHARS, Math.floor((targetBytes * s.length) / Math.max(1, bytes)) - 40);
+  if (bytes <= targetBytes) return s;
+  let keep = Math.max(MIN_KEPT_CHARS, Math.floor(((targetBytes - MARKER_ROOM) * s.length) / bytes));
   if (keep >= s.length) return s;
   const code = s.charCodeAt(keep - 1);
   if (code >= 0xd800 && code <= 0xdbff) keep--;
@@ -128,12 +132,29 @@ function cutString(s: string, targetBytes: number): string {
   return `${kept}${TRUNCATION_SUFFIX}[truncated ${bytes - utf8(kept)} bytes]`;
 }
 
+/**
+ * The result of `make(target)` that fits `targetBytes`: the first plan is proportional to the
+ * characters, which multi-byte text and JSON escaping can overshoot, so it is corrected a few times.
+ */
+function fitBytes(make: (target: number) => string, targetBytes: number): string {
+  let target = targetBytes;
+  let out = make(target);
+  for (let i = 0; i < 4; i++) {
+    const over = utf8(out) - targetBytes;
+    if (over <= 0) break;
+    target -= over;
+    out = make(target);
+  }
+  return out;
+}
+
 /** Cuts one piece to about `targetBytes`; returns its new size. */
 function cut(piece: Piece, targetBytes: number): number {
   const { record, key } = piece;
   if (piece.event >= 0) {
     const event = record.events[piece.event] as SpanEvent;
-    const value = cutString(event.attributes[key] as string, targetBytes);
+    const original = event.attributes[key] as string;
+    const value = fitBytes((t) => cutString(original, t), targetBytes);
     const attributes: Record<string, EventAttributeValue> = { ...event.attributes, [key]: value };
     record.events[piece.event] = new SpanEvent({ name: event.name, timestamp: event.timestamp, attributes });
     return utf8(value);
@@ -148,10 +169,7 @@ function cut(piece: Piece, targetBytes: number): number {
       // not valid JSON after all: cut the text as it is
     }
   }
-  let encoded = JSON.stringify(cutString(text, targetBytes));
-  // escaping can make the cut text larger than planned (quotes in JSON text): cut once more
-  const size = utf8(encoded);
-  if (size > targetBytes * 1.1) encoded = JSON.stringify(cutString(text, (targetBytes * targetBytes) / size));
+  const encoded = fitBytes((t) => JSON.stringify(cutString(text, t - 2)), targetBytes);
   record.attributes[key] = encoded;
   // the untruncated value must not live on through the raw copy kept beside the JSON
   if (record.raw) {
