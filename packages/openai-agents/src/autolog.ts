@@ -30,7 +30,7 @@ export function autolog(options: AgentsAutologOptions = {}): TracewrightAgentsPr
     return processor;
   }
   if (!processor) {
-    processor = new TracewrightAgentsProcessor();
+    processor = new TracewrightAgentsProcessor({ stayRegistered: true });
     addTraceProcessor(processor);
   }
   processor.enabled = true;

@@ -5,4 +5,4 @@
  * @packageDocumentation
  */
 export { type AgentsAutologOptions, autolog } from "./autolog.js";
-export { TracewrightAgentsProcessor } from "./processor.js";
+export { type AgentsProcessorOptions, TracewrightAgentsProcessor } from "./processor.js";

@@ -1,6 +1,7 @@
 import {
   type Span as AgentsSpan,
   type Trace as AgentsTrace,
+  addTraceProcessor,
   getCurrentSpan,
   type TracingProcessor,
 } from "@openai/agents-core";
@@ -53,6 +54,21 @@ interface RunState {
   finished: Set<string>;
 }
 
+/**
+ * The processor recording each run, across every instance of ours the SDK calls: one owner per
+ * run, however many of ours are registered (autolog's and one registered by hand, say).
+ */
+const runOwners = new Map<string, TracewrightAgentsProcessor>();
+
+/** Options of {@link TracewrightAgentsProcessor}. */
+export interface AgentsProcessorOptions {
+  /**
+   * Register again with the SDK when its processor list is replaced (`setTraceProcessors`, which
+   * loading `@openai/agents` calls to install its default exporter). `autolog()` sets it.
+   */
+  stayRegistered?: boolean;
+}
+
 /** How far up the SDK's chain of previous spans we look for a span's parent. */
 const MAX_ANCESTOR_STEPS = 256;
 
@@ -79,6 +95,11 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
   /** While false the processor records nothing (autolog's `disable`). */
   enabled = true;
   private removeResolver: (() => void) | null = null;
+  private readonly stayRegistered: boolean;
+
+  constructor(options: AgentsProcessorOptions = {}) {
+    this.stayRegistered = options.stayRegistered === true;
+  }
 
   /** The Tracewright span recording an Agents SDK span, while it is open and once we have met it. */
   liveSpanFor(agentsSpanId: string): LiveSpan | undefined {
@@ -100,7 +121,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
 
   async onTraceStart(trace: AgentsTrace): Promise<void> {
     if (!this.enabled || !tracingIsEnabled()) return;
-    if (this.runs.has(trace.traceId)) return;
+    if (runOwners.has(trace.traceId)) return; // recorded by another processor of ours, or registered twice
     runSafely("starting an agent run's trace", () => {
       const attributes: Obj = { "openai_agents.trace_id": trace.traceId };
       if (trace.groupId) attributes["openai_agents.group_id"] = trace.groupId;
@@ -109,6 +130,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
       // parent: the span active where the run started (a user's trace(), say)
       const root = startSpan({ name: trace.name || "Agent workflow", spanType: "CHAIN", attributes });
       this.runs.set(trace.traceId, { root, open: new Set(), finished: new Set() });
+      runOwners.set(trace.traceId, this);
       this.removeResolver ??= registerActiveSpanResolver(() => this.currentSpan());
     });
   }
@@ -139,6 +161,10 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
   async shutdown(): Promise<void> {
     this.removeResolver?.();
     this.removeResolver = null;
+    // The SDK shuts the old processors down, then installs the new list: join it. Registered
+    // twice is harmless (every event is handled once), and at exit it changes nothing.
+    if (this.stayRegistered && this.enabled)
+      queueMicrotask(() => runSafely("re-registering with the Agents SDK", () => addTraceProcessor(this)));
   }
 
   async forceFlush(): Promise<void> {}
@@ -212,6 +238,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
   private endRun(traceId: string): void {
     const run = this.runs.get(traceId);
     if (!run) return;
+    runOwners.delete(traceId);
     // Spans still open here have ended in the SDK while their end events are still on their way
     // through slower processors (or never will end): finish them now, innermost first, so the
     // trace is complete when the root ends and nothing stays behind.
