@@ -28,8 +28,10 @@ let abandonedStreams: AbandonedStreamWatch | null = null;
  * writing into Tracewright through {@link TracewrightTracer}. A call becomes one trace: the
  * call as AGENT (tools or several steps) or CHAIN, each step as CHAIN, each model call as
  * CHAT_MODEL with messages, tools and token usage, each tool execution as TOOL, embeddings as
- * EMBEDDING. Idempotent; `autolog({ disable: true })` removes the integration. A call that
- * passes its own `telemetry: { integrations }` or `isEnabled: false` is left as it asks.
+ * EMBEDDING. A `streamText` result dropped before its stream ended still ends its trace, marked
+ * `stream_abandoned`, once it is garbage collected. Idempotent; `autolog({ disable: true })`
+ * removes the integration. A call that passes its own `telemetry: { integrations }` or
+ * `isEnabled: false` is left as it asks.
  *
  * @example
  * ```ts
