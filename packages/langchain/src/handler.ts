@@ -21,7 +21,7 @@ import {
   toolOutput,
   toTokenUsage,
 } from "./convert.js";
-import { registerHandler } from "./resolver.js";
+import { installLangChainContexts } from "./resolver.js";
 import { runCallStartingRun } from "./run-call.js";
 import { noteStreamRun } from "./stream-abandonment.js";
 
@@ -75,7 +75,7 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     this.awaitHandlers = true;
     this.recordTokenEvents = options.recordTokenEvents ?? true;
     this.suppressNestedSdkSpans = options.suppressNestedSdkSpans ?? false;
-    registerHandler(this);
+    installLangChainContexts();
   }
 
   /** @internal The span of a run in flight (for nesting calls made inside it). */

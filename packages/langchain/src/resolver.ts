@@ -5,26 +5,28 @@ import { installQueuedCallContexts } from "./queued-calls.js";
 import { currentRunCall, installRunCallContexts, type RunOwner } from "./run-call.js";
 import { installStreamAbandonment } from "./stream-abandonment.js";
 
-/** Handlers alive in this process (weakly held): a run id is looked up in each, exactly. */
-const liveHandlers = new Set<WeakRef<RunOwner>>();
 let installed = false;
 
-/** The id of the LangChain run the current code executes in, from LangChain's async context. */
-function currentRunId(): string | undefined {
-  const config = AsyncLocalStorageProviderSingleton.getRunnableConfig() as
-    | { callbacks?: { getParentRunId?: () => string | undefined } }
-    | undefined;
-  return config?.callbacks?.getParentRunId?.();
+/** The callbacks of the LangChain run the current code executes in, from LangChain's async context. */
+interface ContextCallbacks {
+  getParentRunId?: () => string | undefined;
+  handlers?: unknown[];
 }
 
-function spanOfRunInAnyHandler(runId: string): LiveSpan | null {
-  for (const ref of liveHandlers) {
-    const handler = ref.deref();
-    if (!handler) {
-      liveHandlers.delete(ref);
-      continue;
-    }
-    const span = handler.spanOfRun(runId);
+function isRunOwner(handler: unknown): handler is RunOwner {
+  return typeof (handler as RunOwner | null)?.spanOfRun === "function";
+}
+
+/**
+ * The span of the LangChain run the current code executes in (a lambda, a graph node, a tool):
+ * LangChain's async context holds that run's callbacks, our handler among them.
+ */
+function spanOfContextRun(): LiveSpan | null {
+  const config = AsyncLocalStorageProviderSingleton.getRunnableConfig() as { callbacks?: ContextCallbacks } | undefined;
+  const runId = config?.callbacks?.getParentRunId?.();
+  if (runId === undefined) return null;
+  for (const handler of config?.callbacks?.handlers ?? []) {
+    const span = isRunOwner(handler) ? handler.spanOfRun(runId) : null;
     if (span) return span;
   }
   return null;
@@ -38,17 +40,15 @@ function spanOfRunInAnyHandler(runId: string): LiveSpan | null {
 export function langchainSpanOfContext(): LiveSpan | null {
   const call = currentRunCall();
   if (call && call.runs.length > 0) return call.ownerSpan();
-  const runId = currentRunId();
-  return runId === undefined ? null : spanOfRunInAnyHandler(runId);
+  return spanOfContextRun();
 }
 
 /**
- * Makes a handler's runs findable from async context, and (once per process) hooks LangChain so
- * that model and retriever invocations carry their run, queued SDK calls keep their caller's
- * context, and stopped streams end their runs.
+ * Once per process, when the first handler is made: hooks LangChain so that model and retriever
+ * invocations carry their run, queued SDK calls keep their caller's context and stopped streams
+ * end their runs, and registers the resolver. Nothing of the handlers is kept here.
  */
-export function registerHandler(handler: RunOwner): void {
-  liveHandlers.add(new WeakRef(handler));
+export function installLangChainContexts(): void {
   if (installed) return;
   installed = true;
   const copies = langchainCopies();
