@@ -1,3 +1,3 @@
 import { defineConfig, libraryBuild } from "../../tsup.shared.ts";
 
-export default defineConfig(libraryBuild());
+export default defineConfig(libraryBuild({ entry: ["src/index.ts", "src/instrumentation/index.ts"] }));

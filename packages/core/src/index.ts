@@ -108,6 +108,7 @@ export {
   withSpan,
 } from "./tracing/fluent.js";
 export { type InstrumentHooks, instrumentCall, isThenable, runSafely, type SpanOptions } from "./tracing/instrument.js";
+export { type RedactionContext, type RedactionTarget, type Redactor, setRedactor } from "./tracing/redaction.js";
 export { endRun, getActiveRunId, type Run, startRun, withRun } from "./tracing/runs.js";
 export { disableTracing, enableTracing, tracingIsEnabled } from "./tracing/state.js";
 export {

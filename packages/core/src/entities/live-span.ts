@@ -12,6 +12,7 @@ import { nowNs, timeInputToNs } from "../internal/clock.js";
 import { toJson } from "../internal/json.js";
 import { log } from "../internal/log.js";
 import { brandClass } from "../internal/process-state.js";
+import { needsRedaction, redactValue } from "../tracing/redaction.js";
 import { Span, type SpanRecord } from "./span.js";
 import { SpanEvent } from "./span-event.js";
 import { SpanStatus, SpanStatusCode } from "./span-status.js";
@@ -65,32 +66,55 @@ export class LiveSpan extends Span implements OtelSpan {
 
   setInputs(inputs: unknown): this {
     if (!this.writable("setInputs")) return this;
-    this.record.attributes[SpanAttributeKey.INPUTS] = toJson(inputs);
-    this.rawValues().inputs = inputs;
+    const value = needsRedaction(this.record.redactor)
+      ? redactValue(this.record.redactor, inputs, { target: "inputs", spanName: this.record.name })
+      : inputs;
+    if (value === undefined) {
+      delete this.record.attributes[SpanAttributeKey.INPUTS];
+      return this;
+    }
+    this.record.attributes[SpanAttributeKey.INPUTS] = toJson(value);
+    this.rawValues().inputs = value;
     return this;
   }
 
   setOutputs(outputs: unknown): this {
     if (!this.writable("setOutputs")) return this;
-    this.record.attributes[SpanAttributeKey.OUTPUTS] = toJson(outputs);
-    this.rawValues().outputs = outputs;
+    const value = needsRedaction(this.record.redactor)
+      ? redactValue(this.record.redactor, outputs, { target: "outputs", spanName: this.record.name })
+      : outputs;
+    if (value === undefined) {
+      delete this.record.attributes[SpanAttributeKey.OUTPUTS];
+      return this;
+    }
+    this.record.attributes[SpanAttributeKey.OUTPUTS] = toJson(value);
+    this.rawValues().outputs = value;
     return this;
   }
 
   /** Sets one attribute; the value may be any JSON-serialisable value. */
   setAttribute(key: string, value: unknown): this {
     if (!this.writable("setAttribute")) return this;
-    this.record.attributes[key] = toJson(value);
-    if (key === SpanAttributeKey.CHAT_USAGE) this.rawValues().usage = value;
+    this.writeAttribute(key, value);
     return this;
   }
 
   setAttributes(attributes: Record<string, unknown> | Attributes): this {
     if (!this.writable("setAttributes")) return this;
-    for (const key of Object.keys(attributes)) {
-      this.record.attributes[key] = toJson((attributes as Record<string, unknown>)[key]);
-    }
+    for (const key of Object.keys(attributes)) this.writeAttribute(key, (attributes as Record<string, unknown>)[key]);
     return this;
+  }
+
+  private writeAttribute(key: string, raw: unknown): void {
+    const value = needsRedaction(this.record.redactor, key)
+      ? redactValue(this.record.redactor, raw, { target: "attribute", key, spanName: this.record.name })
+      : raw;
+    if (value === undefined) {
+      delete this.record.attributes[key];
+      return;
+    }
+    this.record.attributes[key] = toJson(value);
+    if (key === SpanAttributeKey.CHAT_USAGE) this.rawValues().usage = value;
   }
 
   setSpanType(spanType: SpanType): this {

@@ -2,6 +2,7 @@ import { SpanAttributeKey, SpanType } from "../constants.js";
 import { hexToBase64, idToHex, toMlflowTraceId } from "../internal/ids.js";
 import { fromJson, toJson } from "../internal/json.js";
 import { brandClass } from "../internal/process-state.js";
+import type { Redactor } from "../tracing/redaction.js";
 import { type EventAttributeValue, SpanEvent } from "./span-event.js";
 import { SpanStatus } from "./span-status.js";
 
@@ -28,6 +29,8 @@ export interface SpanRecord {
   remoteParentId?: string;
   /** Span types that calls nested directly under this span run untraced as (not serialised). */
   suppressedChildTypes?: ReadonlySet<string>;
+  /** The redactor of the integration that made this span (not serialised; see tracing/redaction.ts). */
+  redactor?: Redactor;
 }
 
 /** A span in MLflow's dict/JSON form (`Span.to_dict()`). */

@@ -3,6 +3,7 @@ import type { SpanType } from "../constants.js";
 import type { LiveSpan } from "../entities/live-span.js";
 import { log } from "../internal/log.js";
 import { activeForeignSpanContext, activeLiveSpan, ensureContextManager, runWithSpan } from "./context.js";
+import type { Redactor } from "./redaction.js";
 import { runSafely } from "./safely.js";
 import { endWithError, endWithResult, observeSettlement } from "./settlement.js";
 import { isTracingEnabled } from "./state.js";
@@ -20,6 +21,8 @@ export interface SpanOptions {
   parent?: LiveSpan | null;
   /** Start time, nanoseconds since the epoch; defaults to now. */
   startTimeNs?: number;
+  /** Applied to this span's inputs, outputs and attributes before they are recorded (integrations set it through the kit). */
+  redactor?: Redactor;
 }
 
 /** What {@link instrumentCall} does with the call's result. */
@@ -71,6 +74,7 @@ export function openSpan(options: SpanOptions): LiveSpan | null {
       inputs: options.inputs,
       attributes: options.attributes,
       startTimeNs: options.startTimeNs,
+      redactor: options.redactor,
     });
   } catch (e) {
     log.error(`could not start span "${options.name}"`, e);

@@ -14,6 +14,7 @@ import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
 import { enqueueTrace } from "./export-queue.js";
 import { requestPreview, responsePreview } from "./previews.js";
+import { needsRedaction, type Redactor } from "./redaction.js";
 import { runSafely } from "./safely.js";
 import { aggregateTokenUsage } from "./token-usage.js";
 import { applySizeBudget } from "./trace-size.js";
@@ -32,6 +33,8 @@ export interface SpanInit {
   tags?: Record<string, string> | undefined;
   /** An active span of another OpenTelemetry tracer, for a span with no Tracewright parent. */
   remoteParent?: SpanContext | null | undefined;
+  /** The redactor of the integration making the span. */
+  redactor?: Redactor | undefined;
 }
 
 /** A trace whose root span has not ended yet. */
@@ -87,12 +90,15 @@ class TraceRegistry implements SpanEndListener {
         : JSON.stringify(traceId),
       [SpanAttributeKey.SPAN_TYPE]: encodeSpanType(init.spanType ?? "UNKNOWN"),
     };
+    // with a redactor in force, values go through the span's setters, which apply it
+    const redact = needsRedaction(init.redactor);
     let raw: SpanRecord["raw"];
-    if (init.inputs !== undefined) {
+    if (init.inputs !== undefined && !redact) {
       attributes[SpanAttributeKey.INPUTS] = toJson(init.inputs);
       raw = { inputs: init.inputs };
     }
-    if (init.attributes) for (const k of Object.keys(init.attributes)) attributes[k] = toJson(init.attributes[k]);
+    if (init.attributes && !redact)
+      for (const k of Object.keys(init.attributes)) attributes[k] = toJson(init.attributes[k]);
     const record: SpanRecord = {
       traceId,
       otelTraceId,
@@ -107,7 +113,12 @@ class TraceRegistry implements SpanEndListener {
     };
     if (raw) record.raw = raw;
     if (remote) record.remoteParentId = remote.spanId;
+    if (init.redactor) record.redactor = init.redactor;
     const span = new LiveSpan(record, this);
+    if (redact) {
+      if (init.inputs !== undefined) span.setInputs(init.inputs);
+      if (init.attributes) span.setAttributes(init.attributes);
+    }
     if (parentTrace) {
       parentTrace.spans.push(span);
       return span;

@@ -1,0 +1,25 @@
+/**
+ * `@tracewright/core/instrumentation`: what an integration author needs, and nothing an
+ * application calls. Declare the integration once with {@link defineIntegration}; make spans with
+ * its `instrumentCall` / `startSpan`, which carry its redactor.
+ *
+ * @packageDocumentation
+ */
+
+export { timeInputToNs } from "../internal/clock.js";
+export { type ActiveSpanResolver, registerActiveSpanResolver } from "../tracing/context.js";
+export { type InstrumentHooks, isThenable, runSafely, type SpanOptions } from "../tracing/instrument.js";
+export { REDACTION_FAILED, type RedactionContext, type RedactionTarget, type Redactor } from "../tracing/redaction.js";
+export {
+  type ActiveSettings,
+  type AutologStatus,
+  defineIntegration,
+  type Integration,
+  type IntegrationDefinition,
+  type ModuleTarget,
+  type PatchContext,
+} from "./define-integration.js";
+export type { IntegrationLog } from "./integration-log.js";
+export { appDirs, type LoadedCopy, loadedCommonJsCopies, resolveEsm } from "./module-copies.js";
+export type { AutologOptions, CommonSettings } from "./options.js";
+export { registerImportHooks } from "./register-imports.js";
