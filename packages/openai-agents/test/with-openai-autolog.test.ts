@@ -8,6 +8,7 @@ import {
   BatchTraceProcessor,
   run,
   setDefaultOpenAIClient,
+  setDefaultOpenAITracingExporter,
   setTraceProcessors,
   setTracingDisabled,
   type TracingExporter,
@@ -140,6 +141,10 @@ describe("agents.autolog() with openai.autolog()", () => {
   });
 
   const processorSetups: Array<[string, () => void]> = [
+    [
+      "the SDK's default OpenAI exporter installed after autolog() (what loading @openai/agents does)",
+      () => setDefaultOpenAITracingExporter(),
+    ],
     [
       "the SDK's batch exporter processor registered first (the default of @openai/agents)",
       () => setTraceProcessors([new BatchTraceProcessor(new KeepingExporter()), ours()]),
