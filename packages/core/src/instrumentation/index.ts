@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export { GenAiAttributeKey, GenAiOperation } from "../genai-keys.js";
 export { timeInputToNs } from "../internal/clock.js";
 export { type ActiveSpanResolver, registerActiveSpanResolver } from "../tracing/context.js";
 export { type InstrumentHooks, isThenable, runSafely, type SpanOptions } from "../tracing/instrument.js";

@@ -4,6 +4,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { SpanAttributeKey } from "../../constants.js";
 import type { Span } from "../../entities/span.js";
 import type { Trace } from "../../entities/trace.js";
+import { GenAiAttributeKey } from "../../genai-keys.js";
 import { fromJson } from "../../internal/json.js";
 
 const hr = (ns: number): HrTime => [Math.floor(ns / 1e9), Math.round(ns % 1e9)];
@@ -25,20 +26,20 @@ const GENAI_OPERATION: Record<string, string> = {
 export function genAiAttributes(span: Span): Attributes {
   const out: Attributes = {};
   const operation = GENAI_OPERATION[span.spanType];
-  if (operation) out["gen_ai.operation.name"] = operation;
+  if (operation) out[GenAiAttributeKey.OPERATION_NAME] = operation;
   const model = span.getAttribute(SpanAttributeKey.MODEL) ?? span.getAttribute("model");
-  if (typeof model === "string") out["gen_ai.request.model"] = model;
+  if (typeof model === "string") out[GenAiAttributeKey.REQUEST_MODEL] = model;
   const provider = span.getAttribute(SpanAttributeKey.PROVIDER);
-  if (typeof provider === "string") out["gen_ai.system"] = provider;
+  if (typeof provider === "string") out[GenAiAttributeKey.SYSTEM] = provider;
   const usage = span.getAttribute(SpanAttributeKey.CHAT_USAGE) as Record<string, number> | undefined;
   if (usage && typeof usage === "object") {
-    if (typeof usage.input_tokens === "number") out["gen_ai.usage.input_tokens"] = usage.input_tokens;
-    if (typeof usage.output_tokens === "number") out["gen_ai.usage.output_tokens"] = usage.output_tokens;
+    if (typeof usage.input_tokens === "number") out[GenAiAttributeKey.USAGE_INPUT_TOKENS] = usage.input_tokens;
+    if (typeof usage.output_tokens === "number") out[GenAiAttributeKey.USAGE_OUTPUT_TOKENS] = usage.output_tokens;
     if (typeof usage.cache_read_input_tokens === "number") {
-      out["gen_ai.usage.cache_read.input_tokens"] = usage.cache_read_input_tokens;
+      out[GenAiAttributeKey.USAGE_CACHE_READ_INPUT_TOKENS] = usage.cache_read_input_tokens;
     }
   }
-  if (span.spanType === "TOOL") out["gen_ai.tool.name"] = span.name;
+  if (span.spanType === "TOOL") out[GenAiAttributeKey.TOOL_NAME] = span.name;
   return out;
 }
 
