@@ -1,0 +1,3 @@
+import { defineConfig, libraryBuild } from "../../tsup.shared.ts";
+
+export default defineConfig(libraryBuild());
