@@ -4,7 +4,7 @@ import * as vercelAi from "@tracewright/vercel-ai";
 import { askWeather } from "./agent.ts";
 
 await setExperiment("vercel-ai-agent");
-vercelAi.autolog(); // every generateText / streamText / embed call is traced from here on
+await vercelAi.autolog(); // every generateText / streamText / embed call is traced from here on
 if (!process.env.OPENAI_API_KEY) {
   const { nock, replayNockRecording } = await import("@tracewright/testing");
   nock.disableNetConnect();

@@ -8,7 +8,7 @@ describe("vercel-ai-agent example", () => {
   it("records the agent's two steps, both model calls and both tool executions as one trace", async () => {
     nock.disableNetConnect();
     const store = freshMemoryStore();
-    vercelAi.autolog();
+    await vercelAi.autolog();
     replayNockRecording("chat-completion-parallel-tool-calls-two-turns.json");
     const answer = await askWeather("What is the weather in New York City and London?", "replay-key");
     expect(answer).toContain("15 degrees and raining");
@@ -30,7 +30,7 @@ describe("vercel-ai-agent example", () => {
     const messages = answerCall!.getAttribute(SpanAttributeKey.CHAT_MESSAGES) as Array<{ role: string }>;
     expect(messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "tool", "assistant"]);
     expect(t!.info.tokenUsage).toEqual({ input_tokens: 182, output_tokens: 72, total_tokens: 254 });
-    vercelAi.autolog({ disable: true });
+    await vercelAi.autolog({ disable: true });
     nock.cleanAll();
   });
 });

@@ -1,6 +1,6 @@
 import type * as DiagnosticsChannel from "node:diagnostics_channel";
-import { runSafely } from "@tracewright/core";
-import { endingAbandonedSpans } from "./tracer.js";
+import { runSafely } from "@tracewright/core/instrumentation";
+import { endingAbandonedSpans } from "@tracewright/otel-genai";
 
 /** The tracing channel the AI SDK publishes its calls on (`ai/src/telemetry/tracing-channel.ts`). */
 const AI_SDK_TRACING_CHANNEL = "ai:telemetry";

@@ -1,10 +1,19 @@
 /**
- * Tracewright for the Vercel AI SDK, and for any OpenTelemetry instrumentation that follows the
- * GenAI semantic conventions: `gen_ai.*` spans become typed MLflow spans (agents, model calls
- * with chat messages, tools and token usage, tool executions, embeddings).
+ * Tracewright for the Vercel AI SDK: `autolog()` turns every AI SDK call into a trace of typed
+ * MLflow spans (agents, model calls with chat messages, tools and token usage, tool executions,
+ * embeddings), through the AI SDK's OpenTelemetry integration and `@tracewright/otel-genai`.
  *
  * @packageDocumentation
  */
-export { autolog, type VercelAiAutologOptions } from "./autolog.js";
-export { type ConvertedGenAiSpan, convertGenAiSpan, spanTypeOfOperation } from "./genai-span.js";
-export { GenAiSpan, TracewrightTracer, TracewrightTracerProvider } from "./tracer.js";
+
+// kept for code written against earlier versions: the generic bridge now lives in @tracewright/otel-genai
+export {
+  type ConvertedGenAiSpan,
+  convertGenAiSpan,
+  GenAiSpan,
+  spanTypeOfOperation,
+  TracewrightTracerProvider,
+} from "@tracewright/otel-genai";
+export { autolog, type VercelAiAutologOptions, vercelAiIntegration } from "./autolog.js";
+export { aiSdkEmbeddings } from "./embeddings.js";
+export { TracewrightTracer } from "./tracer.js";
