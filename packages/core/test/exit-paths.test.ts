@@ -175,16 +175,22 @@ function startTraceRequests(): Array<{ id: string; experimentId: string }> {
  * waits until every id reached the server or the time is up; returns each id's experiment.
  */
 async function deliverAfterRestart(env: Record<string, string>, ids: string[]): Promise<Array<string | undefined>> {
+  let pid = 0;
   const restart = runChild(
-    `tw.getTraceStore(); ready(); await new Promise((r) => setTimeout(r, 8000));`,
+    `tw.getTraceStore(); ready(); setInterval(() => {}, 1000);`,
     env,
-    undefined,
+    (p) => {
+      pid = p;
+    },
     15_000,
   );
   const start = Date.now();
   while (Date.now() - start < 8000 && !ids.every((id) => server.infos.has(id)))
     await new Promise((r) => setTimeout(r, 50));
   const result = ids.map(experimentOf);
+  // its work is done (or its time is up): a restarted app would go on running; this one is stopped
+  await new Promise((r) => setTimeout(r, pid === 0 ? 500 : 0));
+  if (pid !== 0) process.kill(pid, "SIGKILL");
   await restart;
   return result;
 }
@@ -245,6 +251,30 @@ describe("exit paths while the experiment is still being looked up", () => {
       expect(experiments).toEqual(ids.map(() => expected));
     });
   }
+});
+
+describe("the embedded store, with a named experiment", () => {
+  it("process.exit() in the same tick as the experiment's lookup files the traces in that experiment", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tw-exit-sqlite-"));
+    const path = join(dir, "traces.db");
+    const result = await runChild(`${makeTraces(5)}\nprocess.exit(0);`, {
+      TRACEWRIGHT_TRACKING_URI: `sqlite:///${path}`,
+      MLFLOW_EXPERIMENT_NAME: EXPERIMENT,
+    });
+    const ids = printedIds(result.stdout);
+    const db = new DatabaseSync(path);
+    try {
+      const rows = db
+        .prepare(
+          "SELECT t.trace_id AS id, e.name AS name FROM traces t LEFT JOIN experiments e ON e.experiment_id = t.experiment_id",
+        )
+        .all() as Array<{ id: string; name: string | null }>;
+      expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+      expect(rows.map((r) => r.name)).toEqual(ids.map(() => EXPERIMENT));
+    } finally {
+      db.close();
+    }
+  });
 });
 
 describe("SIGINT (Ctrl-C)", () => {
@@ -337,10 +367,13 @@ describe("natural exit", () => {
     proxy.hangAll = true;
     const env = { ...remoteEnv(), TRACEWRIGHT_EXIT_TIMEOUT_MS: "1000" };
     delete (env as Record<string, string | undefined>).MLFLOW_EXPERIMENT_NAME;
-    const result = await runChild(`${makeTraces(5)}`, env);
+    // the request timeout is 30 s; killed after 10 s, the child's output still says what it did
+    const result = await runChild(`${makeTraces(5)}`, env, undefined, 10_000).catch((e: Error) => {
+      throw new Error(`the process did not exit within 10 s of its last trace: ${e.message.slice(0, 200)}`);
+    });
     const ids = printedIds(result.stdout);
     expect(result.code).toBe(0);
-    expect(result.ms).toBeLessThan(5000); // the request timeout is 30 s
+    expect(result.ms).toBeLessThan(5000);
     proxy.hangAll = false;
     proxy.dropHeld();
     const experiments = await deliverAfterRestart(env, ids);
