@@ -11,7 +11,7 @@ describe("openai-agents-handoff example", () => {
     nock.disableNetConnect();
     const store = freshMemoryStore();
     setTraceProcessors([]);
-    autolog();
+    await autolog();
     setDefaultOpenAIClient(new OpenAI({ apiKey: "replay-key", maxRetries: 0 }));
     replayBody({ path: "/v1/responses", body: readRecordingText("handwritten-responses-handoff-call.json") });
     replayBody({ path: "/v1/responses", body: readRecordingText("handwritten-responses-spanish-answer.json") });

@@ -4,5 +4,11 @@
  *
  * @packageDocumentation
  */
-export { type AgentsAutologOptions, autolog } from "./autolog.js";
+export {
+  type AgentsAutologOptions,
+  agentsIntegration,
+  autolog,
+  autologProcessor,
+  TESTED_AGENTS_CORE,
+} from "./autolog.js";
 export { type AgentsProcessorOptions, TracewrightAgentsProcessor } from "./processor.js";

@@ -7,8 +7,6 @@ import {
 } from "@openai/agents-core";
 import {
   type LiveSpan,
-  registerActiveSpanResolver,
-  runSafely,
   SpanAttributeKey,
   SpanEvent,
   SpanStatus,
@@ -18,6 +16,7 @@ import {
   startSpan,
   tracingIsEnabled,
 } from "@tracewright/core";
+import { registerActiveSpanResolver, runSafely, type SpanOptions } from "@tracewright/core/instrumentation";
 import {
   chatCompletionUsage,
   generationOutputMessages,
@@ -60,6 +59,22 @@ interface RunState {
  */
 const runOwners = new Map<string, TracewrightAgentsProcessor>();
 
+/** Whether processors of ours start recording a run, and how they open spans. */
+export interface AgentsTracing {
+  /** True when a new run is to be recorded. */
+  records(): boolean;
+  /** Opens a span (the integration's `startSpan`, carrying its redactor, while autolog is on). */
+  startSpan(options: SpanOptions): LiveSpan;
+}
+
+/** Until autolog.ts says otherwise (it does as the package loads): core's defaults. */
+let tracing: AgentsTracing = { records: tracingIsEnabled, startSpan };
+
+/** @internal Sets how every processor of ours records (autolog.ts, through the integration kit). */
+export function useAgentsTracing(value: AgentsTracing): void {
+  tracing = value;
+}
+
 /** Options of {@link TracewrightAgentsProcessor}. */
 export interface AgentsProcessorOptions {
   /**
@@ -92,10 +107,13 @@ const MAX_ANCESTOR_STEPS = 256;
 export class TracewrightAgentsProcessor implements TracingProcessor {
   private readonly runs = new Map<string, RunState>();
   private readonly spans = new Map<string, OpenSpan>();
-  /** While false the processor records nothing (autolog's `disable`). */
+  /** While false the processor starts recording no new run. */
   enabled = true;
   private removeResolver: (() => void) | null = null;
   private readonly stayRegistered: boolean;
+  /** Whether the SDK's processor list holds this processor (as far as we know: it has no API to tell). */
+  private registered = false;
+  private rejoinedRecently = false;
 
   constructor(options: AgentsProcessorOptions = {}) {
     this.stayRegistered = options.stayRegistered === true;
@@ -120,7 +138,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
   }
 
   async onTraceStart(trace: AgentsTrace): Promise<void> {
-    if (!this.enabled || !tracingIsEnabled()) return;
+    if (!this.enabled || !tracing.records()) return;
     if (runOwners.has(trace.traceId)) return; // recorded by another processor of ours, or registered twice
     runSafely("starting an agent run's trace", () => {
       const attributes: Obj = { "openai_agents.trace_id": trace.traceId };
@@ -128,7 +146,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
       if (trace.metadata && Object.keys(trace.metadata).length > 0)
         attributes["openai_agents.metadata"] = trace.metadata;
       // parent: the span active where the run started (a user's trace(), say)
-      const root = startSpan({ name: trace.name || "Agent workflow", spanType: "CHAIN", attributes });
+      const root = tracing.startSpan({ name: trace.name || "Agent workflow", spanType: "CHAIN", attributes });
       this.runs.set(trace.traceId, { root, open: new Set(), finished: new Set() });
       runOwners.set(trace.traceId, this);
       this.removeResolver ??= registerActiveSpanResolver(() => this.currentSpan());
@@ -158,13 +176,58 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
     if (open) this.finish(span.traceId, span.spanId, open);
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(timeout?: number): Promise<void> {
+    this.withdrawResolver();
+    this.registered = false;
+    // With a timeout it is the SDK's provider shutting down (at exit): there is no list to rejoin.
+    if (this.stayRegistered && this.enabled && timeout === undefined) this.rejoin();
+  }
+
+  /**
+   * `setTraceProcessors` shuts the old processors down, then installs the new list: join it. Shut
+   * down again right after rejoining, we may be in a loop over the very list we joined (the
+   * provider's `shutdown()` awaits each processor in turn): then join after the current task, so
+   * the loop ends. Registered twice is harmless (every event is handled once).
+   */
+  private rejoin(): void {
+    const join = () => {
+      this.register();
+      this.rejoinedRecently = true;
+      setImmediate(() => {
+        this.rejoinedRecently = false;
+      });
+    };
+    if (this.rejoinedRecently) setImmediate(join);
+    else queueMicrotask(join);
+  }
+
+  /**
+   * Records new runs again, and joins the SDK's processor list unless it is there already
+   * (`autolog()`). Synchronous: a run started right after is recorded.
+   */
+  register(): void {
+    this.enabled = true;
+    if (this.registered) return;
+    runSafely("registering with the Agents SDK", () => {
+      addTraceProcessor(this);
+      this.registered = true;
+    });
+  }
+
+  /**
+   * Records no new run and stops rejoining the SDK's list (`autolog({ disable: true })`): the SDK
+   * has no API to remove a processor, so it stays in the list, inert, until the list is next
+   * replaced. Runs in progress are finished (and nest as before); once they are, no resolver is
+   * left with core.
+   */
+  deactivate(): void {
+    this.enabled = false;
+    if (this.runs.size === 0) this.withdrawResolver();
+  }
+
+  private withdrawResolver(): void {
     this.removeResolver?.();
     this.removeResolver = null;
-    // The SDK shuts the old processors down, then installs the new list: join it. Registered
-    // twice is harmless (every event is handled once), and at exit it changes nothing.
-    if (this.stayRegistered && this.enabled)
-      queueMicrotask(() => runSafely("re-registering with the Agents SDK", () => addTraceProcessor(this)));
   }
 
   async forceFlush(): Promise<void> {}
@@ -188,7 +251,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
       live = run.root;
     } else {
       const parent = (span.parentId ? this.parentOf(span, steps) : undefined) ?? run.root;
-      live = startSpan({ name: spanNameOf(data), spanType: spanTypeOf(data), parent });
+      live = tracing.startSpan({ name: spanNameOf(data), spanType: spanTypeOf(data), parent });
     }
     this.spans.set(span.spanId, { live, source: span, isRoot: live === run.root });
     run.open.add(span.spanId);
@@ -248,6 +311,7 @@ export class TracewrightAgentsProcessor implements TracingProcessor {
       else if (open) this.finish(traceId, spanId, open);
     }
     this.runs.delete(traceId);
+    if (!this.enabled && this.runs.size === 0) this.withdrawResolver();
     runSafely("ending an agent run's trace", () => {
       if (run.input !== undefined) run.root.setInputs(run.input);
       if (run.output !== undefined) run.root.setOutputs(run.output);

@@ -196,12 +196,12 @@ describe("OpenAI Agents SDK runs", () => {
   });
 
   it("records nothing after autolog({ disable: true })", async () => {
-    agents.autolog({ disable: true });
+    await agents.autolog({ disable: true });
     try {
       respond("handwritten-responses-weather-answer.json");
       await run(new Agent({ name: "Plain agent", instructions: "Answer." }), "Weather in Paris?");
     } finally {
-      agents.autolog();
+      await agents.autolog();
     }
     expect(await storedTraces(store())).toHaveLength(0);
   });

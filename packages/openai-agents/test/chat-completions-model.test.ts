@@ -37,7 +37,11 @@ describe("agents on the Chat Completions API", () => {
   beforeAll(() => {
     setTracingDisabled(false); // the SDK turns tracing off under NODE_ENV=test
     // the SDK's batch exporter first, as @openai/agents registers it (exporting nowhere here)
-    setTraceProcessors([new BatchTraceProcessor({ export: async () => {} }), agents.autolog() as TracingProcessor]);
+    void agents.autolog(); // not awaited: the processor is registered before autolog returns
+    setTraceProcessors([
+      new BatchTraceProcessor({ export: async () => {} }),
+      agents.autologProcessor() as TracingProcessor,
+    ]);
   });
 
   it("records the generation with its conversation and the API's token usage", async () => {

@@ -99,7 +99,7 @@ class SlowProcessor implements TracingProcessor {
 }
 
 /** Our processor, as `agents.autolog()` registered it (once, in beforeAll). */
-const ours = () => agents.autolog() as TracingProcessor;
+const ours = () => agents.autologProcessor() as TracingProcessor;
 
 /** A user's processor that fails on every span event (the SDK then skips the processors after it). */
 class FailingProcessor extends SlowProcessor {
@@ -134,7 +134,7 @@ describe("agents.autolog() with openai.autolog()", () => {
     setDefaultOpenAIClient(new OpenAI({ apiKey: OPENAI_KEY, maxRetries: 0 }));
     await tracedOpenAI.autolog();
     tracedOpenAI.instrumentOpenAIModule(openaiModule);
-    agents.autolog();
+    await agents.autolog();
   });
   afterAll(async () => {
     await tracedOpenAI.autolog({ disable: true });
