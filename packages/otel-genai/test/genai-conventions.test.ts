@@ -200,3 +200,28 @@ describe("a tracer opening its spans through an integration (defineIntegration's
     expect(t!.info.tokenUsage).toEqual({ input_tokens: 3, output_tokens: 2, total_tokens: 5 });
   });
 });
+
+describe("convertGenAiSpan with an instrumentation's extension", () => {
+  const extension: otelGenAi.GenAiSpanExtension = {
+    payloadKeys: new Set(["acme.texts"]),
+    complete(converted, operation, attributes) {
+      if (operation === "embeddings") converted.inputs = { input: attributes["acme.texts"] };
+    },
+  };
+
+  it("converts the instrumentation's payload attributes and does not keep them as attributes", () => {
+    const attributes = {
+      "gen_ai.operation.name": "embeddings",
+      "gen_ai.request.model": "text-embedding-3-small",
+      "gen_ai.usage.input_tokens": 8,
+      "acme.texts": ["sunny", "rainy"],
+    };
+    const converted = otelGenAi.convertGenAiSpan(attributes, { extension });
+    expect(converted.spanType).toBe("EMBEDDING");
+    expect(converted.inputs).toEqual({ input: ["sunny", "rainy"] });
+    expect(converted.attributes["acme.texts"]).toBeUndefined();
+    expect(converted.usage).toEqual({ input_tokens: 8, output_tokens: 0, total_tokens: 8 });
+    // without it, the conventions alone: the attribute stays as it is
+    expect(otelGenAi.convertGenAiSpan(attributes).attributes["acme.texts"]).toEqual(["sunny", "rainy"]);
+  });
+});
