@@ -1,4 +1,5 @@
 import { InvalidFilterError } from "../../errors.js";
+import { compileRlike } from "./linear-regex.js";
 import { type Token, tokenize } from "./tokenizer.js";
 
 /** A trace field a clause can test. */
@@ -131,8 +132,20 @@ class Parser {
   private clause(): FilterClause {
     const field = this.field();
     const op = this.operator(field);
+    const valueToken = this.peek();
     const value = this.value(field, op);
+    if (op === "RLIKE") this.checkPattern(String(value), valueToken);
     return { field: field.field, op, value };
+  }
+
+  /** A pattern the engine cannot compile is the filter's fault: say so now, not mid-search. */
+  private checkPattern(pattern: string, token: Token | undefined): void {
+    try {
+      compileRlike(pattern);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      this.fail(`invalid regular expression for RLIKE (RE2 syntax): ${reason}.`, token);
+    }
   }
 
   private identifierPart(what: string): Token {

@@ -1,4 +1,5 @@
 import type { Trace } from "../../entities/trace.js";
+import { compileLike, compileRlike } from "./linear-regex.js";
 import { type FilterClause, type FilterField, parseFilter } from "./parser.js";
 
 /** Reads the value a filter field names from a trace (undefined when absent). */
@@ -24,17 +25,6 @@ export function fieldValue(trace: Trace, field: FilterField): string | number | 
   }
 }
 
-/** SQL LIKE pattern (`%`, `_`) as a regular expression. */
-export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  let source = "";
-  for (const ch of pattern) {
-    if (ch === "%") source += "[\\s\\S]*";
-    else if (ch === "_") source += "[\\s\\S]";
-    else source += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`, caseInsensitive ? "i" : "");
-}
-
 function clauseMatcher(clause: FilterClause): (t: Trace) => boolean {
   const { field, op, value } = clause;
   switch (op) {
@@ -53,14 +43,15 @@ function clauseMatcher(clause: FilterClause): (t: Trace) => boolean {
     }
     case "LIKE":
     case "ILIKE": {
-      const re = likeToRegExp(String(value), op === "ILIKE");
+      const re = compileLike(String(value), op === "ILIKE");
       return (t) => {
         const v = fieldValue(t, field);
-        return v !== undefined && re.test(String(v));
+        return v !== undefined && re.testExact(String(v));
       };
     }
     case "RLIKE": {
-      const re = new RegExp(String(value));
+      // linear-time engine: a filter from a web page must not be able to stall the process
+      const re = compileRlike(String(value));
       return (t) => {
         const v = fieldValue(t, field);
         return v !== undefined && re.test(String(v));

@@ -1,3 +1,4 @@
+import { rlikeMatches } from "../filter/linear-regex.js";
 import { type FilterClause, type FilterField, parseFilter, parseOrderBy } from "../filter/parser.js";
 
 /** A parameterised SQL fragment. */
@@ -58,6 +59,15 @@ function clauseSql(clause: FilterClause, params: Array<string | number>): string
   params.push(f.key);
   const inner = comparison("k.value", clause, params);
   return `t.trace_id IN (SELECT k.trace_id FROM ${table} k WHERE k.key = ? AND ${inner})`;
+}
+
+/**
+ * The SQL function behind `X REGEXP P` (SQLite calls `regexp(P, X)`), which RLIKE compiles to:
+ * RE2 semantics on a linear-time engine, like the in-memory store. Register it on the connection
+ * as `regexp`. The pattern was validated when the filter was parsed.
+ */
+export function sqlRegexp(pattern: unknown, value: unknown): number {
+  return value !== null && value !== undefined && rlikeMatches(String(pattern), String(value)) ? 1 : 0;
 }
 
 /** Compiles a filter string to a parameterised WHERE fragment over `traces t` (true when empty). */

@@ -12,7 +12,7 @@ import { applyOverride } from "../assessment-override.js";
 import { decodePageToken, encodePageToken } from "../paging.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "../trace-store.js";
 import { migrate } from "./schema.js";
-import { filterToSql, orderByToSql } from "./sql-filter.js";
+import { filterToSql, orderByToSql, sqlRegexp } from "./sql-filter.js";
 
 type Row = Record<string, unknown>;
 
@@ -63,9 +63,7 @@ export class SqliteTraceStore implements TraceStore {
     this.db.exec("PRAGMA synchronous = NORMAL");
     this.db.exec("PRAGMA foreign_keys = ON");
     this.db.exec("PRAGMA case_sensitive_like = ON");
-    this.db.function("regexp", { deterministic: true }, (pattern, value) =>
-      value !== null && new RegExp(String(pattern)).test(String(value)) ? 1 : 0,
-    );
+    this.db.function("regexp", { deterministic: true }, sqlRegexp);
     migrate(this.db, path);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
