@@ -1,22 +1,10 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { CompareView } from "./compare.js";
+import { parseRoute } from "./route.js";
 import { TraceList } from "./trace-list.js";
 import { TraceView } from "./trace-view.js";
 import "./styles.css";
-
-/** Routes live in the hash: #/ (list), #/trace/<id>[/<spanId>], #/compare/<a>/<b>. */
-type Route =
-  | { view: "list" }
-  | { view: "trace"; traceId: string; spanId: string | null }
-  | { view: "compare"; a: string; b: string };
-
-function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === "trace" && parts[1]) return { view: "trace", traceId: parts[1], spanId: parts[2] ?? null };
-  if (parts[0] === "compare" && parts[1] && parts[2]) return { view: "compare", a: parts[1], b: parts[2] };
-  return { view: "list" };
-}
 
 const go = (path: string) => {
   window.location.hash = path;
@@ -38,6 +26,11 @@ function App() {
         <span class="muted">local trace viewer</span>
       </header>
       <main>
+        {route.view === "list" && route.problem && (
+          <div class="error-banner" role="alert" data-testid="route-problem">
+            {route.problem}
+          </div>
+        )}
         {route.view === "list" && (
           <TraceList
             onOpen={(id) => go(`/trace/${encodeURIComponent(id)}`)}

@@ -70,11 +70,12 @@ async function handle(api: UiApi, req: IncomingMessage, res: ServerResponse, loc
     if (method === "GET" && path === "/api/experiments") return sendJson(res, 200, await api.experiments());
     if (method === "GET" && path === "/api/traces") return sendJson(res, 200, await api.listTraces(url.searchParams));
     if (traceMatch && !traceMatch[2] && method === "GET") {
-      return sendJson(res, 200, await api.trace(decodeURIComponent(traceMatch[1] as string)));
+      return sendJson(res, 200, await api.trace(decodePathPart(traceMatch[1] as string)));
     }
     if (traceMatch?.[2] && method === "POST") {
+      const traceId = decodePathPart(traceMatch[1] as string);
       const body = await readJsonBody(req);
-      return sendJson(res, 201, await api.addFeedback(decodeURIComponent(traceMatch[1] as string), body));
+      return sendJson(res, 201, await api.addFeedback(traceId, body));
     }
     throw new HttpError(404, "NOT_FOUND", `No API route ${method} ${path}.`);
   }
@@ -98,6 +99,15 @@ async function handle(api: UiApi, req: IncomingMessage, res: ServerResponse, loc
     return;
   }
   throw new HttpError(404, "NOT_FOUND", `Nothing at ${path}.`);
+}
+
+/** A percent-encoded path segment; broken encoding (`%`, `%zz`, a cut UTF-8 sequence) is the client's error. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, "INVALID_PATH", `The path segment "${part.slice(0, 80)}" is not valid percent-encoding.`);
+  }
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
