@@ -1,7 +1,9 @@
 import { DEFAULT_EXPERIMENT_ID } from "./constants.js";
+import type { Trace } from "./entities/trace.js";
 import { ConfigurationError } from "./errors.js";
 import { log } from "./internal/log.js";
 import { processSingleton } from "./internal/process-state.js";
+import { experimentNameRef, setActiveExperimentSource } from "./store/delivery/experiment-ref.js";
 import { ReliableRemoteStore } from "./store/delivery/reliable-store.js";
 import { MultiTraceStore } from "./store/multi-store.js";
 import { OtlpTraceStore, otlpEndpointFromEnv } from "./store/otlp/otlp-store.js";
@@ -12,6 +14,10 @@ interface ActiveExperiment {
   id?: string;
   name?: string;
   ready?: Promise<string>;
+  /** After a failed lookup: no new lookup before this time (ms since epoch). */
+  retryAt?: number;
+  /** Failed lookups in a row, for the backoff. */
+  failures?: number;
 }
 
 /**
@@ -25,6 +31,9 @@ const cfg = processSingleton("config", () => ({
   active: undefined as ActiveExperiment | undefined,
   activeRunId: null as string | null,
 }));
+
+// the spool of a remote destination names the active experiment on traces finished before its id was known
+setActiveExperimentSource(() => cfg.active);
 
 /**
  * Selects where traces are stored: `"sqlite:///abs/path.db"`, `"sqlite:relative.db"`,
@@ -112,13 +121,40 @@ export async function setExperiment(
   if (!name || name.trim() === "") throw new ConfigurationError("setExperiment needs a non-empty experiment name.");
   const entry: ActiveExperiment = { name };
   cfg.active = entry;
+  return resolveEntry(entry);
+}
+
+/**
+ * Looks the entry's experiment up (creating it if absent). A failure is logged once per run of
+ * failures and leaves the entry retryable after a backoff (1 s doubling to 30 s): one failed
+ * lookup must not decide the fate of every later trace.
+ */
+function resolveEntry(entry: ActiveExperiment): Promise<Experiment> {
+  const name = entry.name as string;
   const experiment = resolveByName(name);
-  entry.ready = experiment.then((e) => {
-    entry.id = e.experimentId;
-    return e.experimentId;
-  });
-  entry.ready.catch((e: unknown) => log.error(`could not resolve experiment "${name}"`, e));
+  entry.ready = experiment.then(
+    (e) => {
+      entry.id = e.experimentId;
+      entry.failures = 0;
+      return e.experimentId;
+    },
+    (e: unknown) => {
+      entry.failures = (entry.failures ?? 0) + 1;
+      entry.retryAt = Date.now() + Math.min(30_000, 1000 * 2 ** (entry.failures - 1));
+      delete entry.ready;
+      if (entry.failures === 1) log.error(`could not resolve experiment "${name}" (retrying)`, e);
+      throw e;
+    },
+  );
+  entry.ready.catch(() => undefined);
   return experiment;
+}
+
+/** Starts a lookup of the active named experiment unless one runs, or failed too recently. */
+function resolveActiveSoon(entry: ActiveExperiment): void {
+  if (entry.ready || entry.id !== undefined || entry.name === undefined) return;
+  if (entry.retryAt !== undefined && Date.now() < entry.retryAt) return;
+  void resolveEntry(entry).catch(() => undefined);
 }
 
 /**
@@ -128,7 +164,7 @@ export async function setExperiment(
 export function currentExperimentId(): string {
   if (cfg.active?.id !== undefined) return cfg.active.id;
   if (cfg.active?.name !== undefined) {
-    if (!cfg.active.ready) void setExperiment(cfg.active.name).catch(() => undefined);
+    resolveActiveSoon(cfg.active);
     return cfg.active.id ?? "";
   }
   // Read the environment once (process.env lookups are slow on the hot path).
@@ -140,18 +176,43 @@ export function currentExperimentId(): string {
   const envName = nonEmpty(process.env.MLFLOW_EXPERIMENT_NAME);
   if (envName) {
     cfg.active = { name: envName };
-    void setExperiment(envName).catch(() => undefined);
+    resolveActiveSoon(cfg.active);
     return cfg.active.id ?? "";
   }
   cfg.active = { id: DEFAULT_EXPERIMENT_ID };
   return DEFAULT_EXPERIMENT_ID;
 }
 
-/** @internal Resolves the pending experiment id (used by the export queue). */
+/** @internal Resolves the pending experiment id (used by the export queue); retries a failed lookup. */
 export async function pendingExperimentId(): Promise<string> {
-  if (cfg.active?.id !== undefined) return cfg.active.id;
-  if (cfg.active?.ready) return cfg.active.ready;
+  const entry = cfg.active;
+  if (entry?.id !== undefined) return entry.id;
+  if (entry?.ready) return entry.ready;
+  if (entry?.name !== undefined) {
+    // an earlier lookup failed: this caller waits for a fresh one rather than failing for good
+    return (await resolveEntry(entry)).experimentId;
+  }
   return DEFAULT_EXPERIMENT_ID;
+}
+
+/**
+ * @internal Stamps the active experiment on the traces of `batch` that lack one. When the id is
+ * not known yet and `store` resolves experiment names itself when delivering (a remote
+ * destination's spool), the trace gets a placeholder naming the experiment instead, so it is
+ * spooled at once and can be resolved, with retries, also by a later process. Returns true when
+ * some trace still has no experiment (the caller then waits for {@link pendingExperimentId}).
+ */
+export function stampPendingExperiment(batch: Trace[], store: TraceStore): boolean {
+  const entry = cfg.active;
+  let waiting = false;
+  for (const t of batch) {
+    if (t.info.experimentId !== "") continue;
+    if (entry?.id !== undefined) t.info.traceLocation.mlflowExperiment.experimentId = entry.id;
+    else if (entry?.name !== undefined && store instanceof ReliableRemoteStore)
+      t.info.traceLocation.mlflowExperiment.experimentId = experimentNameRef(entry.name);
+    else waiting = true;
+  }
+  return waiting;
 }
 
 // ---- runs -----------------------------------------------------------------------------------

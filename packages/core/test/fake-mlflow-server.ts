@@ -23,16 +23,36 @@ const TRACE_ID = /^tr-[0-9a-f]{32}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DURATION = /^\d+(\.\d+)?s$/;
 
-/** A failure to inject into the next StartTraceV3 request. */
+/** A failure to inject into the next StartTraceV3 request (or, through `routeFaults`, any route). */
 export type Fault =
   | { status: number; headers?: Record<string, string>; body?: unknown }
   | { reset: true }
-  | { delayMs: number };
+  | { delayMs: number }
+  /** A 200 whose body is cut short: `raw` sent as the whole (well-framed) body. */
+  | { truncatedBody: string }
+  /** Headers announce more bytes than are sent, then the connection closes mid-body. */
+  | { cutConnection: string };
+
+/** A fault for requests whose method and path (without query) match. */
+export interface RouteFault {
+  method: string;
+  path: string | RegExp;
+  fault: Fault;
+}
 
 export class FakeMlflowServer {
   readonly requests: Array<RecordedRequest & { at: number }> = [];
   /** Consumed one per StartTraceV3 request, before the normal answer. */
   readonly faults: Fault[] = [];
+  /** Consumed one per matching request, before `faults` and the normal answer. */
+  readonly routeFaults: RouteFault[] = [];
+  /** When set, every request matching is answered with this fault (not consumed) until cleared. */
+  sticky: RouteFault | undefined;
+  /**
+   * When true, a StartTraceV3 for a trace id the server already holds is answered 400
+   * RESOURCE_ALREADY_EXISTS (what QA saw on a retried StartTrace), instead of being merged.
+   */
+  rejectDuplicateTraces = false;
   /** While true, every connection is reset (the server looks down). */
   down = false;
   readonly experiments = new Map<string, string>([["Default", "0"]]);
@@ -77,6 +97,16 @@ export class FakeMlflowServer {
           body,
           at: Date.now(),
         });
+        const matches = (f: RouteFault) =>
+          f.method === req.method && (typeof f.path === "string" ? f.path === url.pathname : f.path.test(url.pathname));
+        const routed = this.sticky && matches(this.sticky) ? this.sticky : undefined;
+        const index = routed ? -1 : this.routeFaults.findIndex(matches);
+        const chosen = routed ?? (index >= 0 ? this.routeFaults.splice(index, 1)[0] : undefined);
+        if (
+          chosen &&
+          this.inject(chosen.fault, req, res, () => this.route(req.method ?? "", url, body, send, notFound))
+        )
+          return;
         if (req.method === "POST" && url.pathname === "/v1/traces") {
           const experiment = req.headers["x-mlflow-experiment-id"];
           if (!experiment) {
@@ -96,18 +126,7 @@ export class FakeMlflowServer {
         }
         if (req.method === "POST" && url.pathname === "/api/3.0/mlflow/traces" && this.faults.length > 0) {
           const fault = this.faults.shift() as Fault;
-          if ("reset" in fault) {
-            req.socket.destroy();
-            return;
-          }
-          if ("delayMs" in fault) {
-            setTimeout(() => {
-              if (!res.destroyed) this.route(req.method ?? "", url, body, send, notFound);
-            }, fault.delayMs);
-            return;
-          }
-          res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
-          res.end(JSON.stringify(fault.body ?? { error_code: "INTERNAL_ERROR", message: "injected failure" }));
+          this.inject(fault, req, res, () => this.route(req.method ?? "", url, body, send, notFound));
           return;
         }
         try {
@@ -120,6 +139,41 @@ export class FakeMlflowServer {
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /** Applies a fault; false when the request should go on to the normal answer. */
+  private inject(
+    fault: Fault,
+    req: IncomingMessage,
+    res: import("node:http").ServerResponse,
+    normal: () => unknown,
+  ): boolean {
+    if ("reset" in fault) {
+      req.socket.destroy();
+      return true;
+    }
+    if ("delayMs" in fault) {
+      setTimeout(() => {
+        if (!res.destroyed) normal();
+      }, fault.delayMs);
+      return true;
+    }
+    if ("truncatedBody" in fault) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(fault.truncatedBody);
+      return true;
+    }
+    if ("cutConnection" in fault) {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(fault.cutConnection) + 100),
+      });
+      res.write(fault.cutConnection, () => req.socket.destroy());
+      return true;
+    }
+    res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
+    res.end(JSON.stringify(fault.body ?? { error_code: "INTERNAL_ERROR", message: "injected failure" }));
+    return true;
   }
 
   async stop(): Promise<void> {
@@ -182,6 +236,11 @@ export class FakeMlflowServer {
         .experiment_id;
       if (![...this.experiments.values()].includes(experimentId))
         return notFound(`No Experiment with id=${experimentId} exists`);
+      if (this.rejectDuplicateTraces && this.infos.has(info.trace_id))
+        return send(400, {
+          error_code: "RESOURCE_ALREADY_EXISTS",
+          message: `Trace with ID ${info.trace_id} already exists.`,
+        });
       const otelId = Buffer.from(info.trace_id.slice(3), "hex");
       const spansInDb = this.otlp.some((o) => o.body.includes(otelId));
       const stored: Info = {

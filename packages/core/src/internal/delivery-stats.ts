@@ -13,4 +13,6 @@ export const deliveryStats = processSingleton("delivery-stats", () => ({
   spooled: 0,
   /** Traces given up on: the spool was full, or the destination refused them (4xx). */
   dropped: 0,
+  /** Unreadable spool files (or unreadable traces within one) moved aside to the spool's quarantine/. */
+  quarantined: 0,
 }));

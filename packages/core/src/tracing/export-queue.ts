@@ -1,4 +1,4 @@
-import { currentExperimentId, getTraceStore, pendingExperimentId } from "../config.js";
+import { currentExperimentId, getTraceStore, pendingExperimentId, stampPendingExperiment } from "../config.js";
 import type { Trace } from "../entities/trace.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
@@ -24,6 +24,8 @@ export interface ExportStats {
   queued: number;
   /** Traces cut to fit the span or trace size budget (see `setTraceSizeLimits`). */
   truncated: number;
+  /** Unreadable spool files (or unreadable traces within one) moved aside to the spool's `quarantine/`. */
+  quarantined: number;
 }
 
 /**
@@ -119,6 +121,12 @@ function drain(): void {
  * lose them, and must not guess an experiment for them.
  */
 function write(batch: Trace[]): void {
+  // a remote destination's spool takes traces at once, under the experiment's name if need be
+  try {
+    stampPendingExperiment(batch, getTraceStore());
+  } catch {
+    // a store that cannot open: writeResolved below logs it and counts the traces failed
+  }
   const unresolved = new Set(batch.filter((t) => t.info.experimentId === ""));
   if (unresolved.size === 0) {
     writeResolved(batch);
@@ -217,6 +225,7 @@ export function getExportStats(): ExportStats {
     sent: deliveryStats.sent,
     retried: deliveryStats.retried,
     spooled: deliveryStats.spooled,
+    quarantined: deliveryStats.quarantined ?? 0,
   };
 }
 

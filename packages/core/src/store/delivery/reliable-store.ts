@@ -4,7 +4,9 @@ import type { Assessment } from "../../entities/assessment.js";
 import { Trace } from "../../entities/trace.js";
 import { deliveryStats } from "../../internal/delivery-stats.js";
 import { log } from "../../internal/log.js";
+import { brandClass } from "../../internal/process-state.js";
 import type { DeleteTracesOptions, SearchTracesOptions, TraceStore } from "../trace-store.js";
+import { experimentForUnstamped, experimentNameOf } from "./experiment-ref.js";
 import { TraceSpool } from "./spool.js";
 
 /** Options of {@link ReliableRemoteStore}. */
@@ -17,9 +19,12 @@ export interface DeliveryOptions {
   maxSpoolBytes?: number;
   /** Traces per request to the destination (default 1; OTLP collectors take larger batches). */
   batchSize?: number;
-  /** First retry delay; doubles per failure, with jitter, up to `maxDelayMs`. */
+  /** First retry delay (default 500 ms); doubles per failed attempt, with jitter, up to `maxDelayMs`. */
   baseDelayMs?: number;
+  /** Longest wait between attempts without a Retry-After (default 4 s): how soon recovery is seen. */
   maxDelayMs?: number;
+  /** Traces kept in memory at most when no spool directory is writable (default 10,000). */
+  maxMemoryTraces?: number;
 }
 
 /** The HTTP status of a failed delivery, when there was a response. */
@@ -30,16 +35,20 @@ function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
-/** Network errors, timeouts, 408, 429 and 5xx are worth retrying; other 4xx are not. */
-function isRetryable(error: unknown): boolean {
+/**
+ * A refusal: a complete 4xx answer (other than 408 and 429), which sending again cannot change.
+ * Everything else is retried: network errors, timeouts, 408, 429, 5xx, and replies that were
+ * not what the protocol promises (a truncated or malformed 200 says nothing about the trace).
+ */
+function isRefusal(error: unknown): boolean {
   const status = statusOf(error);
-  return status === undefined || status === 408 || status === 429 || status >= 500;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-/** A trace the destination already has: delivered, as far as we are concerned. */
-function isAlreadyStored(error: unknown): boolean {
-  const e = error as { errorCode?: unknown; message?: unknown } | null;
-  return e?.errorCode === "RESOURCE_ALREADY_EXISTS" || /already exists/i.test(String(e?.message ?? ""));
+/** The destination's own Retry-After, bounded so a hostile or broken header cannot stop delivery for good. */
+function retryAfterOf(error: unknown): number | undefined {
+  const ms = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof ms === "number" && Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 10 * 60_000) : undefined;
 }
 
 /** The default spool directory of a destination. */
@@ -48,36 +57,58 @@ export function defaultSpoolDir(destination: string): string {
   return join(base, createHash("sha256").update(destination).digest("hex").slice(0, 16));
 }
 
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
 /**
  * Delivers traces to a remote destination without losing them: each trace is first written to a
- * crash-safe on-disk spool, then sent in order; a network error, timeout, 429 or 5xx leaves it
- * spooled and retries later with exponential backoff and jitter (honouring Retry-After), also
- * after the process restarts. A 4xx refusal is logged once with the server's message and
- * dropped. Never throws into the caller's code; reads go straight to the destination.
+ * crash-safe on-disk spool (falling back to a temporary directory, then to bounded memory, when
+ * the spool is not writable), then sent in order by one delivery loop per destination. A network
+ * error, timeout, 408, 429, 5xx or malformed reply leaves it spooled; the loop then waits (the
+ * server's Retry-After, else exponential backoff with jitter, capped at `maxDelayMs` so recovery
+ * is seen within that interval) and new traces only join the spool meanwhile, also after the
+ * process restarts. A well-formed 4xx refusal is logged with the server's message and dropped.
+ * Traces whose experiment was still being resolved carry the experiment's name and are resolved,
+ * with the same retries, when delivered. Unreadable spool files are moved aside (`quarantine/`).
+ * Never throws into the caller's code; reads go straight to the destination.
  */
 export class ReliableRemoteStore implements TraceStore {
   private readonly spool: TraceSpool;
   private draining: Promise<void> | null = null;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly rescanTimer: NodeJS.Timeout;
+  /** No attempt before this time (backoff or Retry-After). */
+  private notBefore = 0;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly batchSize: number;
+  private readonly experimentIds = new Map<string, string>();
+  private closed = false;
 
   constructor(
     readonly destination: TraceStore,
     destinationKey: string,
     options: DeliveryOptions = {},
   ) {
-    this.spool = new TraceSpool(options.spoolDir ?? defaultSpoolDir(destinationKey), {
+    const dir = options.spoolDir ?? defaultSpoolDir(destinationKey);
+    this.spool = new TraceSpool(dir, {
       maxTraces: options.maxSpoolTraces ?? 100_000,
       maxBytes: options.maxSpoolBytes ?? 256 * 1024 * 1024,
+      ...(options.maxMemoryTraces !== undefined ? { maxMemoryTraces: options.maxMemoryTraces } : {}),
     });
     this.batchSize = Math.max(1, options.batchSize ?? 1);
     this.baseDelayMs = options.baseDelayMs ?? 500;
-    this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.maxDelayMs = options.maxDelayMs ?? 4000;
     // traces left by an earlier process are delivered now, in the background
-    if (this.spool.list().length > 0) this.schedule(0);
+    if (this.spool.batchCount() > 0) this.schedule(0);
+    // and those of a process sharing the spool that dies later, when found
+    this.rescanTimer = setInterval(() => {
+      if (this.draining || this.spool.batchCount() > 0) return;
+      void this.spool.rescan().then((n) => {
+        if (n > 0) void this.drain();
+      });
+    }, 30_000);
+    this.rescanTimer.unref();
   }
 
   /** Traces waiting in the spool. */
@@ -85,43 +116,77 @@ export class ReliableRemoteStore implements TraceStore {
     return this.spool.traceCount();
   }
 
-  /** One fsynced spool file per batch: the only I/O on the export path while a destination is down. */
-  private enqueue(traces: Trace[]): void {
-    if (traces.length === 0) return;
-    const kept = this.spool.add(traces.map((t) => t.toDict()));
+  /**
+   * Counts the traces into the spool (O(1), whatever it holds); resolves once they are durable.
+   * Traces still waiting for their experiment carry its name (see experiment-ref.ts).
+   */
+  private enqueue(traces: Trace[], sync: boolean): Promise<void> {
+    if (traces.length === 0) return Promise.resolve();
+    for (const t of traces) {
+      // finished while the experiment was being looked up: spooled under its name, resolved when sent
+      if (t.info.experimentId !== "") continue;
+      const id = experimentForUnstamped();
+      if (id !== undefined) t.info.traceLocation.mlflowExperiment.experimentId = id;
+    }
+    const dicts = traces.map((t) => t.toDict());
+    let kept: number;
+    let durable = Promise.resolve();
+    if (sync) kept = this.spool.addSync(dicts);
+    else ({ kept, durable } = this.spool.add(dicts));
     deliveryStats.spooled += kept;
     if (kept < traces.length) {
       deliveryStats.dropped += traces.length - kept;
       log.warnOnce("spool-full", `trace spool ${this.spool.dir} is full: dropping traces; see getExportStats()`);
     }
+    return durable;
   }
 
-  logTraces(traces: Trace[]): Promise<void> {
-    this.enqueue(traces);
+  /**
+   * Spools the traces, then (unless the destination asked to wait or is backing off) delivers what
+   * is spooled. Resolves once the traces are durable and the current delivery attempt is over.
+   */
+  async logTraces(traces: Trace[]): Promise<void> {
+    await this.enqueue(traces, false);
+    if (Date.now() < this.notBefore) {
+      this.schedule(this.notBefore - Date.now());
+      return;
+    }
     return this.drain();
   }
 
   logTracesSync(traces: Trace[]): void {
-    this.enqueue(traces);
+    void this.enqueue(traces, true);
   }
 
+  /** Wakes the delivery loop at `notBefore`, replacing an earlier wake-up. */
   private schedule(delayMs: number): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.drain();
-    }, delayMs);
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.drain();
+      },
+      Math.max(0, delayMs),
+    );
     this.timer.unref();
   }
 
-  private backoff(error: unknown): number {
-    const retryAfter = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-    if (typeof retryAfter === "number") return retryAfter;
+  /** Records a failed attempt and decides when the next one may run. */
+  private failed(error: unknown): void {
+    this.failures++;
+    deliveryStats.retried++;
+    log.warnOnce("delivery-retry", "trace destination unavailable, retrying in the background", error);
     const exp = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(this.failures - 1, 20));
-    return exp / 2 + Math.random() * (exp / 2);
+    const delay = retryAfterOf(error) ?? exp / 2 + Math.random() * (exp / 2);
+    this.notBefore = Date.now() + delay;
+    this.schedule(delay);
   }
 
-  /** Sends what is spooled, oldest first, until the spool is empty or the destination fails. */
+  /**
+   * Sends what is spooled, oldest first, until the spool is empty, the destination fails, or it
+   * asked to wait. One pass at a time per destination: concurrent callers share it.
+   */
   drain(): Promise<void> {
     this.draining ??= this.drainOnce().finally(() => {
       this.draining = null;
@@ -130,54 +195,99 @@ export class ReliableRemoteStore implements TraceStore {
   }
 
   private async drainOnce(): Promise<void> {
-    // batches spooled while a pass runs are picked up by the next pass
-    for (let files = this.spool.list(); files.length > 0; files = this.spool.list()) {
-      if (!(await this.sendFiles(files))) return;
+    // each turn removes the head batch (delivered, dropped, claimed elsewhere or quarantined) or
+    // stops: the loop cannot spin, and it yields to the event loop between batches
+    for (let entry = this.spool.peek(); entry && !this.closed; entry = this.spool.peek()) {
+      if (Date.now() < this.notBefore) {
+        this.schedule(this.notBefore - Date.now());
+        return;
+      }
+      if (!(await this.sendBatch(entry))) return;
+      await yieldToEventLoop();
     }
   }
 
-  /** Sends the given spool files in order; false when the destination failed (retry scheduled). */
-  private async sendFiles(files: string[]): Promise<boolean> {
-    for (const file of files) {
-      const items = this.spool.read(file);
-      if (items === null) continue;
-      let remaining = items;
-      while (remaining.length > 0) {
-        const batch = remaining.slice(0, this.batchSize);
-        let traces: Trace[];
-        try {
-          traces = batch.map((d) => Trace.fromDict(d as Record<string, unknown>));
-        } catch (e) {
-          log.error(`dropping ${batch.length} unreadable spooled trace(s) in ${file}`, e);
-          deliveryStats.dropped += batch.length;
-          remaining = remaining.slice(batch.length);
-          continue;
-        }
-        try {
-          await this.destination.logTraces(traces);
-        } catch (error) {
-          if (!isAlreadyStored(error)) {
-            if (isRetryable(error)) {
-              // keep what is left, in place, and try again later
-              if (remaining.length !== items.length) this.spool.replace(file, remaining);
-              this.failures++;
-              deliveryStats.retried++;
-              log.warnOnce("delivery-retry", "trace destination unavailable, retrying in the background", error);
-              this.schedule(this.backoff(error));
-              return false;
-            }
-            log.error(`${batch.length} trace(s) refused by the destination; dropped`, error);
-            deliveryStats.dropped += batch.length;
-            remaining = remaining.slice(batch.length);
-            continue;
-          }
-        }
-        deliveryStats.sent += batch.length;
-        this.failures = 0;
-        remaining = remaining.slice(batch.length);
+  /** The id of experiment `name` at the destination, created if absent; cached. */
+  private async experimentId(name: string): Promise<string> {
+    const known = this.experimentIds.get(name);
+    if (known !== undefined) return known;
+    let experiment = await this.destination.getExperimentByName(name);
+    if (!experiment) {
+      try {
+        experiment = await this.destination.createExperiment(name);
+      } catch (e) {
+        // created meanwhile by another process: look it up again
+        experiment = await this.destination.getExperimentByName(name);
+        if (!experiment) throw e;
       }
-      this.spool.remove(file);
     }
+    this.experimentIds.set(name, experiment.experimentId);
+    return experiment.experimentId;
+  }
+
+  /** Sends one spooled batch; false when the destination failed (retry scheduled). */
+  private async sendBatch(entry: NonNullable<ReturnType<TraceSpool["peek"]>>): Promise<boolean> {
+    const loaded = await this.spool.load(entry);
+    if ("gone" in loaded) {
+      this.spool.forget(entry); // another process sharing the spool took it
+      return true;
+    }
+    if ("unreadable" in loaded) {
+      const where = await this.spool.quarantine(entry);
+      deliveryStats.quarantined++;
+      log.warnOnce(
+        `spool-quarantine:${this.spool.dir}`,
+        `unreadable trace spool file ${entry.name} (${loaded.unreadable}) moved to ${where}; later ones are counted in getExportStats().quarantined`,
+      );
+      return true;
+    }
+    const items = loaded.items;
+    const good: unknown[] = [];
+    const bad: unknown[] = [];
+    for (const d of items) {
+      try {
+        Trace.fromDict(d as Record<string, unknown>);
+        good.push(d);
+      } catch {
+        bad.push(d);
+      }
+    }
+    if (bad.length > 0) {
+      const where = await this.spool.quarantineItems(entry, bad);
+      deliveryStats.quarantined++;
+      log.warnOnce(
+        `spool-quarantine:${this.spool.dir}`,
+        `${bad.length} unreadable trace(s) in spool file ${entry.name} kept aside in ${where}; later ones are counted in getExportStats().quarantined`,
+      );
+    }
+    let remaining = good;
+    while (remaining.length > 0) {
+      const batch = remaining.slice(0, this.batchSize);
+      const traces = batch.map((d) => Trace.fromDict(d as Record<string, unknown>));
+      try {
+        for (const t of traces) {
+          const name = experimentNameOf(t.info.experimentId);
+          if (name !== undefined) t.info.traceLocation.mlflowExperiment.experimentId = await this.experimentId(name);
+        }
+        await this.destination.logTraces(traces);
+      } catch (error) {
+        if (!isRefusal(error)) {
+          // keep what is left, in place, and try again later
+          await this.spool.replace(entry, remaining);
+          await this.spool.release(entry);
+          this.failed(error);
+          return false;
+        }
+        log.error(`${batch.length} trace(s) refused by the destination; dropped`, error);
+        deliveryStats.dropped += batch.length;
+        remaining = remaining.slice(batch.length);
+        continue;
+      }
+      deliveryStats.sent += batch.length;
+      this.failures = 0;
+      remaining = remaining.slice(batch.length);
+    }
+    await this.spool.remove(entry);
     return true;
   }
 
@@ -209,8 +319,13 @@ export class ReliableRemoteStore implements TraceStore {
     return this.destination.listExperiments?.() ?? [];
   }
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.rescanTimer);
     this.timer = undefined;
     await this.destination.close?.();
   }
 }
+
+// `instanceof` works for stores made by another copy of core loaded in the same process.
+brandClass(ReliableRemoteStore, "ReliableRemoteStore");

@@ -53,9 +53,7 @@ export class MlflowTraceStore implements TraceStore {
         headers: { "x-mlflow-experiment-id": trace.info.experimentId },
       });
     }
-    const created = await this.client.request<{ trace: { trace_info: V3Info } }>("POST", "/api/3.0/mlflow/traces", {
-      body: { trace: { trace_info: traceInfoToV3(trace.info) } },
-    });
+    const created = await this.startTrace(trace);
     const location = created?.trace?.trace_info?.tags?.[TraceTagKey.ARTIFACT_LOCATION];
     if (!location) {
       throw new MlflowRestError(
@@ -69,6 +67,25 @@ export class MlflowTraceStore implements TraceStore {
       raw: JSON.stringify(trace.data.toDict()),
       contentType: "application/json",
     });
+  }
+
+  /**
+   * StartTraceV3. A trace the server already holds (an earlier attempt whose span upload failed,
+   * or another process sharing the spool) is not done yet: its stored info tells where the spans
+   * go, and the caller uploads them, so a trace counts as sent only once its spans are stored.
+   */
+  private async startTrace(trace: Trace): Promise<{ trace: { trace_info: V3Info } }> {
+    try {
+      return await this.client.request<{ trace: { trace_info: V3Info } }>("POST", "/api/3.0/mlflow/traces", {
+        body: { trace: { trace_info: traceInfoToV3(trace.info) } },
+      });
+    } catch (e) {
+      if (!(e instanceof MlflowRestError && e.errorCode === "RESOURCE_ALREADY_EXISTS")) throw e;
+      return this.client.request<{ trace: { trace_info: V3Info } }>(
+        "GET",
+        `/api/3.0/mlflow/traces/${encodeURIComponent(trace.info.traceId)}`,
+      );
+    }
   }
 
   private async spansOf(info: V3Info): Promise<TraceData> {

@@ -97,6 +97,7 @@ export class MlflowRestClient {
     }
     const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     let response: Response;
+    let text: string;
     try {
       response = await fetch(url, {
         method,
@@ -107,6 +108,8 @@ export class MlflowRestClient {
         ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(this.connection.timeoutMs ?? 30_000),
       });
+      // inside the try: a body cut short (connection closed, timeout) is a network failure, not an answer
+      text = await response.text();
     } catch (e) {
       throw new MlflowRestError(
         `Cannot reach the MLflow tracking server at ${this.connection.baseUrl} (${method} ${path}): ${(e as Error).message}`,
@@ -114,7 +117,6 @@ export class MlflowRestClient {
         undefined,
       );
     }
-    const text = await response.text();
     if (!response.ok) {
       let code: string | undefined;
       let message = text;
