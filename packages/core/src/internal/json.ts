@@ -1,4 +1,5 @@
 import { processSingleton } from "./process-state.js";
+import { isSecretValue, mayHoldSecret, REDACTED, redactSecretsInString } from "./secrets.js";
 
 /**
  * JSON encoding for span attributes. User payloads can be anything: circular graphs, BigInts,
@@ -22,14 +23,8 @@ function truncate(s: string): string {
     : s;
 }
 
-/** Keys whose values never belong in a trace (an SDK client passed as an argument carries its key). */
-const SECRET_KEY =
-  /^(?:api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|client[_-]?secret|access[_-]?token|refresh[_-]?token|private[_-]?key)$/i;
-const SECRET_KEY_IN_JSON =
-  /"(?:api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|client[_-]?secret|access[_-]?token|refresh[_-]?token|private[_-]?key)"\s*:/i;
-
 /** What a secret's value is recorded as. */
-export const REDACTED = "[REDACTED]";
+export { REDACTED } from "./secrets.js";
 
 function describeError(e: Error): Record<string, unknown> {
   return { type: e.name, message: e.message };
@@ -39,9 +34,9 @@ function describeError(e: Error): Record<string, unknown> {
 function makeSafeReplacer(): (this: unknown, key: string, value: unknown) => unknown {
   const ancestors: unknown[] = [];
   return function (this: unknown, key: string, value: unknown): unknown {
-    if (key !== "" && SECRET_KEY.test(key) && value !== null && value !== undefined && value !== "") return REDACTED;
+    if (key !== "" && isSecretValue(key, value, this)) return REDACTED;
     if (typeof value === "bigint") return value.toString();
-    if (typeof value === "string") return truncate(value);
+    if (typeof value === "string") return redactSecretsInString(truncate(value));
     if (typeof value === "function") return `<function ${value.name || "anonymous"}>`;
     if (typeof value === "symbol") return value.toString();
     if (value === null || typeof value !== "object") return value;
@@ -65,17 +60,19 @@ function needsSlowPath(value: unknown): boolean {
 
 /**
  * Encodes `value` as JSON. Never throws: cycles become `"[Circular]"`, BigInts strings,
- * Errors `{type, message}`, Maps objects, Sets arrays, `undefined` becomes `null`, and the values
- * of secret-looking keys (`apiKey`, `authorization`, `password`, ...) become `"[REDACTED]"`.
+ * Errors `{type, message}`, Maps objects, Sets arrays, `undefined` becomes `null`, and secrets
+ * become `"[REDACTED]"`: values under secret-looking keys (`apiKey`, `api_token`, `authorization`,
+ * `password`, ...) and secret-shaped strings (`sk-…`, `Bearer …`, `user:pass@` in URLs, AWS keys),
+ * see ./secrets.ts.
  */
 export function toJson(value: unknown): string {
   if (value === undefined) return "null";
   if (typeof value === "string")
-    return JSON.stringify(value.length > payloadLimits.maxStringChars ? truncate(value) : value);
+    return JSON.stringify(redactSecretsInString(value.length > payloadLimits.maxStringChars ? truncate(value) : value));
   if (!needsSlowPath(value)) {
     try {
       const out = JSON.stringify(value);
-      if (out !== undefined && out.length <= payloadLimits.maxStringChars && !SECRET_KEY_IN_JSON.test(out)) return out;
+      if (out !== undefined && out.length <= payloadLimits.maxStringChars && !mayHoldSecret(out)) return out;
     } catch {
       // circular or BigInt: fall through to the safe path
     }

@@ -1,0 +1,117 @@
+/**
+ * Secrets never reach a stored span, whatever created it: core's JSON encoding (the one place every
+ * span payload passes) redacts values under secret-looking keys and secret-shaped strings, and
+ * leaves ordinary words (token counts, MLflow's own attribute names) alone.
+ */
+import { describe, expect, it } from "vitest";
+import { flushTraces, trace, withSpan } from "../src/index.js";
+import { toJson } from "../src/internal/json.js";
+import { useMemoryStore } from "./helpers.js";
+
+const store = useMemoryStore();
+
+const OPENAI_KEY = "sk-proj-Abc123placeholderKEY0987654321xyz";
+const AWS_ID = "AKIAIOSFODNN7EXAMPLE";
+const AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/** Every secret the payloads below carry: none may appear in what is stored. */
+const SECRETS = [
+  OPENAI_KEY,
+  "lc-openai-key-value",
+  "tok-value-1",
+  "api-token-value-2",
+  "eyJhbGciOiJIUzI1NiJ9.payload.sig123",
+  "hunter2-in-url",
+  AWS_ID,
+  AWS_SECRET,
+  "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+  "db-password-value",
+  "session-token-value",
+];
+
+const payload = () => ({
+  // LangChain's ChatOpenAI option name
+  llm: { openaiApiKey: "lc-openai-key-value", modelName: "gpt-4o-mini", temperature: 0 },
+  auth: { token: "tok-value-1", api_token: "api-token-value-2" },
+  headers: { "X-Forwarded-Auth": "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig123", Accept: "application/json" },
+  url: "https://alice:hunter2-in-url@example.com/v1/models",
+  key: OPENAI_KEY,
+  // a captured process.env
+  env: {
+    OPENAI_API_KEY: OPENAI_KEY,
+    AWS_ACCESS_KEY_ID: AWS_ID,
+    AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+    GITHUB_TOKEN: "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+    DATABASE_PASSWORD: "db-password-value",
+    AWS_SESSION_TOKEN: "session-token-value",
+    HOME: "/home/alice",
+    PWD: "/srv/app",
+  },
+  aws: { accessKeyId: AWS_ID, secret: AWS_SECRET },
+  creds: { id: AWS_ID, value: AWS_SECRET },
+});
+
+describe("secret redaction", () => {
+  it("redacts secrets by key pattern and value shape in every span payload", async () => {
+    const call = trace(function call(p: unknown) {
+      return p;
+    });
+    call(payload());
+    withSpan({ name: "manual", inputs: payload(), attributes: { note: `key ${OPENAI_KEY}` } }, (span) => {
+      span.setAttribute("header", "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig123");
+      span.setOutputs({ connection: "postgres://svc:hunter2-in-url@db:5432/app" });
+    });
+    await flushTraces();
+    const json = store()
+      .allTraces()
+      .map((t) => t.toJson())
+      .join("\n");
+    for (const secret of SECRETS) expect(json, secret).not.toContain(secret);
+
+    const inputs = store().allTraces()[0]!.data.spans[0]!.inputs as { p: ReturnType<typeof payload> };
+    expect(inputs.p.llm).toEqual({ openaiApiKey: "[REDACTED]", modelName: "gpt-4o-mini", temperature: 0 });
+    expect(inputs.p.auth).toEqual({ token: "[REDACTED]", api_token: "[REDACTED]" });
+    expect(inputs.p.headers).toEqual({ "X-Forwarded-Auth": "[REDACTED]", Accept: "application/json" });
+    expect(inputs.p.url).toBe("https://alice:[REDACTED]@example.com/v1/models");
+    expect(inputs.p.env.HOME).toBe("/home/alice");
+    expect(inputs.p.env.PWD).toBe("/srv/app");
+    expect(inputs.p.env.OPENAI_API_KEY).toBe("[REDACTED]");
+    expect(inputs.p.creds).toEqual({ id: "[REDACTED]", value: "[REDACTED]" });
+  });
+
+  it.each([
+    ["Bearer value in prose", "call with Bearer abc.def-123456 please", "call with Bearer [REDACTED] please"],
+    ["Basic credential", "Authorization was Basic YWxpY2U6c2VjcmV0", "Authorization was Basic [REDACTED]"],
+    ["URL credentials", "redis://default:p4ss@cache:6379/0", "redis://default:[REDACTED]@cache:6379/0"],
+    ["an OpenAI key", `use ${OPENAI_KEY} here`, "use [REDACTED] here"],
+  ])("redacts %s inside a string", (_name, input, expected) => {
+    expect(JSON.parse(toJson(input))).toBe(expected);
+    expect(JSON.parse(toJson({ text: input }))).toEqual({ text: expected });
+  });
+
+  it("keeps ordinary words, token counts and MLflow's attribute names", () => {
+    const usage = {
+      "mlflow.chat.tokenUsage": { input_tokens: 10, output_tokens: 5, total_tokens: 15 },
+      "mlflow.trace.tokenUsage": { input_tokens: 1 },
+      max_tokens: 256,
+      max_completion_tokens: 100,
+      tokens: ["Hello", " world"],
+      token_usage: { prompt_tokens: 3, completion_tokens: 4 },
+      tokenCount: 7,
+      nextPageToken: "offset:100",
+      eos_token: "</s>",
+      logprobs: { content: [{ token: "Hello", logprob: -0.01, top_logprobs: [{ token: "Hi", logprob: -2 }] }] },
+      keyTakeaways: "A basic plan; the bearer of news; a secret_name",
+      secret_name: "prod-db",
+      author: "alice",
+      credentials: "same-origin",
+      passwordHint: "your pet",
+      apiKey: "",
+      hasPassword: false,
+      url: "https://example.com:8443/a@b",
+      email: "alice@example.com",
+      sku: "task-list-item",
+    };
+    expect(JSON.parse(toJson(usage))).toEqual(usage);
+  });
+});
