@@ -3,9 +3,13 @@
  * span payload passes) redacts values under secret-looking keys and secret-shaped strings, and
  * leaves ordinary words (token counts, MLflow's own attribute names) alone.
  */
-import { describe, expect, it } from "vitest";
-import { flushTraces, trace, withSpan } from "../src/index.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { flushTraces, setTraceStore, setTrackingUri, trace, withSpan } from "../src/index.js";
 import { toJson } from "../src/internal/json.js";
+import { FakeMlflowServer } from "./fake-mlflow-server.js";
 import { useMemoryStore } from "./helpers.js";
 
 const store = useMemoryStore();
@@ -114,4 +118,48 @@ describe("secret redaction", () => {
     };
     expect(JSON.parse(toJson(usage))).toEqual(usage);
   });
+});
+
+describe("credentials inside MLFLOW_TRACKING_URI", () => {
+  it("are sent as a Basic Authorization header, never in the URL, and never logged", async () => {
+    const server = await new FakeMlflowServer().start();
+    process.env.TRACEWRIGHT_SPOOL_DIR = mkdtempSync(join(tmpdir(), "tw-spool-creds-"));
+    const printed: string[] = [];
+    const capture = (...args: unknown[]) => {
+      printed.push(args.map(String).join(" "));
+    };
+    const spies = [
+      vi.spyOn(console, "warn").mockImplementation(capture),
+      vi.spyOn(console, "error").mockImplementation(capture),
+      vi.spyOn(console, "log").mockImplementation(capture),
+    ];
+    try {
+      // down at first: the failed attempt is logged, and the log must not show the password
+      server.down = true;
+      const port = new URL(server.url).port;
+      setTrackingUri(`http://alice:p%40ss-w0rd@127.0.0.1:${port}`);
+      trace(function remote() {
+        return 1;
+      })();
+      await flushTraces({ timeoutMs: 2000 });
+      server.down = false;
+      const started = Date.now();
+      while (server.infos.size === 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 50));
+      expect(server.infos.size).toBe(1);
+      const starts = server.requests.filter((r) => r.method === "POST" && r.path.startsWith("/api/3.0/mlflow/traces"));
+      expect(starts.length).toBeGreaterThan(0);
+      for (const r of starts) {
+        expect(r.headers.authorization).toBe(`Basic ${Buffer.from("alice:p@ss-w0rd").toString("base64")}`);
+      }
+      expect(printed.length).toBeGreaterThan(0); // the outage was reported...
+      for (const line of printed) {
+        expect(line).not.toContain("p%40ss-w0rd"); // ...without the password
+        expect(line).not.toContain("p@ss-w0rd");
+      }
+    } finally {
+      for (const s of spies) s.mockRestore();
+      setTraceStore(null);
+      await server.stop();
+    }
+  }, 30_000);
 });

@@ -43,7 +43,40 @@ export interface MlflowConnection {
   otlpIngest?: boolean;
 }
 
-/** Connection settings from the environment, MLflow's variable names. */
+function decodeUserInfo(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part; // not percent-encoding after all: take it as written
+  }
+}
+
+/**
+ * Moves `user:password@` out of the base URL into Basic credentials. fetch refuses a URL that
+ * carries credentials, and the URL is printed in diagnostics, so it must never keep them.
+ * Credentials given explicitly (a token, or a username) win over those in the URL, as in MLflow.
+ */
+export function withUrlCredentials(connection: MlflowConnection): MlflowConnection {
+  let url: URL;
+  try {
+    url = new URL(connection.baseUrl);
+  } catch {
+    return connection; // the request reports the bad URL; nothing to move
+  }
+  if (url.username === "" && url.password === "") return connection;
+  const username = decodeUserInfo(url.username);
+  const password = decodeUserInfo(url.password);
+  url.username = "";
+  url.password = "";
+  const out: MlflowConnection = { ...connection, baseUrl: url.toString().replace(/\/+$/, "") };
+  if (connection.token === undefined && connection.username === undefined) {
+    out.username = username;
+    out.password = password;
+  }
+  return out;
+}
+
+/** Connection settings from the environment, MLflow's variable names; URL credentials become Basic auth. */
 export function connectionFromEnv(baseUrl: string): MlflowConnection {
   const c: MlflowConnection = { baseUrl: baseUrl.replace(/\/+$/, "") };
   const env = process.env;
@@ -61,12 +94,16 @@ export function connectionFromEnv(baseUrl: string): MlflowConnection {
     }
   }
   if (env.TRACEWRIGHT_MLFLOW_OTLP_INGEST === "true") c.otlpIngest = true;
-  return c;
+  return withUrlCredentials(c);
 }
 
 /** A small JSON-over-HTTP client for MLflow's REST API. Never logs credentials. */
 export class MlflowRestClient {
-  constructor(private readonly connection: MlflowConnection) {}
+  private readonly connection: MlflowConnection;
+  constructor(connection: MlflowConnection) {
+    // also for connections built by hand: the base URL that is fetched and logged has no credentials
+    this.connection = withUrlCredentials(connection);
+  }
 
   private headers(contentType: string | null): Record<string, string> {
     const h: Record<string, string> = { "User-Agent": "tracewright", ...this.connection.headers };
