@@ -1,95 +1,74 @@
-import { dirname, resolve } from "node:path";
-import { Hook as RequireHook } from "require-in-the-middle";
-import { LLAMAINDEX_MODULES, loadedCommonJs, resolveEsm } from "./discover.js";
-import { instrumentModule, unpatchAll } from "./patch.js";
-import { setCurrentSettings, settingsFrom, warn } from "./settings.js";
-import type { LlamaIndexAutologOptions } from "./types.js";
+import {
+  type AutologStatus,
+  defineIntegration,
+  type Integration,
+  type ModuleTarget,
+} from "@tracewright/core/instrumentation";
+import { instrumentModule, patchedMethodCount, unpatchAll } from "./patch.js";
+import type { LlamaIndexAutologOptions, LlamaIndexSettings } from "./types.js";
 
-const PACKAGES = [
-  ...new Set(
-    LLAMAINDEX_MODULES.map((m) =>
-      m
-        .split("/")
-        .slice(0, m.startsWith("@") ? 2 : 1)
-        .join("/"),
-    ),
+/** The versions tested: llamaindex 0.12 with @llamaindex/core 0.6, @llamaindex/workflow 1.1, @llamaindex/openai 0.4. */
+const TESTED: ModuleTarget[] = [
+  { name: "llamaindex", versions: ">=0.12.0 <0.13.0" },
+  { name: "llamaindex/tools", versions: ">=0.12.0 <0.13.0" },
+  { name: "llamaindex/postprocessors", versions: ">=0.12.0 <0.13.0" },
+  ...["llms", "embeddings", "retriever", "query-engine", "chat-engine", "response-synthesizers", "agent", "tools"].map(
+    (subpath) => ({ name: `@llamaindex/core/${subpath}`, versions: ">=0.6.0 <0.7.0" }),
   ),
+  { name: "@llamaindex/workflow", versions: ">=1.1.0 <2.0.0" },
+  { name: "@llamaindex/openai", versions: ">=0.4.0 <0.5.0" },
 ];
-let requireHook: RequireHook | null = null;
 
-function patch(mod: unknown, where: string): void {
-  try {
-    instrumentModule(mod);
-  } catch (e) {
-    warn(`${where}: patching LlamaIndex failed`, e);
-  }
-}
+/**
+ * LLM providers whose classes follow the same `BaseLLM` contract but are not in the test suite:
+ * traced all the same, with a warning (once) that their version is untested.
+ */
+const UNTESTED_PROVIDERS: ModuleTarget[] = [
+  "anthropic",
+  "ollama",
+  "groq",
+  "google",
+  "mistral",
+  "deepseek",
+  "cohere",
+  "huggingface",
+].map((provider) => ({ name: `@llamaindex/${provider}`, versions: "<0.0.0-0" }));
 
-/** Where the app's modules resolve from: the working directory and the entry script's directory. */
-function appDirs(): string[] {
-  const dirs = [process.cwd()];
-  if (process.argv[1]) dirs.push(dirname(resolve(process.argv[1])));
-  return [...new Set(dirs)];
-}
-
-function installRequireHook(): void {
-  if (requireHook) return;
-  // every file of the LlamaIndex packages a later require() loads, from any copy
-  requireHook = new RequireHook(PACKAGES, { internals: true }, (exports, name) => {
-    patch(exports, `require('${name}')`);
-    return exports;
-  });
-}
-
-async function patchEsmCopies(): Promise<void> {
-  const urls = new Set<string>();
-  for (const dir of appDirs()) {
-    for (const specifier of LLAMAINDEX_MODULES) {
-      const url = resolveEsm(specifier, dir);
-      if (url) urls.add(url);
-    }
-  }
-  await Promise.all(
-    [...urls].map((url) =>
-      import(url).then(
-        (ns: unknown) => patch(ns, `import('${url}')`),
-        () => undefined, // an optional provider that fails to load is not ours to report
-      ),
-    ),
-  );
-}
+/** The LlamaIndex.TS integration. */
+export const integration: Integration<LlamaIndexAutologOptions, LlamaIndexSettings> = defineIntegration({
+  name: "llamaindex",
+  modules: [...TESTED, ...UNTESTED_PROVIDERS],
+  settings: (options) => ({
+    recordEmbeddingVectors: options.recordEmbeddingVectors ?? false,
+    suppressNestedSdkSpans: options.suppressNestedSdkSpans ?? false,
+  }),
+  patch: (mod): boolean => {
+    instrumentModule(mod, integration);
+    return true; // a module with no traced class (a subpath of helpers) is not a surprise
+  },
+  unpatch: unpatchAll,
+});
 
 /**
  * Traces LlamaIndex.TS applications: query engines and chat engines (CHAIN), retrievers
  * (RETRIEVER, with the retrieved nodes as documents), LLM chat (CHAT_MODEL) and completion (LLM)
  * with messages, tools and token usage, embeddings (EMBEDDING), node postprocessors (RERANKER),
  * tools (TOOL) and agents (AGENT), streaming included. For `llamaindex` 0.12 with
- * `@llamaindex/core` 0.6, `@llamaindex/workflow` 1.x and the `@llamaindex/*` LLM providers.
+ * `@llamaindex/core` 0.6, `@llamaindex/workflow` 1.x and the `@llamaindex/*` LLM providers; a
+ * copy outside the tested versions is traced, with a warning.
  *
  * Await it before the first LlamaIndex call: it imports the LlamaIndex modules installed next to
- * the app to patch their classes. Idempotent; `autolog({ disable: true })` restores the original
- * methods.
+ * the app to patch their classes. Idempotent (the latest options win); `autolog({ disable: true })`
+ * restores the original methods.
  *
  * @example
  * ```ts
  * import * as llamaindex from "@tracewright/llamaindex";
- * await llamaindex.autolog();
+ * await llamaindex.autolog({ recordContent: false });
  * ```
  */
-export async function autolog(options: LlamaIndexAutologOptions = {}): Promise<void> {
-  if (options.disable) {
-    setCurrentSettings(null);
-    unpatchAll();
-    return;
-  }
-  setCurrentSettings(settingsFrom(options));
-  installRequireHook();
-  for (const dir of appDirs()) {
-    for (const specifier of LLAMAINDEX_MODULES) {
-      for (const exports of loadedCommonJs(specifier, dir)) patch(exports, `loaded CommonJS ${specifier}`);
-    }
-  }
-  await patchEsmCopies();
+export function autolog(options?: LlamaIndexAutologOptions): Promise<AutologStatus> {
+  return integration.autolog(options);
 }
 
 /**
@@ -104,5 +83,7 @@ export async function autolog(options: LlamaIndexAutologOptions = {}): Promise<v
  * ```
  */
 export function instrumentLlamaIndexModule(mod: unknown): number {
-  return instrumentModule(mod);
+  const before = patchedMethodCount();
+  integration.patchModule(mod, "llamaindex");
+  return patchedMethodCount() - before;
 }

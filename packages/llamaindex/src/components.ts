@@ -10,6 +10,7 @@ import {
   setSpanChatMessages,
   setSpanChatTools,
 } from "@tracewright/core";
+import { isRecord } from "@tracewright/core/instrumentation";
 import {
   embeddingSummary,
   responseText,
@@ -19,12 +20,11 @@ import {
   toolMetadata,
   toTokenUsage,
 } from "./convert.js";
-import type { PluginSettings } from "./settings.js";
 import type { StreamSummary } from "./stream.js";
+import type { CallSettings } from "./types.js";
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object";
-const firstArg = (args: unknown[]): Obj => (isObj(args[0]) ? args[0] : {});
+const firstArg = (args: unknown[]): Obj => (isRecord(args[0]) ? args[0] : {});
 
 /** How one traced method records its span. */
 export interface MethodSpec {
@@ -34,9 +34,9 @@ export interface MethodSpec {
   name?: (self: Obj, args: unknown[]) => string | undefined;
   inputs: (args: unknown[], self: Obj) => unknown;
   /** Attributes known at the start (model parameters, tools, ...). */
-  start?: (span: LiveSpan, self: Obj, args: unknown[], settings: PluginSettings) => void;
+  start?: (span: LiveSpan, self: Obj, args: unknown[], settings: CallSettings) => void;
   /** Records the awaited result. */
-  result: (span: LiveSpan, result: unknown, self: Obj, args: unknown[], settings: PluginSettings) => void;
+  result: (span: LiveSpan, result: unknown, self: Obj, args: unknown[], settings: CallSettings) => void;
   /** Records a streamed result once consumed; without it, a stream's text becomes the output. */
   stream?: (span: LiveSpan, summary: StreamSummary, self: Obj, args: unknown[]) => void;
   /** Whether this call streams (checked before the result arrives). */
@@ -67,7 +67,7 @@ function llmStart(span: LiveSpan, self: Obj): void {
   span.setAttribute(SpanAttributeKey.MESSAGE_FORMAT, "llamaindex");
   let metadata: Obj = {};
   try {
-    if (isObj(self.metadata)) metadata = self.metadata; // a provider's getter may throw for unknown models
+    if (isRecord(self.metadata)) metadata = self.metadata; // a provider's getter may throw for unknown models
   } catch {}
   if (typeof metadata.model === "string") span.setAttribute(SpanAttributeKey.MODEL, metadata.model);
   for (const [key, attribute] of [
@@ -88,8 +88,8 @@ function recordUsage(span: LiveSpan, raw: unknown): void {
 function streamedMessage(summary: StreamSummary): Obj {
   const toolCalls = new Map<string, unknown>();
   for (const chunk of summary.chunks) {
-    const calls = isObj(chunk) && isObj(chunk.options) ? chunk.options.toolCall : undefined;
-    if (Array.isArray(calls)) for (const call of calls.filter(isObj)) toolCalls.set(String(call.id), call);
+    const calls = isRecord(chunk) && isRecord(chunk.options) ? chunk.options.toolCall : undefined;
+    if (Array.isArray(calls)) for (const call of calls.filter(isRecord)) toolCalls.set(String(call.id), call);
   }
   const message: Obj = { role: "assistant", content: summary.text };
   if (toolCalls.size > 0) message.options = { toolCall: [...toolCalls.values()] };
@@ -122,10 +122,10 @@ const chat: MethodSpec = {
   result: (span, response, _self, args) => {
     span.setOutputs(response);
     const input = firstArg(args).messages;
-    const output = isObj(response) ? response.message : undefined;
+    const output = isRecord(response) ? response.message : undefined;
     const messages = [...(Array.isArray(input) ? input : []), ...(output ? [output] : [])];
     setSpanChatMessages(span, messages.map(toChatMessage));
-    recordUsage(span, isObj(response) ? response.raw : undefined);
+    recordUsage(span, isRecord(response) ? response.raw : undefined);
   },
   stream: (span, summary, _self, args) => {
     const message = streamedMessage(summary);
@@ -145,7 +145,7 @@ const complete: MethodSpec = {
   start: (span, self) => llmStart(span, self),
   result: (span, response) => {
     span.setOutputs(response);
-    recordUsage(span, isObj(response) ? response.raw : undefined);
+    recordUsage(span, isRecord(response) ? response.raw : undefined);
   },
 };
 
@@ -159,16 +159,16 @@ function embedding(method: string, inputs: (args: unknown[]) => unknown): Method
       if (typeof self.model === "string") span.setAttribute(SpanAttributeKey.MODEL, self.model);
     },
     result: (span, vectors, _self, _args, settings) =>
-      span.setOutputs(embeddingSummary(vectors, settings.recordEmbeddingVectors)),
+      span.setOutputs(embeddingSummary(vectors, settings.extra.recordEmbeddingVectors)),
   };
 }
 
 const textOutput = (span: LiveSpan, result: unknown) => span.setOutputs(responseText(result));
-const queryText = (query: unknown): unknown => (isObj(query) && "query" in query ? query.query : query);
+const queryText = (query: unknown): unknown => (isRecord(query) && "query" in query ? query.query : query);
 
 /** LlamaIndex's tool wrapper knows the tool's name; the span carries it. */
 const toolName = (self: Obj): string | undefined =>
-  isObj(self.metadata) && typeof self.metadata.name === "string" ? self.metadata.name : undefined;
+  isRecord(self.metadata) && typeof self.metadata.name === "string" ? self.metadata.name : undefined;
 
 const toolCall: MethodSpec = {
   method: "call",
@@ -176,7 +176,7 @@ const toolCall: MethodSpec = {
   name: toolName,
   inputs: (args) => args[0],
   start: (span, self) => {
-    if (isObj(self.metadata) && typeof self.metadata.description === "string")
+    if (isRecord(self.metadata) && typeof self.metadata.description === "string")
       span.setAttribute("description", self.metadata.description);
   },
   result: (span, output) => span.setOutputs(output),
@@ -273,8 +273,8 @@ export const COMPONENTS: readonly ComponentSpec[] = [
         inputs: (args) => ({ user_input: args[0] }),
         result: (span, event) => {
           // the stop event's data also carries the whole agent state (memory); keep the answer
-          const data = isObj(event) && isObj(event.data) ? event.data : event;
-          span.setOutputs(isObj(data) && "result" in data ? { result: data.result, message: data.message } : data);
+          const data = isRecord(event) && isRecord(event.data) ? event.data : event;
+          span.setOutputs(isRecord(data) && "result" in data ? { result: data.result, message: data.message } : data);
         },
       },
     ],
@@ -289,7 +289,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
         name: (self) => (typeof self.name === "string" ? self.name : undefined),
         inputs: (args) => ({ messages: args[2] }),
         result: (span, output) => {
-          if (!isObj(output)) return span.setOutputs(output);
+          if (!isRecord(output)) return span.setOutputs(output);
           span.setOutputs({ response: output.response, tool_calls: output.toolCalls });
         },
       },

@@ -4,25 +4,25 @@
  * documents.
  */
 import { type ChatMessage, type ChatTool, Document, type DocumentDict, type TokenUsage } from "@tracewright/core";
+import { isRecord } from "@tracewright/core/instrumentation";
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object";
 
 /** LlamaIndex message content (a string or content details) as OpenAI message content. */
 function toContent(content: unknown): unknown {
   if (typeof content === "string" || !Array.isArray(content)) return content ?? "";
   return content.map((part: unknown) =>
-    isObj(part) && part.type === "text" ? { type: "text", text: part.text } : part,
+    isRecord(part) && part.type === "text" ? { type: "text", text: part.text } : part,
   );
 }
 
 /** A LlamaIndex `ChatMessage` (`{role, content, options}`) as an OpenAI-style chat message. */
 export function toChatMessage(message: unknown): ChatMessage {
-  if (!isObj(message)) return { role: "user", content: String(message) };
-  const options = isObj(message.options) ? message.options : {};
+  if (!isRecord(message)) return { role: "user", content: String(message) };
+  const options = isRecord(message.options) ? message.options : {};
   const role = message.role === "memory" ? "system" : String(message.role ?? "user");
   const toolResult = options.toolResult;
-  if (isObj(toolResult)) {
+  if (isRecord(toolResult)) {
     const result = toolResult.result;
     return {
       role: "tool",
@@ -33,7 +33,7 @@ export function toChatMessage(message: unknown): ChatMessage {
   const out: ChatMessage = { role, content: toContent(message.content) };
   const toolCalls = options.toolCall;
   if (Array.isArray(toolCalls) && toolCalls.length > 0) {
-    out.tool_calls = toolCalls.filter(isObj).map((call) => ({
+    out.tool_calls = toolCalls.filter(isRecord).map((call) => ({
       id: String(call.id ?? ""),
       type: "function",
       function: {
@@ -47,18 +47,18 @@ export function toChatMessage(message: unknown): ChatMessage {
 
 /** A LlamaIndex tool (anything with `metadata: {name, description, parameters}`) as a chat tool. */
 export function toChatTool(tool: unknown): ChatTool | null {
-  const metadata = isObj(tool) && isObj(tool.metadata) ? tool.metadata : null;
+  const metadata = isRecord(tool) && isRecord(tool.metadata) ? tool.metadata : null;
   if (metadata === null || typeof metadata.name !== "string") return null;
   const fn: ChatTool["function"] = { name: metadata.name };
   if (typeof metadata.description === "string") fn.description = metadata.description;
-  if (isObj(metadata.parameters)) fn.parameters = metadata.parameters;
+  if (isRecord(metadata.parameters)) fn.parameters = metadata.parameters;
   return { type: "function", function: fn };
 }
 
 /** The metadata of the tools passed to an LLM call (the tool objects themselves hold closures). */
 export function toolMetadata(tools: unknown): unknown[] | undefined {
   if (!Array.isArray(tools)) return undefined;
-  return tools.map((t: unknown) => (isObj(t) && isObj(t.metadata) ? t.metadata : t));
+  return tools.map((t: unknown) => (isRecord(t) && isRecord(t.metadata) ? t.metadata : t));
 }
 
 /**
@@ -66,8 +66,14 @@ export function toolMetadata(tools: unknown): unknown[] | undefined {
  * OpenAI responses and Anthropic (`input_tokens`).
  */
 export function toTokenUsage(raw: unknown): TokenUsage | null {
-  const usage = isObj(raw) ? (isObj(raw.usage) ? raw.usage : isObj(raw.response) ? raw.response.usage : null) : null;
-  if (!isObj(usage)) return null;
+  const usage = isRecord(raw)
+    ? isRecord(raw.usage)
+      ? raw.usage
+      : isRecord(raw.response)
+        ? raw.response.usage
+        : null
+    : null;
+  if (!isRecord(usage)) return null;
   const input = usage.prompt_tokens ?? usage.input_tokens;
   const output = usage.completion_tokens ?? usage.output_tokens;
   if (typeof input !== "number" || typeof output !== "number") return null;
@@ -85,9 +91,9 @@ function nodeText(node: Obj): string {
 /** Retrieved nodes (`NodeWithScore[]`) as MLflow documents: node text, metadata with the score, node id. */
 export function toDocuments(nodes: unknown): DocumentDict[] {
   if (!Array.isArray(nodes)) return [];
-  return nodes.filter(isObj).map((item) => {
-    const node = isObj(item.node) ? item.node : item;
-    const metadata: Record<string, unknown> = { ...(isObj(node.metadata) ? node.metadata : {}) };
+  return nodes.filter(isRecord).map((item) => {
+    const node = isRecord(item.node) ? item.node : item;
+    const metadata: Record<string, unknown> = { ...(isRecord(node.metadata) ? node.metadata : {}) };
     if (typeof item.score === "number") metadata.score = item.score;
     const id = typeof node.id_ === "string" ? node.id_ : null;
     return new Document({ pageContent: nodeText(node), metadata, id }).toDict();
@@ -96,8 +102,8 @@ export function toDocuments(nodes: unknown): DocumentDict[] {
 
 /** The text of an engine or chat response (`EngineResponse`, `ChatResponse`, `CompletionResponse`). */
 export function responseText(response: unknown): unknown {
-  if (!isObj(response)) return response;
-  if (isObj(response.message)) return toContent(response.message.content);
+  if (!isRecord(response)) return response;
+  if (isRecord(response.message)) return toContent(response.message.content);
   if (typeof response.text === "string") return response.text;
   if (typeof response.response === "string") return response.response;
   return response;

@@ -4,5 +4,6 @@
  *
  * @packageDocumentation
  */
+export type { AutologStatus, RedactionContext, Redactor } from "@tracewright/core/instrumentation";
 export { autolog, instrumentLlamaIndexModule } from "./autolog.js";
 export type { LlamaIndexAutologOptions } from "./types.js";

@@ -1,8 +1,9 @@
 /**
- * `node --import @tracewright/llamaindex/register app.mjs`: turns autolog on before the app's
- * first import, so an ESM app is traced with no code change. Autolog patches the classes of the
- * LlamaIndex copies Node resolves from the working directory and from the app's directory.
+ * `node --import @tracewright/llamaindex/register app.mjs`: registers import-in-the-middle's
+ * loader and turns autolog on before the app's first import, so an ESM app is traced with no
+ * code change.
  */
+import { registerImportHooks } from "@tracewright/core/instrumentation";
 import { autolog } from "./index.js";
 
-await autolog();
+await registerImportHooks(autolog);

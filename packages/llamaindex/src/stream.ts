@@ -1,4 +1,5 @@
-import { type LiveSpan, runSafely, SpanEvent } from "@tracewright/core";
+import { type LiveSpan, SpanEvent } from "@tracewright/core";
+import { runSafely } from "@tracewright/core/instrumentation";
 
 /** What a consumed LlamaIndex stream amounted to. */
 export interface StreamSummary {

@@ -1,11 +1,11 @@
-/** Options of {@link autolog}. */
-export interface LlamaIndexAutologOptions {
-  /** Undo autolog: restore the original LlamaIndex methods. */
-  disable?: boolean;
-  /** Record traces (default true). `false` keeps the patches but records nothing. */
-  logTraces?: boolean;
-  /** Suppress this plugin's own warnings (default false). */
-  silent?: boolean;
+import type { ActiveSettings, AutologOptions, Integration } from "@tracewright/core/instrumentation";
+
+/**
+ * Options of {@link autolog}: the kit's common options (`disable`, `silent`, `redact`,
+ * `recordContent`, `logTraces`, with one meaning in every Tracewright integration) and
+ * LlamaIndex's own.
+ */
+export interface LlamaIndexAutologOptions extends AutologOptions {
   /** Record embedding vectors in EMBEDDING span outputs (default false: counts and dimensions only). */
   recordEmbeddingVectors?: boolean;
   /**
@@ -15,3 +15,15 @@ export interface LlamaIndexAutologOptions {
    */
   suppressNestedSdkSpans?: boolean;
 }
+
+/** LlamaIndex's own settings, resolved from {@link LlamaIndexAutologOptions}. */
+export interface LlamaIndexSettings {
+  recordEmbeddingVectors: boolean;
+  suppressNestedSdkSpans: boolean;
+}
+
+/** The settings in force for one call. */
+export type CallSettings = ActiveSettings<LlamaIndexSettings>;
+
+/** Where a traced method gets its settings and spans: the integration. */
+export type Tracing = Pick<Integration<LlamaIndexAutologOptions, LlamaIndexSettings>, "active" | "instrumentCall">;

@@ -3,18 +3,12 @@
  * chat completion: a CommonJS app (autolog before require, through require-in-the-middle, and
  * after, through require's cache) and an ESM app that calls autolog after its imports.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { promisify } from "node:util";
-import { SqliteTraceStore } from "@tracewright/core";
+import { pathToFileURL } from "node:url";
 import { decodeNockResponse, type LoopbackServer, readNockRecording, startLoopbackServer } from "@tracewright/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pkgDir, runApp as runChildApp } from "./child-app.js";
 
-const run = promisify(execFile);
-const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 const chatResponse = JSON.stringify(decodeNockResponse(readNockRecording("chat-completion-basic.json")[0]!));
 
 let server: LoopbackServer;
@@ -26,24 +20,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function runApp(script: string, plugin: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
-  const db = join(mkdtempSync(join(tmpdir(), "tw-llamaindex-app-")), "traces.db");
-  const { stdout } = await run(process.execPath, [...nodeArgs, join(pkgDir, "test", "fixtures", script)], {
-    cwd: pkgDir,
-    env: {
-      ...process.env,
-      OPENAI_BASE_URL: `${server.url}/v1`,
-      TRACEWRIGHT_TRACKING_URI: `sqlite://${db}`,
-      PLUGIN_PATH: plugin,
-      ...env,
-    },
-  });
-  const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as { answer: string; trace: string | null };
-  const store = new SqliteTraceStore(db);
-  const trace = out.trace ? store.getTrace(out.trace) : null;
-  store.close();
-  return { out, tree: trace?.data.spans.map((s) => `${s.name} ${s.spanType}`) };
-}
+const runApp = (script: string, plugin: string, env: Record<string, string> = {}, nodeArgs: string[] = []) =>
+  runChildApp<{ answer: string; trace: string | null }>(
+    script,
+    plugin,
+    { OPENAI_BASE_URL: `${server.url}/v1`, ...env },
+    nodeArgs,
+  );
 
 const EXPECTED = ["SimpleChatEngine.chat CHAIN", "OpenAI.chat CHAT_MODEL"];
 

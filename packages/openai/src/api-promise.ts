@@ -5,9 +5,10 @@
  * that happens, however late, and ends when the body has been parsed. The plugin never calls
  * `then` itself: `.asResponse()` still hands back an unread body.
  */
-import { isThenable, type LiveSpan, runSafely, SpanEvent } from "@tracewright/core";
+import { type LiveSpan, SpanEvent } from "@tracewright/core";
+import { isThenable, runSafely } from "@tracewright/core/instrumentation";
 import { type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
-import type { APIPromiseLike } from "./internal-types.js";
+import type { APIPromiseLike } from "./types.js";
 
 export function isApiPromise(value: unknown): value is APIPromiseLike {
   return (

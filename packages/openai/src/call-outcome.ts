@@ -1,14 +1,14 @@
-import { type LiveSpan, runSafely } from "@tracewright/core";
-import type { Endpoint } from "./endpoints.js";
-import { recordResponse } from "./record.js";
-import type { PluginSettings } from "./settings.js";
+import type { LiveSpan } from "@tracewright/core";
+import { runSafely } from "@tracewright/core/instrumentation";
+import { recordResponse } from "./convert.js";
 import { isStream, observeStream } from "./stream.js";
+import type { CallSettings, Endpoint } from "./types.js";
 
 /** What one traced call needs to record its outcome. */
 export interface CallContext {
   endpoint: Endpoint;
   body: unknown;
-  settings: PluginSettings;
+  settings: CallSettings;
 }
 
 /** Records a failed call (the user's error itself is rethrown by openai, untouched) and ends its span. */
@@ -27,7 +27,7 @@ export function recordParsed(span: LiveSpan, value: unknown, ctx: CallContext): 
   runSafely("recording an openai response", () => {
     if (span.ended) return;
     if (isStream(value)) {
-      observeStream(span, value, ctx.endpoint, ctx.body, ctx.settings);
+      observeStream(span, value, ctx);
       return;
     }
     recordResponse(span, ctx.endpoint, ctx.body, value, ctx.settings);

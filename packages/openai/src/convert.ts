@@ -1,18 +1,42 @@
 /**
- * Pure conversions from openai request/response objects to span attributes: chat messages,
- * tools, token usage and request parameters in MLflow's formats. No I/O, no spans.
+ * openai requests and responses in MLflow's formats: span names and types, chat messages,
+ * tools, token usage, request parameters and the provider. Everything but the two `record…`
+ * functions at the end is pure.
  */
-import type { ChatMessage, ChatTool, TokenUsage } from "@tracewright/core";
-import type { Endpoint } from "./endpoints.js";
+import {
+  type ChatMessage,
+  type ChatTool,
+  type LiveSpan,
+  SpanAttributeKey,
+  SpanType,
+  setSpanChatMessages,
+  type TokenUsage,
+} from "@tracewright/core";
+import { isRecord } from "@tracewright/core/instrumentation";
+import type { CallSettings, Endpoint } from "./types.js";
+
+/** The traced endpoints; MLflow names the span after the resource class. */
+export const ENDPOINTS: Record<Endpoint["kind"], Endpoint> = {
+  chat: { kind: "chat", spanName: "Completions", spanType: SpanType.CHAT_MODEL },
+  completions: { kind: "completions", spanName: "Completions", spanType: SpanType.LLM },
+  embeddings: { kind: "embeddings", spanName: "Embeddings", spanType: SpanType.EMBEDDING },
+  responses: { kind: "responses", spanName: "Responses", spanType: SpanType.CHAT_MODEL },
+};
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Scalar request parameters (model, temperature, stream, ...) as individual attributes. */
-export function requestAttributes(body: unknown): Record<string, unknown> {
+/** Request parameters that carry the user's text (a prompt, an input, instructions). */
+const CONTENT_PARAMETERS = new Set(["prompt", "input", "instructions", "suffix"]);
+
+/**
+ * Scalar request parameters (model, temperature, stream, ...) as individual attributes; the
+ * ones carrying text only when content is recorded.
+ */
+export function requestAttributes(body: unknown, recordContent = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (!isObj(body)) return out;
+  if (!isRecord(body)) return out;
   for (const [k, v] of Object.entries(body)) {
+    if (!recordContent && CONTENT_PARAMETERS.has(k)) continue;
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = v;
   }
   return out;
@@ -20,14 +44,14 @@ export function requestAttributes(body: unknown): Record<string, unknown> {
 
 /** openai usage objects (chat, legacy, responses, embeddings) as MLflow token usage. */
 export function toTokenUsage(usage: unknown): TokenUsage | null {
-  if (!isObj(usage)) return null;
+  if (!isRecord(usage)) return null;
   const input = (usage.prompt_tokens ?? usage.input_tokens) as number | undefined;
   const output = (usage.completion_tokens ?? usage.output_tokens) as number | undefined;
   const total = (usage.total_tokens as number | undefined) ?? (input ?? 0) + (output ?? 0);
   if (typeof input !== "number" && typeof output !== "number") return null;
   const result: TokenUsage = { input_tokens: input ?? 0, output_tokens: output ?? 0, total_tokens: total };
   const details = (usage.prompt_tokens_details ?? usage.input_tokens_details) as Obj | undefined;
-  if (isObj(details) && typeof details.cached_tokens === "number") {
+  if (isRecord(details) && typeof details.cached_tokens === "number") {
     result.cache_read_input_tokens = details.cached_tokens;
   }
   return result;
@@ -65,7 +89,7 @@ function responsesInputMessages(body: Obj): ChatMessage[] {
     pendingCalls = [];
   };
   for (const item of input as Obj[]) {
-    if (!isObj(item)) continue;
+    if (!isRecord(item)) continue;
     if (item.type === "function_call") {
       pendingCalls.push(item);
       continue;
@@ -86,11 +110,11 @@ function responsesInputMessages(body: Obj): ChatMessage[] {
 
 /** The assistant side of a response, as chat messages. */
 export function outputMessages(endpoint: Endpoint, output: unknown): ChatMessage[] {
-  if (!isObj(output)) return [];
+  if (!isRecord(output)) return [];
   if (endpoint.kind === "chat") {
     const first = (output.choices as Obj[] | undefined)?.[0];
     const message = first?.message;
-    return isObj(message) ? [message as ChatMessage] : [];
+    return isRecord(message) ? [message as ChatMessage] : [];
   }
   if (endpoint.kind === "responses") {
     const items = (output.output as Obj[] | undefined) ?? [];
@@ -109,7 +133,7 @@ export function outputMessages(endpoint: Endpoint, output: unknown): ChatMessage
 
 /** The request side of a chat-shaped call, as chat messages (empty for other endpoints). */
 export function inputMessages(endpoint: Endpoint, body: unknown): ChatMessage[] {
-  if (!isObj(body)) return [];
+  if (!isRecord(body)) return [];
   if (endpoint.kind === "chat" && Array.isArray(body.messages)) return body.messages as ChatMessage[];
   if (endpoint.kind === "responses") return responsesInputMessages(body);
   return [];
@@ -117,7 +141,7 @@ export function inputMessages(endpoint: Endpoint, body: unknown): ChatMessage[] 
 
 /** The tools offered by a request, in the chat-completions tool format MLflow renders. */
 export function requestTools(endpoint: Endpoint, body: unknown): ChatTool[] {
-  if (!isObj(body)) return [];
+  if (!isRecord(body)) return [];
   const tools = Array.isArray(body.tools) ? (body.tools as Obj[]) : [];
   if (endpoint.kind === "chat") {
     if (tools.length > 0) return tools as ChatTool[];
@@ -143,7 +167,7 @@ export function requestTools(endpoint: Endpoint, body: unknown): ChatTool[] {
 
 /** Embedding responses without the vectors: counts and dimensions only. */
 export function summarizeEmbeddings(output: unknown): unknown {
-  if (!isObj(output) || !Array.isArray(output.data)) return output;
+  if (!isRecord(output) || !Array.isArray(output.data)) return output;
   return {
     ...output,
     data: (output.data as Obj[]).map((d) => ({
@@ -151,4 +175,71 @@ export function summarizeEmbeddings(output: unknown): unknown {
       embedding: Array.isArray(d.embedding) ? `[${d.embedding.length} floats]` : d.embedding,
     })),
   };
+}
+
+/** True for an `AzureOpenAI` client (or a subclass), from any copy of the openai package. */
+function isAzureClient(client: unknown): boolean {
+  if (client === null || typeof client !== "object") return false;
+  // a name check along the prototype chain, not instanceof: the app may hold several openai copies
+  for (let proto = Object.getPrototypeOf(client); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    if ((proto as { constructor?: { name?: unknown } }).constructor?.name === "AzureOpenAI") return true;
+  }
+  return false;
+}
+
+/**
+ * The provider of a call made through `resource.create`, as `mlflow.llm.provider` records it:
+ * `azure` for an `AzureOpenAI` client (the name MLflow's LiteLLM-based cost tables and
+ * LangChain's `ls_provider` use), `openai` otherwise. openai resources keep their client in `_client`.
+ */
+export function providerOf(resource: unknown): string {
+  try {
+    const client = (resource as { _client?: unknown } | null)?._client;
+    return isAzureClient(client) ? "azure" : "openai";
+  } catch {
+    return "openai"; // an exotic client (a revoked Proxy, a throwing getter) must not break the call
+  }
+}
+
+/** Attributes known when the call starts (the span's redactor sees each of them). */
+export function startAttributes(
+  endpoint: Endpoint,
+  body: unknown,
+  provider: string,
+  settings: CallSettings,
+): Record<string, unknown> {
+  const attributes = requestAttributes(body, settings.recordContent);
+  attributes[SpanAttributeKey.MESSAGE_FORMAT] = "openai";
+  attributes[SpanAttributeKey.PROVIDER] = provider;
+  const model = (body as { model?: unknown } | null)?.model;
+  if (typeof model === "string") attributes[SpanAttributeKey.MODEL] = model;
+  const tools = requestTools(endpoint, body);
+  if (tools.length > 0) attributes[SpanAttributeKey.CHAT_TOOLS] = tools;
+  return attributes;
+}
+
+/**
+ * Records a finished response (parsed, or rebuilt from a stream) on the span: outputs, usage,
+ * model, and the conversation. The span's redactor applies to each of them.
+ */
+export function recordResponse(
+  span: LiveSpan,
+  endpoint: Endpoint,
+  body: unknown,
+  output: unknown,
+  settings: CallSettings,
+): void {
+  const shown =
+    endpoint.kind === "embeddings" && !settings.extra.recordEmbeddingVectors ? summarizeEmbeddings(output) : output;
+  span.setOutputs(shown);
+  const o = output as { usage?: unknown; model?: unknown } | null;
+  if (endpoint.kind !== "embeddings") {
+    const usage = toTokenUsage(o?.usage);
+    if (usage) span.setAttribute(SpanAttributeKey.CHAT_USAGE, usage);
+  }
+  if (typeof o?.model === "string") span.setAttribute(SpanAttributeKey.MODEL, o.model);
+  const messages = [...inputMessages(endpoint, body), ...outputMessages(endpoint, output)].filter(
+    (m) => isRecord(m) && typeof m.role === "string",
+  );
+  if (messages.length > 0) setSpanChatMessages(span, messages);
 }

@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export type { AutologStatus, RedactionContext, Redactor } from "@tracewright/core/instrumentation";
 export { autolog, instrumentOpenAIModule, traced } from "./autolog.js";
 export { type InstrumentOpenAIFromOptions, instrumentOpenAIFrom } from "./nested-copy.js";
-export type { OpenAIAutologOptions, RedactTarget } from "./types.js";
+export type { OpenAIAutologOptions } from "./types.js";

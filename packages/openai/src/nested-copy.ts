@@ -1,12 +1,28 @@
-import { createRequire } from "node:module";
-import { join } from "node:path";
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadedCommonJsCopies, resolveEsm } from "@tracewright/core/instrumentation";
 import { instrumentOpenAIModule } from "./autolog.js";
-import { openaiCopyFrom, resolutionDir } from "./resolve-copy.js";
 
 /** Options of {@link instrumentOpenAIFrom}. */
 export interface InstrumentOpenAIFromOptions {
   /** Where a package name is looked up from (default: `process.cwd()`, the app). */
   cwd?: string;
+}
+
+/**
+ * The real directory to resolve from: a file URL or absolute path (a file or a directory), or a
+ * package name looked up from `cwd` (pnpm's symlinks followed, as Node follows them).
+ */
+function resolutionDir(from: string, cwd: string): string | null {
+  const path = from.startsWith("file:") ? fileURLToPath(from) : from;
+  if (isAbsolute(path)) {
+    if (!existsSync(path)) return null;
+    const real = realpathSync(path);
+    return statSync(real).isDirectory() ? real : dirname(real);
+  }
+  const found = resolveEsm(from, cwd);
+  return found ? realpathSync(found.packageDir) : null;
 }
 
 /**
@@ -31,13 +47,12 @@ export interface InstrumentOpenAIFromOptions {
 export async function instrumentOpenAIFrom(from: string, options: InstrumentOpenAIFromOptions = {}): Promise<number> {
   const dir = resolutionDir(from, options.cwd ?? process.cwd());
   if (dir === null) throw new Error(`[tracewright/openai] cannot find ${from}`);
-  const copy = openaiCopyFrom(dir);
+  const copy = resolveEsm("openai", dir);
   if (copy === null) throw new Error(`[tracewright/openai] ${from} does not resolve openai`);
+  const openaiDir = realpathSync(copy.packageDir);
   let count = 0;
-  if (copy.cjsPath !== null) {
-    const cached = createRequire(join(dir, "noop.js")).cache[copy.cjsPath];
-    if (cached) count += instrumentOpenAIModule(cached.exports);
+  for (const loaded of loadedCommonJsCopies("openai")) {
+    if (realpathSync(loaded.packageDir) === openaiDir) count += instrumentOpenAIModule(loaded.exports);
   }
-  if (copy.esmUrl !== null) count += instrumentOpenAIModule(await import(copy.esmUrl));
-  return count;
+  return count + instrumentOpenAIModule(await import(copy.url));
 }

@@ -2,7 +2,7 @@
  * Rebuilds the final response from streamed chunks, so a streamed call records the same
  * outputs, messages and token usage as a non-streamed one. Pure; one instance per stream.
  */
-import type { Endpoint } from "./endpoints.js";
+import type { Endpoint } from "./types.js";
 
 type Obj = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
-import { type LiveSpan, runSafely, SpanEvent } from "@tracewright/core";
-import type { Endpoint } from "./endpoints.js";
-import type { StreamLike } from "./internal-types.js";
-import { recordResponse } from "./record.js";
-import type { PluginSettings } from "./settings.js";
+import { type LiveSpan, SpanEvent } from "@tracewright/core";
+import { runSafely } from "@tracewright/core/instrumentation";
+import type { CallContext } from "./call-outcome.js";
+import { recordResponse } from "./convert.js";
 import { createStreamAccumulator, type StreamAccumulator } from "./stream-accumulator.js";
+import type { StreamLike } from "./types.js";
 
 /** True for openai's Stream: its iterator factory is an own, replaceable property. */
 export function isStream(value: unknown): value is StreamLike {
@@ -29,13 +29,11 @@ class StreamObservation {
 
   constructor(
     private readonly span: LiveSpan,
-    private readonly endpoint: Endpoint,
-    private readonly body: unknown,
-    private readonly settings: PluginSettings,
+    private readonly ctx: CallContext,
     /** The stream's abort signal (not the stream): tells an abort from a normal end. */
     private readonly signal: AbortSignal | undefined,
   ) {
-    this.accumulator = createStreamAccumulator(endpoint);
+    this.accumulator = createStreamAccumulator(ctx.endpoint);
   }
 
   get aborted(): boolean {
@@ -66,7 +64,8 @@ class StreamObservation {
     abandoned.unregister(this);
     runSafely("finishing a streamed span", () => {
       if (this.accumulator && this.chunks > 0) {
-        recordResponse(this.span, this.endpoint, this.body, this.accumulator.result(), this.settings);
+        const { endpoint, body, settings } = this.ctx;
+        recordResponse(this.span, endpoint, body, this.accumulator.result(), settings);
       }
       this.span.setAttribute("openai.stream.chunks", this.chunks);
       if (error !== undefined) this.span.recordException(error);
@@ -123,14 +122,8 @@ function observedIterator(inner: AsyncIterator<unknown>, observation: StreamObse
  * The span ends when the stream finishes, fails, is aborted or abandoned (`break`), or when
  * the stream is garbage collected before any of these.
  */
-export function observeStream(
-  span: LiveSpan,
-  stream: StreamLike,
-  endpoint: Endpoint,
-  body: unknown,
-  settings: PluginSettings,
-): void {
-  const observation = new StreamObservation(span, endpoint, body, settings, stream.controller?.signal);
+export function observeStream(span: LiveSpan, stream: StreamLike, ctx: CallContext): void {
+  const observation = new StreamObservation(span, ctx, stream.controller?.signal);
   wrapIteratorFactory(stream, observation);
   abandoned.register(stream, observation, observation);
 }

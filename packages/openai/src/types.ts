@@ -1,19 +1,75 @@
-/** Which side of a call a redaction applies to. */
-export type RedactTarget = "inputs" | "outputs";
+import type { ActiveSettings, AutologOptions, Integration } from "@tracewright/core/instrumentation";
 
-/** Options of {@link autolog} and {@link traced}. */
-export interface OpenAIAutologOptions {
-  /** Undo autolog: restore the original openai methods. */
-  disable?: boolean;
-  /** Record traces (default true). `false` keeps the patches but records nothing. */
-  logTraces?: boolean;
-  /** Suppress this plugin's own warnings (default false). */
-  silent?: boolean;
-  /**
-   * Applied to request parameters and responses before they are recorded (inputs, outputs,
-   * chat messages). Return the value to record; it must not mutate its argument.
-   */
-  redact?: (value: unknown, target: RedactTarget) => unknown;
+/**
+ * Options of {@link autolog} and {@link traced}: the kit's common options (`disable`, `silent`,
+ * `redact`, `recordContent`, `logTraces`, with one meaning in every Tracewright integration) and
+ * openai's own.
+ */
+export interface OpenAIAutologOptions extends AutologOptions {
   /** Record embedding vectors in EMBEDDING span outputs (default false: counts and dimensions only). */
   recordEmbeddingVectors?: boolean;
+}
+
+/** openai's own settings, resolved from {@link OpenAIAutologOptions}. */
+export interface OpenAISettings {
+  recordEmbeddingVectors: boolean;
+}
+
+/** The settings and spans a patched method uses: autolog's integration, or one traced client's own. */
+export type Tracing = Pick<Integration<OpenAIAutologOptions, OpenAISettings>, "active" | "instrumentCall">;
+
+/** The settings in force for one call. */
+export type CallSettings = ActiveSettings<OpenAISettings>;
+
+/** The openai methods traced, with MLflow's span names and types. */
+export interface Endpoint {
+  kind: "chat" | "completions" | "embeddings" | "responses";
+  /** MLflow names the span after the resource class. */
+  spanName: string;
+  spanType: string;
+}
+
+// Shapes of the openai package relied on (checked at runtime, never imported).
+
+export type CreateMethod = (this: unknown, body?: unknown, options?: unknown) => unknown;
+
+/** A resource class such as `Completions`, `Embeddings`, `Responses`. */
+export interface ResourceClass {
+  prototype: { create?: CreateMethod };
+}
+
+/** The `OpenAI` client class, with its resource classes as static properties. */
+export interface OpenAIClass {
+  Chat?: { Completions?: ResourceClass };
+  Completions?: ResourceClass;
+  Embeddings?: ResourceClass;
+  Responses?: ResourceClass;
+}
+
+/** What `require("openai")` or `import * as ns from "openai"` yields. */
+export interface OpenAIModule {
+  OpenAI?: OpenAIClass;
+  default?: OpenAIClass | { OpenAI?: OpenAIClass };
+}
+
+/** openai's APIPromise: a Promise subclass whose body is parsed lazily. */
+export interface APIPromiseLike extends Promise<unknown> {
+  responsePromise: Promise<{ response: { status: number; headers: { get(name: string): string | null } } }>;
+  parseResponse: (this: unknown, client: unknown, props: unknown) => unknown;
+  _thenUnwrap?: (this: unknown, transform: unknown) => unknown;
+  asResponse?: (this: unknown) => Promise<unknown>;
+}
+
+/** openai's Stream: async-iterable, with its iterator factory as an own property. */
+export interface StreamLike {
+  iterator: () => AsyncIterator<unknown>;
+  controller: AbortController;
+}
+
+/** An openai client instance (for `traced(client)`). */
+export interface OpenAIClientLike {
+  chat?: { completions?: { create?: CreateMethod } };
+  completions?: { create?: CreateMethod };
+  embeddings?: { create?: CreateMethod };
+  responses?: { create?: CreateMethod };
 }

@@ -1,10 +1,11 @@
 import { disableTracing, enableTracing, withSpan } from "@tracewright/core";
+import { REDACTION_FAILED } from "@tracewright/core/instrumentation";
 import { readNockRecording, replayNockRecording, spanTree, storedTraces } from "@tracewright/testing";
 import OpenAI from "openai";
 import OpenAIv6 from "openai-v6";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { autolog, traced } from "../src/index.js";
-import { API_KEY, onlyTrace, setupOpenAITest } from "./helpers.js";
+import { API_KEY, messagesOf, onlyTrace, setupOpenAITest } from "./helpers.js";
 
 const { store, client } = setupOpenAITest();
 
@@ -59,7 +60,7 @@ describe("autolog", () => {
 
   it("applies redact to inputs, outputs and chat messages", async () => {
     await autolog({
-      redact: (value, target) => JSON.parse(JSON.stringify(value).replaceAll("Bouvet", `[${target}-redacted]`)),
+      redact: (value, { target }) => JSON.parse(JSON.stringify(value).replaceAll("Bouvet", `[${target}-redacted]`)),
     });
     try {
       replayNockRecording("chat-completion-basic.json");
@@ -70,24 +71,40 @@ describe("autolog", () => {
     const t = await onlyTrace(store());
     expect(t.toJson()).not.toContain("Bouvet");
     expect(JSON.stringify(t.data.spans[0]!.inputs)).toContain("[inputs-redacted]");
+    expect(JSON.stringify(messagesOf(t.data.spans[0]!))).toContain("[attribute-redacted]");
   });
 
-  it("keeps the call working when the redact function throws, and records a placeholder", async () => {
+  it("keeps the call working when the redact function throws, drops the values and logs it once", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     await autolog({
       redact: () => {
         throw new Error("redactor bug");
       },
     });
     try {
-      replayNockRecording("chat-completion-basic.json");
-      const r = await client().chat.completions.create(chatBody());
-      expect(r.choices[0]!.message.content).toBe("Atlantic Ocean.");
+      for (let i = 0; i < 2; i++) {
+        replayNockRecording("chat-completion-basic.json");
+        const r = await client().chat.completions.create(chatBody());
+        expect(r.choices[0]!.message.content).toBe("Atlantic Ocean.");
+      }
     } finally {
       await autolog();
     }
-    const span = (await onlyTrace(store())).data.spans[0]!;
-    expect(span.inputs).toBe("<redaction failed>");
-    expect(span.outputs).toBe("<redaction failed>");
+    const lines = warn.mock.calls.map((c) => String(c[0]));
+    warn.mockRestore();
+    const traces = await storedTraces(store());
+    expect(traces).toHaveLength(2);
+    for (const t of traces) {
+      const span = t.data.spans[0]!;
+      expect(span.inputs).toBe(REDACTION_FAILED);
+      expect(span.outputs).toBe(REDACTION_FAILED);
+      expect(messagesOf(span)).toBe(REDACTION_FAILED);
+      expect(t.toJson()).not.toContain("Bouvet");
+    }
+    const logged = lines.filter((line) => line.includes("a redactor threw"));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(new Set(logged).size).toBe(logged.length); // each kind of value once, not once per call
+    expect(logged.length).toBeLessThanOrEqual(3); // inputs, outputs, attributes
   });
 
   it("never records the API key, the Authorization header or the organization", async () => {

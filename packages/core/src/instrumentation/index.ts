@@ -20,7 +20,10 @@ export {
   type ModuleTarget,
   type PatchContext,
 } from "./define-integration.js";
+export { type FixedSettingsTracing, withFixedSettings } from "./fixed-settings.js";
 export type { IntegrationLog } from "./integration-log.js";
+export { type MethodPatches, methodPatches, type WrapOptions } from "./method-patches.js";
 export { appDirs, type LoadedCopy, loadedCommonJsCopies, resolveEsm } from "./module-copies.js";
 export type { AutologOptions, CommonSettings } from "./options.js";
 export { registerImportHooks } from "./register-imports.js";
+export { isRecord, parseJsonString } from "./values.js";
