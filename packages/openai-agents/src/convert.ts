@@ -3,9 +3,9 @@
  * names, Responses API items to OpenAI-style chat messages, tools, token usage.
  */
 import type { ChatMessage, ChatTool, SpanType, TokenUsage } from "@tracewright/core";
+import { isRecord as isObj } from "@tracewright/core/instrumentation";
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object";
 
 /** The span type of an Agents SDK span, by its data's `type`. */
 export function spanTypeOf(data: Obj): SpanType {
@@ -40,16 +40,6 @@ export function spanNameOf(data: Obj): string {
 
 export function handoffName(data: Obj): string {
   return `Handoff: ${String(data.from_agent ?? "?")} -> ${String(data.to_agent ?? "?")}`;
-}
-
-/** A string that holds JSON (tool arguments, tool results) as the value it encodes. */
-export function parseJsonString(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 function textOf(content: unknown): unknown {

@@ -16,12 +16,17 @@ import {
   startSpan,
   tracingIsEnabled,
 } from "@tracewright/core";
-import { registerActiveSpanResolver, runSafely, type SpanOptions } from "@tracewright/core/instrumentation";
+import {
+  isRecord as isObj,
+  parseJsonString,
+  registerActiveSpanResolver,
+  runSafely,
+  type SpanOptions,
+} from "@tracewright/core/instrumentation";
 import {
   chatCompletionUsage,
   generationOutputMessages,
   handoffName,
-  parseJsonString,
   responseItemsToMessages,
   responseText,
   responseTools,
@@ -31,7 +36,6 @@ import {
 } from "./convert.js";
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object";
 
 /** An Agents SDK span we record, while it is open. */
 interface OpenSpan {

@@ -1,4 +1,5 @@
 import type { ChatMessage, ChatTool } from "@tracewright/core";
+import { isRecord as isObj } from "@tracewright/core/instrumentation";
 
 /**
  * Conversions from the OpenTelemetry GenAI semantic conventions' message shapes
@@ -7,7 +8,6 @@ import type { ChatMessage, ChatTool } from "@tracewright/core";
  */
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** An attribute value as data: the conventions store structured values as JSON strings. */
 export function parseJsonAttribute(value: unknown): unknown {
