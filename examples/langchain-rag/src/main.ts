@@ -5,7 +5,7 @@ import { autolog } from "@tracewright/langchain";
 import { buildRagChain } from "./rag.ts";
 
 await setExperiment("langchain-rag");
-autolog();
+await autolog();
 if (!process.env.OPENAI_API_KEY) {
   const { replayNockRecording } = await import("@tracewright/testing");
   replayNockRecording("chat-completion-basic.json");

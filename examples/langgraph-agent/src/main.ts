@@ -5,7 +5,7 @@ import { autolog } from "@tracewright/langchain";
 import { buildWeatherAgent } from "./agent.ts";
 
 await setExperiment("langgraph-agent");
-autolog();
+await autolog();
 if (!process.env.OPENAI_API_KEY) {
   const { replayNockRecording } = await import("@tracewright/testing");
   replayNockRecording("chat-completion-parallel-tool-calls-two-turns.json");

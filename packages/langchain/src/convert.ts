@@ -3,9 +3,9 @@
  * chat messages, LLM results to token usage, documents to MLflow documents.
  */
 import type { ChatMessage, ChatTool, TokenUsage } from "@tracewright/core";
+import { isRecord } from "@tracewright/core/instrumentation";
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object";
 
 const ROLE_BY_TYPE: Record<string, string> = {
   human: "user",
@@ -34,8 +34,8 @@ function messageType(m: Obj): string | undefined {
 
 /** A LangChain message (`HumanMessage`, `AIMessage`, `ToolMessage`, ...) as an OpenAI-style chat message. */
 export function toChatMessage(message: unknown): ChatMessage {
-  if (!isObj(message)) return { role: "user", content: String(message) };
-  const m = (isObj(message.kwargs) && message.lc === 1 ? message.kwargs : message) as Obj;
+  if (!isRecord(message)) return { role: "user", content: String(message) };
+  const m = (isRecord(message.kwargs) && message.lc === 1 ? message.kwargs : message) as Obj;
   const type = messageType(message) ?? messageType(m) ?? "user";
   const role = type === "chat" && typeof m.role === "string" ? m.role : (ROLE_BY_TYPE[type] ?? type);
   const out: ChatMessage = { role, content: m.content ?? "" };
@@ -54,16 +54,16 @@ export function toChatMessage(message: unknown): ChatMessage {
 
 /** Token usage from an LLM result: `llmOutput.tokenUsage` or the message's `usage_metadata`. */
 export function toTokenUsage(result: unknown): TokenUsage | null {
-  if (!isObj(result)) return null;
+  if (!isRecord(result)) return null;
   const fromMetadata = (meta: unknown): TokenUsage | null => {
-    if (!isObj(meta) || typeof meta.input_tokens !== "number") return null;
+    if (!isRecord(meta) || typeof meta.input_tokens !== "number") return null;
     const usage: TokenUsage = {
       input_tokens: meta.input_tokens,
       output_tokens: Number(meta.output_tokens ?? 0),
       total_tokens: Number(meta.total_tokens ?? Number(meta.input_tokens) + Number(meta.output_tokens ?? 0)),
     };
     const details = meta.input_token_details as Obj | undefined;
-    if (isObj(details) && typeof details.cache_read === "number") usage.cache_read_input_tokens = details.cache_read;
+    if (isRecord(details) && typeof details.cache_read === "number") usage.cache_read_input_tokens = details.cache_read;
     return usage;
   };
   const generations = result.generations as unknown[][] | undefined;
@@ -72,7 +72,7 @@ export function toTokenUsage(result: unknown): TokenUsage | null {
   if (viaMessage) return viaMessage;
   const llmOutput = result.llmOutput as Obj | undefined;
   const tokenUsage = (llmOutput?.tokenUsage ?? llmOutput?.estimatedTokenUsage) as Obj | undefined;
-  if (isObj(tokenUsage) && typeof tokenUsage.promptTokens === "number") {
+  if (isRecord(tokenUsage) && typeof tokenUsage.promptTokens === "number") {
     const input = tokenUsage.promptTokens;
     const output = Number(tokenUsage.completionTokens ?? 0);
     return {
@@ -89,20 +89,20 @@ export function resultMessage(result: unknown): ChatMessage | null {
   const generations = (result as { generations?: unknown[][] } | null)?.generations;
   const first = generations?.[0]?.[0] as Obj | undefined;
   if (!first) return null;
-  if (isObj(first.message)) return toChatMessage(first.message);
+  if (isRecord(first.message)) return toChatMessage(first.message);
   if (typeof first.text === "string") return { role: "assistant", content: first.text };
   return null;
 }
 
 /** An LLM result for the span's outputs: generations with messages made readable. */
 export function resultOutputs(result: unknown): unknown {
-  if (!isObj(result)) return result;
+  if (!isRecord(result)) return result;
   // a stream that ended without a chunk reports its generation as undefined
   const generations = (result.generations as Array<Array<Obj | undefined>> | undefined)?.map((group) =>
-    group.filter(isObj).map((g) => ({
+    group.filter(isRecord).map((g) => ({
       text: g.text,
       ...(g.generationInfo ? { generation_info: g.generationInfo } : {}),
-      ...(isObj(g.message) ? { message: toChatMessage(g.message) } : {}),
+      ...(isRecord(g.message) ? { message: toChatMessage(g.message) } : {}),
     })),
   );
   return { generations, ...(result.llmOutput ? { llm_output: result.llmOutput } : {}) };
@@ -123,11 +123,11 @@ export function toDocuments(documents: unknown): unknown {
 
 /** Tools bound to a chat model, from its invocation params, in the chat-completions tool format. */
 export function boundTools(invocationParams: unknown): ChatTool[] {
-  const tools = isObj(invocationParams) ? invocationParams.tools : undefined;
+  const tools = isRecord(invocationParams) ? invocationParams.tools : undefined;
   if (!Array.isArray(tools)) return [];
   return tools.map((t) => {
     const tool = t as Obj;
-    if (typeof tool.type === "string" && isObj(tool.function)) return tool as ChatTool;
+    if (typeof tool.type === "string" && isRecord(tool.function)) return tool as ChatTool;
     return {
       type: "function",
       function: {
@@ -142,27 +142,17 @@ export function boundTools(invocationParams: unknown): ChatTool[] {
 /** Scalar invocation parameters (model, temperature, ...) as span attributes. */
 export function invocationAttributes(invocationParams: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (!isObj(invocationParams)) return out;
+  if (!isRecord(invocationParams)) return out;
   for (const [k, v] of Object.entries(invocationParams)) {
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = v;
   }
   return out;
 }
 
-/** A tool's input string as a value (JSON when it is JSON). */
-export function parseToolInput(input: unknown): unknown {
-  if (typeof input !== "string") return input;
-  try {
-    return JSON.parse(input);
-  } catch {
-    return input;
-  }
-}
-
 /** A tool's output: a ToolMessage's content, or the value itself. */
 export function toolOutput(output: unknown): unknown {
-  if (isObj(output) && "content" in output && (messageType(output) === "tool" || output.lc === 1)) {
-    const m = (output.lc === 1 && isObj(output.kwargs) ? output.kwargs : output) as Obj;
+  if (isRecord(output) && "content" in output && (messageType(output) === "tool" || output.lc === 1)) {
+    const m = (output.lc === 1 && isRecord(output.kwargs) ? output.kwargs : output) as Obj;
     return m.content;
   }
   return output;

@@ -2,18 +2,21 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import {
   getCurrentActiveSpan,
   type LiveSpan,
-  runSafely,
   SpanAttributeKey,
   SpanEvent,
   SpanType,
   setSpanChatMessages,
-  startSpan,
-  tracingIsEnabled,
 } from "@tracewright/core";
+import {
+  type FixedSettingsTracing,
+  type InstrumentHooks,
+  parseJsonString,
+  runSafely,
+  withFixedSettings,
+} from "@tracewright/core/instrumentation";
 import {
   boundTools,
   invocationAttributes,
-  parseToolInput,
   resultMessage,
   resultOutputs,
   toChatMessage,
@@ -21,21 +24,19 @@ import {
   toolOutput,
   toTokenUsage,
 } from "./convert.js";
-import { installLangChainContexts } from "./resolver.js";
-import { runCallStartingRun } from "./run-call.js";
+import { hookForHandlersMadeByHand } from "./modules.js";
+import { runCallStartingRun } from "./run-context.js";
 import { noteStreamRun } from "./stream-abandonment.js";
+import { type LangChainSettings, langchainSettings, type TracewrightCallbackHandlerOptions } from "./types.js";
 
-/** Options of {@link TracewrightCallbackHandler}. */
-export interface TracewrightCallbackHandlerOptions {
-  /** Record each streamed token as a `new_token` span event (default true). */
-  recordTokenEvents?: boolean;
-  /**
-   * Do not record the SDK call a chat model or LLM makes (e.g. the openai span that
-   * `@tracewright/openai` would nest under the LangChain span): the LangChain span alone
-   * represents the call (default false).
-   */
-  suppressNestedSdkSpans?: boolean;
-}
+/**
+ * Where a handler's settings and spans come from: the integration (autolog's handler) or the
+ * options given to it (`withFixedSettings`). Both give spans the redactor in force.
+ */
+export type HandlerTracing = Pick<FixedSettingsTracing<LangChainSettings>, "active" | "instrumentCall">;
+
+/** A run's span stays open until LangChain reports the run's end. */
+const KEEP_OPEN: InstrumentHooks<LiveSpan | null> = { onResult: () => "keep-open" };
 
 interface RunState {
   span: LiveSpan;
@@ -57,25 +58,39 @@ function runName(serialized: Serialized, runNameArg: string | undefined, fallbac
  * with documents). Parent/child follows LangChain's run tree; a top-level invocation nests under
  * the active Tracewright span, so LangChain inside `trace()` / `withSpan()` joins that trace.
  *
+ * A handler made by hand records with the options given to it (`redact`, `recordContent`,
+ * `logTraces`, `recordTokenEvents`, `suppressNestedSdkSpans`), whether `autolog()` is on or not;
+ * the process-wide `setRedactor` applies to its spans as to every span. The handler `autolog()`
+ * adds follows autolog's latest options instead. An invocation that already has a handler of
+ * this class (passed in `callbacks`) does not get autolog's as well.
+ *
  * @example
  * ```ts
- * const handler = new TracewrightCallbackHandler();
+ * const handler = new TracewrightCallbackHandler({ redact: scrub });
  * await chain.invoke({ question }, { callbacks: [handler] });
  * ```
  */
 export class TracewrightCallbackHandler extends BaseCallbackHandler {
   name = "tracewright_handler";
   private readonly runs = new Map<string, RunState>();
-  private readonly recordTokenEvents: boolean;
-  private readonly suppressNestedSdkSpans: boolean;
+  private readonly tracing: HandlerTracing;
 
-  constructor(options: TracewrightCallbackHandlerOptions = {}) {
+  /** @param tracing @internal autolog's handler passes the integration: its settings change with each `autolog()`. */
+  constructor(options: TracewrightCallbackHandlerOptions = {}, tracing?: HandlerTracing) {
     super();
     // Run inline, so spans start and end when the runs do (not later, from a background queue).
     this.awaitHandlers = true;
-    this.recordTokenEvents = options.recordTokenEvents ?? true;
-    this.suppressNestedSdkSpans = options.suppressNestedSdkSpans ?? false;
-    installLangChainContexts();
+    if (tracing) this.tracing = tracing;
+    else {
+      this.tracing = withFixedSettings(options, langchainSettings(options));
+      hookForHandlersMadeByHand();
+    }
+  }
+
+  /** Text-carrying events (tokens, agent logs) are recorded only when no redactor applies: redactors never see events. */
+  private recordsRawText(): boolean {
+    const s = this.tracing.active();
+    return s !== null && s.redactor === undefined;
   }
 
   /** @internal The span of a run in flight (for nesting calls made inside it). */
@@ -119,12 +134,15 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     kind: RunState["kind"],
     options: { name: string; spanType: string; inputs?: unknown; attributes?: Record<string, unknown> },
   ): RunState | undefined {
-    if (!tracingIsEnabled()) return undefined;
+    const settings = this.tracing.active();
+    if (settings === null) return undefined;
     // a top-level run nests under the user's active span, never under another invocation's run
     const active = getCurrentActiveSpan({ contextOnly: true });
     const parent = parentRunId ? (this.runs.get(parentRunId)?.span ?? active) : active;
-    const span = startSpan({ ...options, parent });
-    if (kind === "llm" && this.suppressNestedSdkSpans) {
+    // null while tracing is off, or under a span that suppresses this type
+    const span = this.tracing.instrumentCall({ ...options, parent }, (opened) => opened, KEEP_OPEN);
+    if (span === null) return undefined;
+    if (kind === "llm" && settings.extra.suppressNestedSdkSpans) {
       span.suppressChildSpans([SpanType.CHAT_MODEL, SpanType.LLM, SpanType.EMBEDDING]);
     }
     const state: RunState = { span, parentRunId, kind };
@@ -243,9 +261,8 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleLLMNewToken(token: string, _idx: unknown, runId: string): void {
-    if (!this.recordTokenEvents) return;
     const state = this.runs.get(runId);
-    if (state)
+    if (state && this.tracing.active()?.extra.recordTokenEvents && this.recordsRawText())
       runSafely("recording a token", () =>
         state.span.addEvent(new SpanEvent({ name: "new_token", attributes: { token } })),
       );
@@ -279,7 +296,7 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
       this.start(runId, parentRunId, "tool", {
         name: runName(tool, runNameArg, "tool"),
         spanType: SpanType.TOOL,
-        inputs: parseToolInput(input),
+        inputs: parseJsonString(input),
         ...(toolCallId ? { attributes: { "tool.call_id": toolCallId } } : {}),
       });
     });
@@ -324,12 +341,8 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     if (!state) return;
     runSafely("recording an agent action", () => {
       const a = action as { tool?: string; toolInput?: unknown; log?: string };
-      state.span.addEvent(
-        new SpanEvent({
-          name: "agent_action",
-          attributes: { tool: a.tool ?? "", tool_input: a.toolInput, log: a.log ?? "" },
-        }),
-      );
+      const text = this.recordsRawText() ? { tool_input: a.toolInput, log: a.log ?? "" } : {};
+      state.span.addEvent(new SpanEvent({ name: "agent_action", attributes: { tool: a.tool ?? "", ...text } }));
     });
   }
 
@@ -338,9 +351,8 @@ export class TracewrightCallbackHandler extends BaseCallbackHandler {
     if (!state) return;
     runSafely("recording an agent finish", () => {
       const a = action as { returnValues?: unknown; log?: string };
-      state.span.addEvent(
-        new SpanEvent({ name: "agent_finish", attributes: { return_values: a.returnValues, log: a.log ?? "" } }),
-      );
+      const text = this.recordsRawText() ? { return_values: a.returnValues, log: a.log ?? "" } : {};
+      state.span.addEvent(new SpanEvent({ name: "agent_finish", attributes: text }));
     });
   }
 }

@@ -3,5 +3,7 @@
  *
  * @packageDocumentation
  */
-export { autolog, type LangChainAutologOptions } from "./autolog.js";
-export { TracewrightCallbackHandler, type TracewrightCallbackHandlerOptions } from "./handler.js";
+export type { AutologStatus } from "@tracewright/core/instrumentation";
+export { autolog } from "./autolog.js";
+export { TracewrightCallbackHandler } from "./handler.js";
+export type { LangChainAutologOptions, LangChainOptions, TracewrightCallbackHandlerOptions } from "./types.js";

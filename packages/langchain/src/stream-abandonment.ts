@@ -1,11 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { runSafely } from "@tracewright/core";
-import type { LangChainCopy } from "./langchain-copies.js";
-
-/** Who can end a run (and its open descendants) that LangChain will never end. */
-export interface AbandonableRunOwner {
-  abandonRun(runId: string, reason: string): void;
-}
+import { runSafely } from "@tracewright/core/instrumentation";
+import type { AbandonableRunOwner, AnyMethod, Wrap } from "./types.js";
 
 /**
  * The runs a `stream()` call started at its top: LangChain runs the first step of the stream
@@ -34,19 +29,8 @@ export function noteStreamRun(owner: AbandonableRunOwner, runId: string): void {
   if (call && !call.roots.some((r) => r.owner === owner)) call.roots.push({ owner, runId });
 }
 
-const PATCHED = Symbol.for("tracewright.langchain.stream-abandonment");
-type AnyFunction = (this: object, ...args: unknown[]) => unknown;
-
-function patch(target: object, name: string, wrap: (original: AnyFunction) => AnyFunction): void {
-  const original = (target as Record<string, unknown>)[name];
-  if (typeof original !== "function" || (original as { [PATCHED]?: true })[PATCHED]) return;
-  const wrapped = wrap(original as AnyFunction);
-  Object.defineProperty(wrapped, PATCHED, { value: true });
-  Object.defineProperty(target, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
-}
-
 /** `stream()` returns LangChain's own promise; its stream is watched once it arrives. */
-function wrapStream(original: AnyFunction): AnyFunction {
+function wrapStream(original: AnyMethod): AnyMethod {
   return function streamWithAbandonment(this: object, ...args: unknown[]) {
     const call = new StreamCall();
     const result = calls.run(call, () => original.apply(this, args));
@@ -68,7 +52,7 @@ function wrapStream(original: AnyFunction): AnyFunction {
  * A consumer that stops early (`break`, `return()`, `throw()`) cancels the stream and LangChain
  * calls no callback: once the cancellation has run through the pipeline, the runs end here.
  */
-function wrapStop(original: AnyFunction): AnyFunction {
+function wrapStop(original: AnyMethod): AnyMethod {
   return function stopWithAbandonment(this: object, ...args: unknown[]) {
     const call = callOfStream.get(this);
     if (!call) return original.apply(this, args);
@@ -82,12 +66,17 @@ function wrapStop(original: AnyFunction): AnyFunction {
   };
 }
 
-/** Ends the runs of LangChain streams that their consumer stops or drops before the end. */
-export function installStreamAbandonment(copies: LangChainCopy[]): void {
-  for (const copy of copies) {
-    patch(copy.Runnable.prototype, "stream", wrapStream);
-    patch(copy.RunnableMap.prototype, "stream", wrapStream);
-    patch(copy.IterableReadableStream.prototype, "return", wrapStop);
-    patch(copy.IterableReadableStream.prototype, "throw", wrapStop);
-  }
+/**
+ * A stream's runs end when its consumer stops or drops it before the end: `stream()` of these
+ * runnable classes (`Runnable`, `RunnableMap`) notes the stream. False when they do not look right.
+ */
+export function hookStreams(runnables: Array<object | undefined>, wrap: Wrap): boolean {
+  return runnables.every((proto) => proto !== undefined && wrap(proto, "stream", wrapStream));
+}
+
+/** `return()` / `throw()` of LangChain's `IterableReadableStream` end a noted stream's runs. */
+export function hookStreamStops(iterableReadableStream: object | undefined, wrap: Wrap): boolean {
+  if (iterableReadableStream === undefined || !wrap(iterableReadableStream, "return", wrapStop)) return false;
+  wrap(iterableReadableStream, "throw", wrapStop);
+  return true;
 }
