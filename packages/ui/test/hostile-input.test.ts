@@ -82,6 +82,35 @@ describe("the API under hostile input", () => {
   );
 });
 
+describe("requests another site makes the browser send", () => {
+  /** A raw request, so that the Sec-Fetch-Site header a browser adds can be set. */
+  const rawGet = (path: string, headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      import("node:http").then(({ request }) => {
+        const req = request({ host: "127.0.0.1", port: server.port, path, headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      }, reject);
+    });
+
+  it("refuses API requests a browser marks cross-site (an <img> on another page) with 403", async () => {
+    const evil = `/api/traces?filter=${encodeURIComponent("metadata.`mlflow.traceInputs` RLIKE '^(.+)+X'")}`;
+    expect(await rawGet(evil, { "sec-fetch-site": "cross-site" })).toBe(403);
+    expect(await rawGet("/api/experiments", { "sec-fetch-site": "same-site" })).toBe(403);
+  });
+
+  it("serves the app's own requests, typed URLs, and clients that send no such header", async () => {
+    expect(await rawGet("/api/experiments", { "sec-fetch-site": "same-origin" })).toBe(200);
+    expect(await rawGet("/api/experiments", { "sec-fetch-site": "none" })).toBe(200);
+    expect(await rawGet("/api/experiments", {})).toBe(200);
+    // the page itself may be opened from a link on another site
+    expect(await rawGet("/", { "sec-fetch-site": "cross-site" })).toBe(200);
+  });
+});
+
 describe("routes in the URL hash", () => {
   it.each([
     ["#/", { view: "list" }],

@@ -66,6 +66,7 @@ async function handle(api: UiApi, req: IncomingMessage, res: ServerResponse, loc
   const method = req.method ?? "GET";
 
   if (path.startsWith("/api/")) {
+    refuseOtherSites(req);
     const traceMatch = /^\/api\/traces\/([^/]+)(\/feedback)?$/.exec(path);
     if (method === "GET" && path === "/api/experiments") return sendJson(res, 200, await api.experiments());
     if (method === "GET" && path === "/api/traces") return sendJson(res, 200, await api.listTraces(url.searchParams));
@@ -99,6 +100,18 @@ async function handle(api: UiApi, req: IncomingMessage, res: ServerResponse, loc
     return;
   }
   throw new HttpError(404, "NOT_FOUND", `Nothing at ${path}.`);
+}
+
+/**
+ * The API serves this app's own pages only. Browsers mark every request with where it comes from
+ * (`Sec-Fetch-Site`), so a page elsewhere, even another port of localhost (`same-site`), cannot
+ * make the server run filters or store feedback through an `<img>` or a form. Clients that send
+ * no such header (curl, scripts) are not browsers acting for another page and are served.
+ */
+function refuseOtherSites(req: IncomingMessage): void {
+  const site = req.headers["sec-fetch-site"];
+  if (site === undefined || site === "same-origin" || site === "none") return;
+  throw new HttpError(403, "CROSS_SITE", "The API only answers the viewer's own pages, not requests from other sites.");
 }
 
 /** A percent-encoded path segment; broken encoding (`%`, `%zz`, a cut UTF-8 sequence) is the client's error. */
