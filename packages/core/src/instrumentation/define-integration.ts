@@ -135,8 +135,8 @@ export function defineIntegration<O extends AutologOptions = AutologOptions, S =
     const target = definition.modules.find((m) => m.name === module);
     if (target && version && !satisfies(version, target.versions, { includePrerelease: true })) {
       log.warnOnce(
-        `version:${module}@${version}`,
-        `${module} ${version} is outside the versions @tracewright/${definition.name} is tested with (${target.versions}); tracing it anyway`,
+        `version:${splitSpecifier(module).name}@${version}`,
+        `${splitSpecifier(module).name} ${version} is outside the versions @tracewright/${definition.name} is tested with (${target.versions}); tracing it anyway`,
       );
     }
     try {
