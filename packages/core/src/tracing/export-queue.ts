@@ -3,6 +3,7 @@ import type { Trace } from "../entities/trace.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
+import { experimentIdAtExit } from "./exit-experiment.js";
 import { installExitHooks, setExitTimeout } from "./exit-hooks.js";
 import { truncationStats } from "./trace-size.js";
 
@@ -242,21 +243,23 @@ function saveHeldSync(reason: string): void {
   q.queue = [];
   q.queuedBytes = 0;
   if (batch.length === 0) return;
-  let experimentId = "";
-  try {
-    if (batch.some((t) => t.info.experimentId === "")) experimentId = currentExperimentId();
-  } catch {
-    // unknown: saved without it
-  }
-  if (experimentId !== "")
-    for (const t of batch)
-      if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
   let store: ReturnType<typeof getTraceStore>;
   try {
     store = getTraceStore();
   } catch (e) {
     q.stats.failed += batch.length;
     throw e;
+  }
+  if (batch.some((t) => t.info.experimentId === "")) {
+    let experimentId = "";
+    try {
+      experimentId = currentExperimentId() || experimentIdAtExit(store);
+    } catch {
+      // not known: saved without it (a remote destination's spool names the experiment itself)
+    }
+    if (experimentId !== "")
+      for (const t of batch)
+        if (t.info.experimentId === "") t.info.traceLocation.mlflowExperiment.experimentId = experimentId;
   }
   if (!store.logTracesSync) {
     q.stats.failed += batch.length;
