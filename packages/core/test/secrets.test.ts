@@ -88,6 +88,11 @@ describe("secret redaction", () => {
     ["Basic credential", "Authorization was Basic YWxpY2U6c2VjcmV0", "Authorization was Basic [REDACTED]"],
     ["URL credentials", "redis://default:p4ss@cache:6379/0", "redis://default:[REDACTED]@cache:6379/0"],
     ["an OpenAI key", `use ${OPENAI_KEY} here`, "use [REDACTED] here"],
+    [
+      "secret keys of JSON text held in a string (a request body)",
+      '{"username": "alice", "password": "hunter2", "max_tokens": 5, "api_token":"t-1"}',
+      '{"username": "alice", "password": "[REDACTED]", "max_tokens": 5, "api_token":"[REDACTED]"}',
+    ],
   ])("redacts %s inside a string", (_name, input, expected) => {
     expect(JSON.parse(toJson(input))).toBe(expected);
     expect(JSON.parse(toJson({ text: input }))).toEqual({ text: expected });

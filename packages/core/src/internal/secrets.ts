@@ -21,7 +21,8 @@ export const REDACTED = "[REDACTED]";
  * keeps it a fraction of the cost of encoding.
  */
 const KEY_HINT =
-  /":(?<=(?:pass(?:word|wd|phrase)|secrets?|api[_-]?key|token|authorization|auth|credentials?|cookie|(?:access|private|secret|signing|encryption|master|subscription|session|account)[_-]?key)":)/i;
+  /":(?<=(?:pass(?:word|wd|phrase)|secrets?|api[_-]?key|token|authorization|auth|credentials?|cookie|(?:access|private|secret|signing|encryption|master|subscription|session|account)[_-]?key)\\?":)/i;
+// (the optional backslash: JSON text held in a string, such as a request body, shows its keys as `\"password\":`)
 
 /**
  * Cheap pre-check for a secret-shaped value. Case-sensitive on purpose (a case-insensitive
@@ -53,16 +54,30 @@ function isBasicCredential(b64: string): boolean {
   }
 }
 
+/** A secret-looking key inside JSON text held in a string (`{"password": "x"}` as a request body). */
+const EMBEDDED_KEY_HINT =
+  /"\s*:(?<=(?:pass(?:word|wd|phrase)|secrets?|api[_-]?key|token|authorization|auth|credentials?|cookie|(?:access|private|secret|signing|encryption|master|subscription|session|account)[_-]?key)"\s*:)/i;
+/** A `"key": "string value"` pair of such JSON text. */
+const EMBEDDED_PAIR = /"([^"\\]{1,100})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
+
 /** `s` with secret-shaped parts replaced by {@link REDACTED}; `s` itself when there are none. */
 export function redactSecretsInString(s: string): string {
-  if (!SHAPE_HINT.test(s)) return s;
-  if (AUTH_VALUE.test(s)) return REDACTED;
-  return s.replace(SHAPES, (match, bearer, basic, b64, urlPrefix) => {
-    if (bearer !== undefined) return `${bearer} ${REDACTED}`;
-    if (basic !== undefined) return isBasicCredential(b64) ? `${basic} ${REDACTED}` : match;
-    if (urlPrefix !== undefined) return `${urlPrefix}${REDACTED}@`;
-    return REDACTED;
-  });
+  let out = s;
+  if (SHAPE_HINT.test(out)) {
+    if (AUTH_VALUE.test(out)) return REDACTED;
+    out = out.replace(SHAPES, (match, bearer, basic, b64, urlPrefix) => {
+      if (bearer !== undefined) return `${bearer} ${REDACTED}`;
+      if (basic !== undefined) return isBasicCredential(b64) ? `${basic} ${REDACTED}` : match;
+      if (urlPrefix !== undefined) return `${urlPrefix}${REDACTED}@`;
+      return REDACTED;
+    });
+  }
+  if (out.includes('"') && EMBEDDED_KEY_HINT.test(out)) {
+    out = out.replace(EMBEDDED_PAIR, (match, key: string, sep: string, value: string) =>
+      value !== "" && isSecretKey(key) ? `"${key}"${sep}"${REDACTED}"` : match,
+    );
+  }
+  return out;
 }
 
 /** Last words that name a secret on their own (`password`, `clientSecret`, `api_token`, `openaiApiKey`). */
