@@ -205,7 +205,7 @@ describe("langchain.autolog() on the integration kit", () => {
     await autolog({ recordContent: false });
     const misses = warn.mock.calls.map(([line]) => String(line)).filter((l) => l.includes("outside the versions"));
     expect(misses).toEqual([
-      "[tracewright/langchain] @langchain/core/callbacks/manager 0.3.80 is outside the versions @tracewright/langchain is tested with (>=1.0.0 <2.0.0); tracing it anyway",
+      "[tracewright/langchain] @langchain/core 0.3.80 is outside the versions @tracewright/langchain is tested with (>=1.0.0 <2.0.0); tracing it anyway",
     ]);
   });
 });
