@@ -243,10 +243,11 @@ export class ReliableRemoteStore implements TraceStore {
     }
     const items = loaded.items;
     const good: unknown[] = [];
+    const parsed: Trace[] = [];
     const bad: unknown[] = [];
     for (const d of items) {
       try {
-        Trace.fromDict(d as Record<string, unknown>);
+        parsed.push(Trace.fromDict(d as Record<string, unknown>));
         good.push(d);
       } catch {
         bad.push(d);
@@ -261,9 +262,10 @@ export class ReliableRemoteStore implements TraceStore {
       );
     }
     let remaining = good;
+    let next = 0; // index in `parsed` of remaining[0]
     while (remaining.length > 0) {
       const batch = remaining.slice(0, this.batchSize);
-      const traces = batch.map((d) => Trace.fromDict(d as Record<string, unknown>));
+      const traces = parsed.slice(next, next + batch.length);
       try {
         for (const t of traces) {
           const name = experimentNameOf(t.info.experimentId);
@@ -281,11 +283,13 @@ export class ReliableRemoteStore implements TraceStore {
         log.error(`${batch.length} trace(s) refused by the destination; dropped`, error);
         deliveryStats.dropped += batch.length;
         remaining = remaining.slice(batch.length);
+        next += batch.length;
         continue;
       }
       deliveryStats.sent += batch.length;
       this.failures = 0;
       remaining = remaining.slice(batch.length);
+      next += batch.length;
     }
     await this.spool.remove(entry);
     return true;

@@ -34,7 +34,7 @@ export interface MlflowConnection {
   password?: string;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
-  /** Per-request timeout (default 30 s). */
+  /** Per-request timeout (default 30 s; `MLFLOW_HTTP_REQUEST_TIMEOUT`, in seconds, from the environment). */
   timeoutMs?: number;
   /**
    * Also send spans to the server's OTLP ingest endpoint (`/v1/traces`, MLflow >= 3.4), as
@@ -94,6 +94,9 @@ export function connectionFromEnv(baseUrl: string): MlflowConnection {
     }
   }
   if (env.TRACEWRIGHT_MLFLOW_OTLP_INGEST === "true") c.otlpIngest = true;
+  // MLflow's own variable, in seconds
+  const timeout = Number(env.MLFLOW_HTTP_REQUEST_TIMEOUT);
+  if (env.MLFLOW_HTTP_REQUEST_TIMEOUT && Number.isFinite(timeout) && timeout > 0) c.timeoutMs = timeout * 1000;
   return withUrlCredentials(c);
 }
 
