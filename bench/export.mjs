@@ -92,6 +92,7 @@ async function callCost(store) {
     callNs += Number(process.hrtime.bigint() - t0);
     await tw.flushTraces();
   }
+  await store.close(); // its delivery loop would keep probing during the phases below
   return callNs / CALLS;
 }
 const up = () => new tw.ReliableRemoteStore(new tw.MlflowTraceStore({ baseUrl: base }), base, { spoolDir: spool() });

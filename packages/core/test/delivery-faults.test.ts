@@ -458,3 +458,34 @@ describe("item 7: only a well-formed refusal drops a trace; an upload is done wh
     await s.close();
   });
 });
+
+describe("processes sharing one spool", () => {
+  it("four processes started one after another over one spool deliver every trace once", async () => {
+    const spoolDir = tmp("tw-spool-shared-");
+    server.down = true;
+    const children = [0, 1, 2, 3].map(async (n) => {
+      // each starts after the others spooled some traces: it indexes theirs too and must not send them twice
+      await new Promise((r) => setTimeout(r, n * 300));
+      return runChild(
+        `tw.setTraceStore(new tw.ReliableRemoteStore(new tw.MlflowTraceStore({ baseUrl: ${JSON.stringify(server.url)}, timeoutMs: 500 }), "shared", { spoolDir: ${JSON.stringify(spoolDir)}, baseDelayMs: 50, maxDelayMs: 300 }));
+         const c = new tw.TracewrightClient();
+         const ids = [];
+         for (let i = 0; i < 50; i++) { const r = c.startTrace("p${n}-" + i); c.endTrace({ traceId: r.traceId }); ids.push(r.traceId); if (i % 10 === 9) await tw.flushTraces(); }
+         await tw.flushTraces();
+         // up after every child has spooled its traces
+         await new Promise((r) => setTimeout(r, ${(3 - n) * 300 + 1500}));
+         ${settleAndPrint("{ ids, pending: store.pending() }")}`,
+        { timeoutMs: 20_000 },
+      );
+    });
+    setTimeout(() => {
+      server.down = false;
+    }, 1500);
+    const results = await Promise.all(children);
+    const ids = results.flatMap((r) => (r.out as { ids: string[] }).ids);
+    expect(ids).toHaveLength(200);
+    for (const t of ids) expect(server.infos.has(t)).toBe(true);
+    const sent = startTraceIds().filter((t) => ids.includes(t));
+    expect(sent).toHaveLength(200); // no duplicate
+  }, 30_000);
+});

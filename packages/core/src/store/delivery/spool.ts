@@ -361,7 +361,7 @@ export class TraceSpool {
     const entry: Entry = { name, dir, count: items.length, bytes };
     // keep the batch in memory for delivery (no read back) while the cache is small
     if (dir === undefined) entry.items = items;
-    else if (this.cachedBytes + bytes <= 16 * 1024 * 1024) {
+    else if (this.cachedBytes + bytes <= 2 * 1024 * 1024) {
       entry.items = items;
       this.cachedBytes += bytes;
     }
