@@ -1,6 +1,7 @@
 import { DEFAULT_EXPERIMENT_ID } from "./constants.js";
 import type { Trace } from "./entities/trace.js";
 import { ConfigurationError } from "./errors.js";
+import { runInBackground } from "./internal/background-io.js";
 import { log } from "./internal/log.js";
 import { processSingleton } from "./internal/process-state.js";
 import { experimentNameRef, setActiveExperimentSource } from "./store/delivery/experiment-ref.js";
@@ -154,7 +155,8 @@ function resolveEntry(entry: ActiveExperiment): Promise<Experiment> {
 function resolveActiveSoon(entry: ActiveExperiment): void {
   if (entry.ready || entry.id !== undefined || entry.name === undefined) return;
   if (entry.retryAt !== undefined && Date.now() < entry.retryAt) return;
-  void resolveEntry(entry).catch(() => undefined);
+  // started by tracing itself, not awaited by the user: must not keep the process alive
+  void runInBackground(() => resolveEntry(entry)).catch(() => undefined);
 }
 
 /**

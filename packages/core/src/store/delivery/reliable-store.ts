@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { Assessment } from "../../entities/assessment.js";
 import { Trace } from "../../entities/trace.js";
+import { runInBackground } from "../../internal/background-io.js";
 import { deliveryStats } from "../../internal/delivery-stats.js";
 import { log } from "../../internal/log.js";
 import { brandClass } from "../../internal/process-state.js";
@@ -188,7 +189,8 @@ export class ReliableRemoteStore implements TraceStore {
    * asked to wait. One pass at a time per destination: concurrent callers share it.
    */
   drain(): Promise<void> {
-    this.draining ??= this.drainOnce().finally(() => {
+    // background work: its requests must not keep the process alive (see internal/background-io.ts)
+    this.draining ??= runInBackground(() => this.drainOnce()).finally(() => {
       this.draining = null;
     });
     return this.draining;

@@ -1,4 +1,5 @@
 import { TracewrightError } from "../../errors.js";
+import { backgroundFetch, inBackground, type MinimalResponse } from "../../internal/background-io.js";
 import { brandClass } from "../../internal/process-state.js";
 
 /** An error answer from an MLflow tracking server (`{error_code, message}`) or a failed request. */
@@ -136,18 +137,22 @@ export class MlflowRestClient {
       for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, item);
     }
     const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    let response: Response;
+    let response: MinimalResponse;
     let text: string;
+    const headers = {
+      ...this.headers(body === undefined ? null : (options.contentType ?? "application/json")),
+      ...options.headers,
+    };
+    const timeoutMs = this.connection.timeoutMs ?? 30_000;
     try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          ...this.headers(body === undefined ? null : (options.contentType ?? "application/json")),
-          ...options.headers,
-        },
-        ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(this.connection.timeoutMs ?? 30_000),
-      });
+      response = inBackground()
+        ? await backgroundFetch(url, { method, headers, ...(body !== undefined ? { body } : {}), timeoutMs })
+        : await fetch(url, {
+            method,
+            headers,
+            ...(body !== undefined ? { body } : {}),
+            signal: AbortSignal.timeout(timeoutMs),
+          });
       // inside the try: a body cut short (connection closed, timeout) is a network failure, not an answer
       text = await response.text();
     } catch (e) {
