@@ -8,7 +8,10 @@ import { fork } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tw from "@tracewright/core";
+import * as core from "@tracewright/core";
+import * as stores from "@tracewright/core/stores";
+
+const tw = { ...core, ...stores };
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 2000);
 const SPANS_PER_TRACE = 10;

@@ -5,12 +5,12 @@ import {
   getTrackingUri,
   InvalidFilterError,
   setTrackingUri,
-  sqlitePathFromUri,
   type Trace,
   TraceNotFoundError,
   type TraceStore,
   TracewrightError,
 } from "@tracewright/core";
+import { sqlitePathFromUri } from "@tracewright/core/stores";
 import { formatDuration, formatState, formatTime, truncate } from "./style.js";
 import { renderTable } from "./table.js";
 import { renderTraceTree } from "./tree.js";

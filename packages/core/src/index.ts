@@ -1,5 +1,7 @@
 /**
- * Tracewright core: MLflow-compatible tracing for LLM applications.
+ * Tracewright core: MLflow-compatible tracing for LLM applications. This entry is for application
+ * code; store classes beyond the common three are in `@tracewright/core/stores`, and what
+ * integration authors need is in `@tracewright/core/instrumentation`.
  *
  * @packageDocumentation
  */
@@ -62,18 +64,11 @@ export {
   TraceNotFoundError,
   TracewrightError,
 } from "./errors.js";
-export { timeInputToNs } from "./internal/clock.js";
 export { setMaxPayloadStringChars } from "./internal/json.js";
-export { type DeliveryOptions, ReliableRemoteStore } from "./store/delivery/reliable-store.js";
-export { type FilterClause, type FilterField, type FilterOperator, parseFilter } from "./store/filter/parser.js";
 export { InMemoryTraceStore } from "./store/memory-store.js";
-export { MlflowTraceStore } from "./store/mlflow/mlflow-store.js";
-export { type MlflowConnection, MlflowRestError } from "./store/mlflow/rest-client.js";
-export { MultiTraceStore } from "./store/multi-store.js";
+export { MlflowRestError } from "./store/mlflow/rest-client.js";
 export { type OtlpProtocol, OtlpTraceStore } from "./store/otlp/otlp-store.js";
-export { DEFAULT_TRACKING_URI } from "./store/resolve.js";
 export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
-export { sqlitePathFromUri } from "./store/sqlite/uri.js";
 export type {
   DeleteTracesOptions,
   Experiment,
@@ -82,7 +77,6 @@ export type {
   TracePage,
   TraceStore,
 } from "./store/trace-store.js";
-export { type ActiveSpanResolver, registerActiveSpanResolver } from "./tracing/context.js";
 export {
   type ExportStats,
   enableAsyncLogging,
@@ -107,7 +101,6 @@ export {
   updateCurrentTrace,
   withSpan,
 } from "./tracing/fluent.js";
-export { type InstrumentHooks, instrumentCall, isThenable, runSafely, type SpanOptions } from "./tracing/instrument.js";
 export { type RedactionContext, type RedactionTarget, type Redactor, setRedactor } from "./tracing/redaction.js";
 export { endRun, getActiveRunId, type Run, startRun, withRun } from "./tracing/runs.js";
 export { disableTracing, enableTracing, tracingIsEnabled } from "./tracing/state.js";

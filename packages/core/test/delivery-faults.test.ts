@@ -8,15 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  flushTraces,
-  getExportStats,
-  MlflowTraceStore,
-  ReliableRemoteStore,
-  setTraceStore,
-  Trace,
-  TracewrightClient,
-} from "../src/index.js";
+import { flushTraces, getExportStats, setTraceStore, Trace, TracewrightClient } from "../src/index.js";
+import { MlflowTraceStore, ReliableRemoteStore } from "../src/stores.js";
 import { FakeMlflowServer } from "./fake-mlflow-server.js";
 
 const server = new FakeMlflowServer();
@@ -82,7 +75,11 @@ function runChild(
 ): Promise<{ out: unknown; stderr: string; code: number | null; timedOut: boolean }> {
   const child = spawn(
     process.execPath,
-    ["--input-type=module", "-e", `import * as tw from ${JSON.stringify(dist)};\n${body}`],
+    [
+      "--input-type=module",
+      "-e",
+      `import * as core from ${JSON.stringify(dist)}; import * as stores from ${JSON.stringify(dist.replace(/index\.js$/, "stores.js"))}; const tw = { ...core, ...stores };\n${body}`,
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, TRACEWRIGHT_LOG_LEVEL: "warn", ...options.env },

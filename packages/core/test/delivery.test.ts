@@ -8,14 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  flushTraces,
-  getExportStats,
-  MlflowTraceStore,
-  ReliableRemoteStore,
-  setTraceStore,
-  TracewrightClient,
-} from "../src/index.js";
+import { flushTraces, getExportStats, setTraceStore, TracewrightClient } from "../src/index.js";
+import { MlflowTraceStore, ReliableRemoteStore } from "../src/stores.js";
 import { FakeMlflowServer } from "./fake-mlflow-server.js";
 
 const server = new FakeMlflowServer();
@@ -162,7 +156,7 @@ describe("delivery to an MLflow server that fails", () => {
       [
         "--input-type=module",
         "-e",
-        `import * as tw from ${JSON.stringify(dist)};
+        `import * as core from ${JSON.stringify(dist)}; import * as stores from ${JSON.stringify(dist.replace(/index\.js$/, "stores.js"))}; const tw = { ...core, ...stores };
          tw.setTraceStore(new tw.ReliableRemoteStore(new tw.MlflowTraceStore({ baseUrl: ${JSON.stringify(server.url)} }), "x", { spoolDir: ${JSON.stringify(spoolDir)} }));
          const c = new tw.TracewrightClient();
          const ids = [];

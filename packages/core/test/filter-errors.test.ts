@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { InvalidFilterError, parseFilter } from "../src/index.js";
+import { InvalidFilterError } from "../src/index.js";
 import { parseOrderBy } from "../src/store/filter/parser.js";
+import { parseFilter } from "../src/stores.js";
 
 /** [filter, offending token, position, words the message must contain] */
 const INVALID: Array<[string, string, number, RegExp]> = [

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { instrumentCall } from "../src/index.js";
+import { instrumentCall } from "../src/instrumentation/index.js";
 import { storedTraces, treeOf, useMemoryStore } from "./helpers.js";
 
 const store = useMemoryStore();

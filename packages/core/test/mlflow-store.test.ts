@@ -11,7 +11,6 @@ import {
   flushTraces,
   getExportStats,
   getTrace,
-  MlflowTraceStore,
   setExperiment,
   setTraceStore,
   setTrackingUri,
@@ -19,6 +18,7 @@ import {
   trace,
   withSpan,
 } from "../src/index.js";
+import { MlflowTraceStore } from "../src/stores.js";
 import { FakeMlflowServer } from "./fake-mlflow-server.js";
 
 const server = new FakeMlflowServer();

@@ -13,7 +13,6 @@ import {
   getTraceStore,
   InMemoryTraceStore,
   OtlpTraceStore,
-  type ReliableRemoteStore,
   SpanAttributeKey,
   setTraceDestinations,
   setTraceStore,
@@ -21,6 +20,7 @@ import {
   trace,
   withSpan,
 } from "../src/index.js";
+import type { ReliableRemoteStore } from "../src/stores.js";
 
 type ProtoType = {
   decode(buf: Uint8Array): unknown;

@@ -11,13 +11,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   InMemoryTraceStore,
   InvalidFilterError,
-  parseFilter,
   SqliteTraceStore,
   Trace,
   TraceData,
   TraceInfo,
   type TraceStore,
 } from "../src/index.js";
+import { parseFilter } from "../src/stores.js";
 
 const traceId = (n: number) => `tr-${n.toString(16).padStart(32, "0")}`;
 
