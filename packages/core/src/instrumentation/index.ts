@@ -9,7 +9,13 @@
 export { GenAiAttributeKey, GenAiOperation } from "../genai-keys.js";
 export { timeInputToNs } from "../internal/clock.js";
 export { type ActiveSpanResolver, registerActiveSpanResolver } from "../tracing/context.js";
-export { type InstrumentHooks, instrumentCall, isThenable, runSafely, type SpanOptions } from "../tracing/instrument.js";
+export {
+  type InstrumentHooks,
+  instrumentCall,
+  isThenable,
+  runSafely,
+  type SpanOptions,
+} from "../tracing/instrument.js";
 export { REDACTION_FAILED, type RedactionContext, type RedactionTarget, type Redactor } from "../tracing/redaction.js";
 export {
   type ActiveSettings,
