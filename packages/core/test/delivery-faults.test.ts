@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { flushTraces, getExportStats, setTraceStore, Trace, TracewrightClient } from "../src/index.js";
+import { flushTraces, getExportStats, setTraceStore, Trace } from "../src/index.js";
 import { MlflowTraceStore, ReliableRemoteStore } from "../src/stores.js";
+import { logTraces, startTraceIds, until } from "./delivery-helpers.js";
 import { FakeMlflowServer } from "./fake-mlflow-server.js";
 
 const server = new FakeMlflowServer();
@@ -41,28 +42,6 @@ function asIfLeftByDeadProcess(dir: string): void {
 
 const dist = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
-
-async function until(check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const startTraceIds = () =>
-  server.requests
-    .filter((r) => r.method === "POST" && r.path === "/api/3.0/mlflow/traces")
-    .map((r) => JSON.parse(r.body).trace.trace_info.trace_id as string);
-
-function logTraces(names: string[]): string[] {
-  const client = new TracewrightClient();
-  return names.map((name) => {
-    const root = client.startTrace(name);
-    client.endTrace({ traceId: root.traceId });
-    return root.traceId;
-  });
-}
 
 /**
  * Runs `body` (an ES module using `tw`, the built core) in a child process; resolves with what it
@@ -362,13 +341,13 @@ describe("item 6: one delivery loop per destination", () => {
         body: { error_code: "REQUEST_LIMIT_EXCEEDED", message: "slow down" },
       },
     };
-    const before = startTraceIds().length;
+    const before = startTraceIds(server).length;
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       ids.push(...logTraces([`ra-${i}`]));
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(startTraceIds().length - before).toBe(1);
+    expect(startTraceIds(server).length - before).toBe(1);
     server.sticky = undefined;
     await until(() => store.pending() === 0, 8000);
     for (const t of ids) expect(server.infos.has(t)).toBe(true);
@@ -482,7 +461,7 @@ describe("processes sharing one spool", () => {
     const ids = results.flatMap((r) => (r.out as { ids: string[] }).ids);
     expect(ids).toHaveLength(200);
     for (const t of ids) expect(server.infos.has(t)).toBe(true);
-    const sent = startTraceIds().filter((t) => ids.includes(t));
+    const sent = startTraceIds(server).filter((t) => ids.includes(t));
     expect(sent).toHaveLength(200); // no duplicate
   }, 30_000);
 });

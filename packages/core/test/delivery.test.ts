@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { flushTraces, getExportStats, setTraceStore, TracewrightClient } from "../src/index.js";
+import { flushTraces, getExportStats, setTraceStore } from "../src/index.js";
 import { MlflowTraceStore, ReliableRemoteStore } from "../src/stores.js";
+import { logTraces, startTraceIds, until } from "./delivery-helpers.js";
 import { FakeMlflowServer } from "./fake-mlflow-server.js";
 
 const server = new FakeMlflowServer();
@@ -42,28 +43,6 @@ function reliableStore(options: { timeoutMs?: number; maxSpoolTraces?: number } 
   return { store, spoolDir };
 }
 
-async function until(check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const startTraceBodies = () =>
-  server.requests
-    .filter((r) => r.method === "POST" && r.path === "/api/3.0/mlflow/traces")
-    .map((r) => JSON.parse(r.body).trace.trace_info.trace_id as string);
-
-function logTraces(names: string[]): string[] {
-  const client = new TracewrightClient();
-  return names.map((name) => {
-    const root = client.startTrace(name);
-    client.endTrace({ traceId: root.traceId });
-    return root.traceId;
-  });
-}
-
 describe("delivery to an MLflow server that fails", () => {
   it("spools through a whole outage and delivers everything, in order, once it is back", async () => {
     const { store } = reliableStore();
@@ -77,7 +56,7 @@ describe("delivery to an MLflow server that fails", () => {
     expect(getExportStats().retried).toBeGreaterThan(before.retried);
     server.down = false;
     await until(() => store.pending() === 0);
-    const delivered = startTraceBodies().filter((id) => ids.includes(id));
+    const delivered = startTraceIds(server).filter((id) => ids.includes(id));
     expect(delivered).toEqual(ids);
     expect(getExportStats().sent - before.sent).toBe(3);
   });
@@ -88,7 +67,7 @@ describe("delivery to an MLflow server that fails", () => {
     const [id] = logTraces(["flaky"]);
     await flushTraces();
     await until(() => store.pending() === 0);
-    expect(startTraceBodies().filter((x) => x === id)).toHaveLength(3);
+    expect(startTraceIds(server).filter((x) => x === id)).toHaveLength(3);
     expect(server.infos.has(id!)).toBe(true);
   });
 
@@ -133,7 +112,7 @@ describe("delivery to an MLflow server that fails", () => {
     await flushTraces();
     expect(store.pending()).toBe(0);
     expect(getExportStats().dropped).toBe(before + 1);
-    expect(startTraceBodies().filter((x) => x === id)).toHaveLength(1);
+    expect(startTraceIds(server).filter((x) => x === id)).toHaveLength(1);
     expect(server.infos.has(id!)).toBe(false);
   });
 
@@ -175,7 +154,7 @@ describe("delivery to an MLflow server that fails", () => {
     // a new process with the same spool delivers what the killed one left behind
     const restarted = new ReliableRemoteStore(new MlflowTraceStore({ baseUrl: server.url }), "x", { spoolDir });
     await until(() => restarted.pending() === 0);
-    const delivered = startTraceBodies().filter((id) => ids.includes(id));
+    const delivered = startTraceIds(server).filter((id) => ids.includes(id));
     expect(delivered).toEqual(ids);
     await restarted.close();
   });
@@ -190,6 +169,6 @@ describe("traces finished while a delivery is running", () => {
     const second = logTraces(["second"]);
     await flushTraces();
     expect(store.pending()).toBe(0);
-    expect(startTraceBodies().filter((id) => [...first, ...second].includes(id))).toEqual([...first, ...second]);
+    expect(startTraceIds(server).filter((id) => [...first, ...second].includes(id))).toEqual([...first, ...second]);
   });
 });
