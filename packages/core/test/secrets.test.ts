@@ -24,7 +24,7 @@ const SECRETS = [
   "lc-openai-key-value",
   "tok-value-1",
   "api-token-value-2",
-  "eyJhbGciOiJIUzI1NiJ9.payload.sig123",
+  "placeholder-bearer-credential-0001",
   "hunter2-in-url",
   AWS_ID,
   AWS_SECRET,
@@ -37,7 +37,7 @@ const payload = () => ({
   // LangChain's ChatOpenAI option name
   llm: { openaiApiKey: "lc-openai-key-value", modelName: "gpt-4o-mini", temperature: 0 },
   auth: { token: "tok-value-1", api_token: "api-token-value-2" },
-  headers: { "X-Forwarded-Auth": "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig123", Accept: "application/json" },
+  headers: { "X-Forwarded-Auth": "Bearer placeholder-bearer-credential-0001", Accept: "application/json" },
   url: "https://alice:hunter2-in-url@example.com/v1/models",
   key: OPENAI_KEY,
   // a captured process.env
@@ -62,7 +62,7 @@ describe("secret redaction", () => {
     });
     call(payload());
     withSpan({ name: "manual", inputs: payload(), attributes: { note: `key ${OPENAI_KEY}` } }, (span) => {
-      span.setAttribute("header", "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig123");
+      span.setAttribute("header", "Bearer placeholder-bearer-credential-0001");
       span.setOutputs({ connection: "postgres://svc:hunter2-in-url@db:5432/app" });
     });
     await flushTraces();
