@@ -1,4 +1,4 @@
-import { type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
+import { type Span, SpanAttributeKey, type Trace, TraceTagKey } from "@tracewright/core";
 import { formatDuration, formatState, formatTime, formatTokens, paint, truncate } from "./style.js";
 
 const TYPE_COLOURS: Record<string, Parameters<typeof paint>[0]> = {
@@ -33,7 +33,7 @@ function errorLines(span: Span): string[] {
 /** The span tree of a trace, with types, durations, status, token usage and errors. */
 export function renderTraceTree(trace: Trace): string {
   const info = trace.info;
-  const name = info.tags["mlflow.traceName"] ?? trace.data.rootSpan?.name ?? "(unnamed)";
+  const name = info.tags[TraceTagKey.TRACE_NAME] ?? trace.data.rootSpan?.name ?? "(unnamed)";
   const lines: string[] = [];
   lines.push(`${paint("bold", name)}  ${paint("gray", info.traceId)}`);
   const usage = formatTokens(info.tokenUsage as Record<string, unknown> | null);
