@@ -104,7 +104,7 @@ describe("tracewright ui in a browser", () => {
         })
         .toBe(true);
     }
-    expect(await page.getByRole("button", { name: "Duration ↑", exact: true }).count()).toBe(1);
+    await expect.poll(() => page.getByRole("button", { name: "Duration ↑", exact: true }).count()).toBe(1);
   });
 
   it("filters with the searchTraces grammar and shows a bad filter's error inline", async () => {
@@ -129,7 +129,7 @@ describe("tracewright ui in a browser", () => {
     expect(await rowNames(page)).toHaveLength(4);
     const failed = page.locator("[data-testid=span-row][data-span-name=fact_check]");
     expect(await failed.getAttribute("class")).toContain("error");
-    expect(await failed.locator(".error-mark").count()).toBe(1);
+    await expect.poll(() => failed.locator(".error-mark").count()).toBe(1);
     const bars = await page.locator("[data-testid=span-row] .bar").count();
     expect(bars).toBe(4);
     await page.locator("[data-testid=span-row][data-span-name=generate_answer]").click();
@@ -149,6 +149,8 @@ describe("tracewright ui in a browser", () => {
 
     await page.locator("[data-testid=span-row][data-span-name=retrieve_documents]").click();
     const cards = page.locator("[data-testid=documents] .doc-card");
+    // count() does not wait: wait for the span's detail to render first (it raced on a busy machine)
+    await cards.first().waitFor();
     expect(await cards.count()).toBe(2);
     expect(await cards.first().textContent()).toMatch(/docs\/\w+\.md/);
     expect(await cards.first().locator(".doc-score").textContent()).toMatch(/score \d\.\d{3}/);
@@ -178,7 +180,7 @@ describe("tracewright ui in a browser", () => {
     await page.locator("[data-testid=span-row][data-span-name='chat gpt-4o-mini']").nth(1).click();
     const transcript = page.getByTestId("chat-transcript");
     await transcript.waitFor();
-    expect(await transcript.locator("[data-testid=tool-call]").count()).toBe(2);
+    await expect.poll(() => transcript.locator("[data-testid=tool-call]").count()).toBe(2);
     const roles = await transcript
       .locator(".msg")
       .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.role));
@@ -234,7 +236,7 @@ describe("tracewright ui in a browser", () => {
     const summary = page.getByTestId("compare-summary");
     await summary.waitFor();
     expect(await summary.textContent()).toContain("0 added · 0 removed");
-    expect(await page.locator("[data-testid=diff-row]").count()).toBe(4);
+    await expect.poll(() => page.locator("[data-testid=diff-row]").count()).toBe(4);
   });
 
   it("refreshes the list live while an app writes traces", async () => {

@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { TraceSummary } from "../server/views.js";
-import { listExperiments, listTraces } from "./api.js";
-import { formatDuration, formatTime } from "./format.js";
+import { useCallback, useState } from "preact/hooks";
+import { listTraces } from "./api.js";
+import { TraceListToolbar } from "./trace-list-toolbar.js";
+import { TraceRow } from "./trace-row.js";
+import { useExperiments } from "./use-experiments.js";
+import { useTracePages } from "./use-trace-pages.js";
 import { VirtualList } from "./virtual-list.js";
 
 const PAGE_SIZE = 100;
@@ -16,14 +18,12 @@ const SORTS = {
   duration: "execution_time_ms",
 } as const;
 type SortKey = keyof typeof SORTS;
+interface Sort {
+  key: SortKey;
+  desc: boolean;
+}
 
-function Header(props: {
-  label: string;
-  sortKey?: SortKey;
-  sort: { key: SortKey; desc: boolean };
-  onSort: (k: SortKey) => void;
-  cls: string;
-}) {
+function Header(props: { label: string; sortKey?: SortKey; sort: Sort; onSort: (k: SortKey) => void; cls: string }) {
   if (!props.sortKey) return <div class={`cell ${props.cls}`}>{props.label}</div>;
   const active = props.sort.key === props.sortKey;
   return (
@@ -45,19 +45,13 @@ export function TraceList({
   onOpen: (id: string) => void;
   onCompare: (a: string, b: string) => void;
 }) {
-  const [experiments, setExperiments] = useState<Array<{ experimentId: string; name: string; traceCount: number }>>([]);
+  // what is asked for; the pages, their errors and the live refresh live in useTracePages
   const [experiment, setExperiment] = useState("");
-  const [draft, setDraft] = useState("");
   const [filter, setFilter] = useState("");
-  const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "start", desc: true });
-  const [traces, setTraces] = useState<TraceSummary[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
+  const [sort, setSort] = useState<Sort>({ key: "start", desc: true });
   const [live, setLive] = useState(true);
   const [picked, setPicked] = useState<string[]>([]);
-  const loaded = useRef(0);
-  loaded.current = traces.length;
+  const { experiments, refresh: refreshExperiments } = useExperiments();
 
   const query = useCallback(
     (pageSize: number, pageToken?: string) =>
@@ -70,119 +64,35 @@ export function TraceList({
       }),
     [experiment, filter, sort],
   );
+  const pages = useTracePages(query, {
+    pageSize: PAGE_SIZE,
+    live,
+    intervalMs: LIVE_INTERVAL_MS,
+    onRefresh: refreshExperiments,
+  });
 
-  const reload = useCallback(
-    async (pageSize = PAGE_SIZE) => {
-      setLoading(true);
-      try {
-        const page = await query(pageSize);
-        setTraces(page.traces);
-        setNext(page.nextPageToken);
-        setError(null);
-      } catch (e) {
-        setError(e instanceof Error ? e.message : String(e));
-        setTraces([]);
-        setNext(null);
-      } finally {
-        setLoading(false);
-      }
-    },
-    [query],
-  );
-
-  useEffect(() => {
-    listExperiments()
-      .then((r) => setExperiments(r.experiments))
-      .catch(() => setExperiments([]));
-  }, []);
-  useEffect(() => {
-    reload();
-  }, [reload]);
-  useEffect(() => {
-    if (!live || error) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "visible") return;
-      // refresh what is loaded (new traces appear on top while an app runs)
-      query(Math.min(500, Math.max(PAGE_SIZE, loaded.current)))
-        .then((page) => {
-          setTraces(page.traces);
-          setNext(page.nextPageToken);
-        })
-        .catch(() => {});
-      listExperiments()
-        .then((r) => setExperiments(r.experiments))
-        .catch(() => {});
-    }, LIVE_INTERVAL_MS);
-    return () => clearInterval(timer);
-  }, [live, error, query]);
-
-  const loadMore = async () => {
-    if (!next || loading) return;
-    setLoading(true);
-    try {
-      const page = await query(PAGE_SIZE, next);
-      setTraces((t) => [...t, ...page.traces]);
-      setNext(page.nextPageToken);
-    } finally {
-      setLoading(false);
-    }
-  };
   const onSort = (key: SortKey) =>
     setSort((s) => (s.key === key ? { key, desc: !s.desc } : { key, desc: key !== "name" }));
+  // at most two picks: a third replaces the older one
   const togglePick = (id: string) =>
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p.slice(-1), id]));
+  const { traces } = pages;
 
   return (
     <div class="trace-list" data-testid="trace-list">
-      <div class="toolbar">
-        <select
-          aria-label="Experiment"
-          value={experiment}
-          onChange={(e) => setExperiment((e.currentTarget as HTMLSelectElement).value)}
-        >
-          <option value="">All experiments</option>
-          {experiments.map((x) => (
-            <option key={x.experimentId} value={x.experimentId}>
-              {x.name} ({x.traceCount})
-            </option>
-          ))}
-        </select>
-        <form
-          class="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setFilter(draft.trim());
-          }}
-        >
-          <input
-            type="search"
-            aria-label="Filter"
-            placeholder={"Filter, e.g. attributes.status = 'ERROR' AND tags.env = 'prod'"}
-            value={draft}
-            onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)}
-          />
-          <button type="submit">Search</button>
-        </form>
-        <label class="live">
-          <input
-            type="checkbox"
-            checked={live}
-            onChange={(e) => setLive((e.currentTarget as HTMLInputElement).checked)}
-          />{" "}
-          Live
-        </label>
-        <button
-          type="button"
-          class="primary"
-          disabled={picked.length !== 2}
-          onClick={() => onCompare(picked[0] as string, picked[1] as string)}
-        >
-          Compare {picked.length}/2
-        </button>
-      </div>
-      {error && (
+      <TraceListToolbar
+        experiments={experiments}
+        experiment={experiment}
+        onExperiment={setExperiment}
+        onFilter={setFilter}
+        live={live}
+        onLive={setLive}
+        picked={picked}
+        onCompare={onCompare}
+      />
+      {pages.error && (
         <div class="filter-error" role="alert" data-testid="filter-error">
-          {error}
+          {pages.error}
         </div>
       )}
       <div class="list-head row">
@@ -199,54 +109,14 @@ export function TraceList({
         items={traces}
         rowHeight={ROW_HEIGHT}
         testId="trace-rows"
-        onNearEnd={loadMore}
+        onNearEnd={pages.loadMore}
         renderRow={(t) => (
-          // biome-ignore lint/a11y/useSemanticElements: the row holds a checkbox, which a <button> cannot contain
-          <div
-            class="row trace-row"
-            role="button"
-            tabIndex={0}
-            aria-label={`Open trace ${t.name || t.traceId}`}
-            onKeyDown={(e) => {
-              if (e.key === "Enter") onOpen(t.traceId);
-            }}
-            data-testid="trace-row"
-            data-trace-id={t.traceId}
-            onClick={() => onOpen(t.traceId)}
-          >
-            <div class="cell pick">
-              <input
-                type="checkbox"
-                aria-label={`Pick ${t.name} for comparison`}
-                checked={picked.includes(t.traceId)}
-                onClick={(e) => e.stopPropagation()}
-                onChange={() => togglePick(t.traceId)}
-              />
-            </div>
-            <div class="cell name" title={t.traceId}>
-              {t.name || t.traceId}
-              {t.assessmentCount > 0 && <span class="count-badge">{t.assessmentCount}</span>}
-            </div>
-            <div class={`cell state status-${t.state}`}>{t.state}</div>
-            <div class="cell start">{formatTime(t.requestTime)}</div>
-            <div class="cell duration">{formatDuration(t.executionDuration)}</div>
-            <div class="cell tokens">{t.tokens ? t.tokens.total : "—"}</div>
-            <div class="cell tags">
-              {Object.entries(t.tags).map(([k, v]) => (
-                <span key={k} class="tag">
-                  {k}={v}
-                </span>
-              ))}
-            </div>
-            <div class="cell request" title={t.requestPreview ?? ""}>
-              {t.requestPreview ?? ""}
-            </div>
-          </div>
+          <TraceRow trace={t} picked={picked.includes(t.traceId)} onOpen={onOpen} onTogglePick={togglePick} />
         )}
       />
       <div class="list-foot muted" data-testid="list-foot">
-        {traces.length} trace{traces.length === 1 ? "" : "s"} shown{next ? " · scroll for more" : ""}
-        {loading ? " · loading…" : ""}
+        {traces.length} trace{traces.length === 1 ? "" : "s"} shown{pages.hasMore ? " · scroll for more" : ""}
+        {pages.loading ? " · loading…" : ""}
       </div>
     </div>
   );
