@@ -78,6 +78,11 @@ export type {
   TraceStore,
 } from "./store/trace-store.js";
 export {
+  getTracingContextHeadersForHttpRequest,
+  type IncomingTracingHeaders,
+  withTracingContextFromHeaders,
+} from "./tracing/distributed.js";
+export {
   type ExportStats,
   enableAsyncLogging,
   flushTraces,

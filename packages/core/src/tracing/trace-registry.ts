@@ -12,6 +12,7 @@ import { newOtelTraceId, newSpanId, toMlflowTraceId } from "../internal/ids.js";
 import { toJson } from "../internal/json.js";
 import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
+import { isPropagatedSpanContext } from "./distributed.js";
 import { enqueueTrace } from "./export-queue.js";
 import { requestPreview, responsePreview } from "./previews.js";
 import { needsRedaction, type Redactor } from "./redaction.js";
@@ -76,9 +77,10 @@ class TraceRegistry implements SpanEndListener {
     let parent = init.parent ?? null;
     const remote = parent === null ? (init.remoteParent ?? null) : null;
     if (remote) {
-      // inside a foreign span of a trace we are already recording: stay in that trace
+      // inside a foreign span of a trace we are already recording: stay in that trace, under the
+      // very span named when it is ours (headers a span of this process sent to itself)
       const joined = this.open.get(toMlflowTraceId(remote.traceId));
-      if (joined) parent = joined.root;
+      if (joined) parent = joined.spans.find((s) => s.spanId === remote.spanId) ?? joined.root;
     }
     const startTimeNs = init.startTimeNs ?? nowNs();
     const parentTrace = parent ? this.open.get(parent.traceId) : undefined;
@@ -103,7 +105,9 @@ class TraceRegistry implements SpanEndListener {
       traceId,
       otelTraceId,
       spanId: newSpanId(),
-      parentId: parentTrace ? parent!.spanId : null,
+      // a parent in another process (distributed tracing) is a real parent in the shared trace;
+      // an app's own OpenTelemetry span is not recorded, so under it our span stays a root
+      parentId: parentTrace ? parent!.spanId : remote && isPropagatedSpanContext(remote) ? remote.spanId : null,
       name: init.name,
       startTimeNs,
       endTimeNs: null,
