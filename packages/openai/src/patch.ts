@@ -4,9 +4,8 @@
  * APIPromise. The span records the outcome whenever the user consumes that promise.
  */
 import type { LiveSpan } from "@tracewright/core";
-import { isThenable, methodPatches } from "@tracewright/core/instrumentation";
-import { isApiPromise, observeApiPromise } from "./api-promise.js";
-import { type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
+import { isApiPromise, isThenable, methodPatches, observeApiPromise } from "@tracewright/core/instrumentation";
+import { apiPromiseHooks, type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
 import { ENDPOINTS, providerOf, startAttributes } from "./convert.js";
 import type { CreateMethod, Endpoint, OpenAIClass, OpenAIClientLike, OpenAIModule, Tracing } from "./types.js";
 
@@ -14,7 +13,7 @@ import type { CreateMethod, Endpoint, OpenAIClass, OpenAIClientLike, OpenAIModul
 export const patches = methodPatches("openai");
 
 function observeResult(span: LiveSpan, result: unknown, ctx: CallContext): void {
-  if (isApiPromise(result)) observeApiPromise(span, result, ctx);
+  if (isApiPromise(result)) observeApiPromise(span, result, apiPromiseHooks(ctx));
   else if (isThenable(result)) {
     result.then(
       (value) => recordParsed(span, value, ctx),

@@ -52,20 +52,6 @@ export interface OpenAIModule {
   default?: OpenAIClass | { OpenAI?: OpenAIClass };
 }
 
-/** openai's APIPromise: a Promise subclass whose body is parsed lazily. */
-export interface APIPromiseLike extends Promise<unknown> {
-  responsePromise: Promise<{ response: { status: number; headers: { get(name: string): string | null } } }>;
-  parseResponse: (this: unknown, client: unknown, props: unknown) => unknown;
-  _thenUnwrap?: (this: unknown, transform: unknown) => unknown;
-  asResponse?: (this: unknown) => Promise<unknown>;
-}
-
-/** openai's Stream: async-iterable, with its iterator factory as an own property. */
-export interface StreamLike {
-  iterator: () => AsyncIterator<unknown>;
-  controller: AbortController;
-}
-
 /** An openai client instance (for `traced(client)`). */
 export interface OpenAIClientLike {
   chat?: { completions?: { create?: CreateMethod } };

@@ -17,6 +17,7 @@ export {
   type SpanOptions,
 } from "../tracing/instrument.js";
 export { REDACTION_FAILED, type RedactionContext, type RedactionTarget, type Redactor } from "../tracing/redaction.js";
+export { type ApiPromiseHooks, type ApiPromiseLike, isApiPromise, observeApiPromise } from "./api-promise.js";
 export {
   type ActiveSettings,
   type AutologStatus,
@@ -32,4 +33,12 @@ export { type MethodPatches, methodPatches, type WrapOptions } from "./method-pa
 export { appDirs, type LoadedCopy, loadedCommonJsCopies, resolveEsm } from "./module-copies.js";
 export type { AutologOptions, CommonSettings } from "./options.js";
 export { registerImportHooks } from "./register-imports.js";
+export {
+  hasIteratorFactory,
+  type IteratorFactoryStream,
+  observeAsyncIterable,
+  observeIteratorFactoryStream,
+  type StreamEnding,
+  type StreamHooks,
+} from "./stream-observer.js";
 export { isRecord, parseJsonString } from "./values.js";

@@ -1,26 +1,47 @@
 /**
- * Observes openai's APIPromise without consuming it. The body is parsed only when the user (or
- * an openai helper) asks for it (`await`, `.then`, `.withResponse()`, ...), through the
- * promise's own `parseResponse`, which is wrapped here; so the span records the result whenever
- * that happens, however late, and ends when the body has been parsed. The plugin never calls
- * `then` itself: `.asResponse()` still hands back an unread body.
+ * Observes the `APIPromise` of a Stainless-generated SDK (openai, `@anthropic-ai/sdk`, and the
+ * other SDKs generated the same way) without consuming it. The body is parsed only when the user
+ * (or an SDK helper) asks for it (`await`, `.then`, `.withResponse()`, ...), through the promise's
+ * own `parseResponse`, which is wrapped here; so the span records the result whenever that
+ * happens, however late. The integration never calls `then` itself: `.asResponse()` still hands
+ * back an unread body.
  */
-import { type LiveSpan, SpanEvent } from "@tracewright/core";
-import { isThenable, runSafely } from "@tracewright/core/instrumentation";
-import { type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
-import type { APIPromiseLike } from "./types.js";
+import type { LiveSpan } from "../entities/live-span.js";
+import { SpanEvent } from "../entities/span-event.js";
+import { isThenable } from "../tracing/instrument.js";
+import { runSafely } from "../tracing/safely.js";
 
-export function isApiPromise(value: unknown): value is APIPromiseLike {
+/** The parts of a Stainless `APIPromise` the observer relies on. */
+export interface ApiPromiseLike extends Promise<unknown> {
+  responsePromise: Promise<{ response: { status: number; headers: { get(name: string): string | null } } }>;
+  parseResponse: (this: unknown, client: unknown, props: unknown) => unknown;
+  _thenUnwrap?: (this: unknown, transform: unknown) => unknown;
+  asResponse?: (this: unknown) => Promise<unknown>;
+}
+
+/** What the integration records once the call's outcome is known. */
+export interface ApiPromiseHooks {
+  /**
+   * The parsed body (a response object, or the SDK's `Stream` for `stream: true`), once. The hook
+   * ends the span when the call is over (a stream keeps it open until read).
+   */
+  onParsed: (span: LiveSpan, value: unknown) => void;
+  /** The call failed: the SDK rejects the user's promise with `error`, untouched. */
+  onFailed: (span: LiveSpan, error: unknown) => void;
+}
+
+/** True for a Stainless `APIPromise`: a native promise with `parseResponse` and `responsePromise`. */
+export function isApiPromise(value: unknown): value is ApiPromiseLike {
   return (
     value instanceof Promise &&
-    typeof (value as APIPromiseLike).parseResponse === "function" &&
-    isThenable((value as APIPromiseLike).responsePromise)
+    typeof (value as ApiPromiseLike).parseResponse === "function" &&
+    isThenable((value as ApiPromiseLike).responsePromise)
   );
 }
 
 /**
- * What the plugin keeps about one APIPromise. Never references the promise: it is the held
- * value of the finalization registry below, so a reference back would keep the promise alive.
+ * What is kept about one APIPromise. Never references the promise: it is the held value of the
+ * finalization registry below, so a reference back would keep the promise alive.
  */
 class PromiseObservation {
   /** The body is being parsed (or was): the parse records the outcome. */
@@ -29,7 +50,7 @@ class PromiseObservation {
 
   constructor(
     private readonly span: LiveSpan,
-    private readonly ctx: CallContext,
+    private readonly hooks: ApiPromiseHooks,
   ) {}
 
   /** The first parse to complete records the span (derived promises parse through the original's). */
@@ -37,12 +58,16 @@ class PromiseObservation {
     this.settle();
     if (this.recorded) return;
     this.recorded = true;
-    recordParsed(this.span, value, this.ctx);
+    runSafely("recording a response", () => {
+      if (!this.span.ended) this.hooks.onParsed(this.span, value);
+    });
   }
 
   failed(error: unknown): void {
     this.settle();
-    recordFailure(this.span, error);
+    runSafely("recording an error", () => {
+      if (!this.span.ended) this.hooks.onFailed(this.span, error);
+    });
   }
 
   status(code: number): void {
@@ -79,7 +104,7 @@ class PromiseObservation {
 const unconsumed = new FinalizationRegistry<PromiseObservation>((observation) => observation.collected());
 
 /** Wraps `parseResponse`, `asResponse` and `_thenUnwrap` of one APIPromise (the original or a derived one). */
-function hook(target: APIPromiseLike, observation: PromiseObservation): void {
+function hook(target: ApiPromiseLike, observation: PromiseObservation): void {
   const originalParse = target.parseResponse;
   target.parseResponse = function parseResponse(this: unknown, client: unknown, props: unknown) {
     observation.parseStarted = true;
@@ -94,7 +119,7 @@ function hook(target: APIPromiseLike, observation: PromiseObservation): void {
   if (typeof originalAsResponse === "function") {
     const responsePromise = target.responsePromise;
     target.asResponse = function asResponse(this: unknown) {
-      // biome-ignore lint/complexity/noArguments: forwards the exact arguments openai received
+      // biome-ignore lint/complexity/noArguments: forwards the exact arguments the SDK received
       const raw = originalAsResponse.apply(this, arguments as never);
       // A parse asked for before this (withResponse() calls parse() first) starts in a reaction
       // registered on the same promise ahead of this one, so it has started when this runs; if
@@ -112,17 +137,18 @@ function hook(target: APIPromiseLike, observation: PromiseObservation): void {
   if (typeof originalThenUnwrap !== "function") return;
   target._thenUnwrap = function _thenUnwrap(this: unknown, transform: unknown) {
     const derived = originalThenUnwrap.call(this, transform);
-    if (isApiPromise(derived)) runSafely("observing a derived openai promise", () => hook(derived, observation));
+    if (isApiPromise(derived)) runSafely("observing a derived API promise", () => hook(derived, observation));
     return derived;
   };
 }
 
 /**
- * Records the call's outcome on `span` whenever the user consumes `promise`. A promise dropped
- * without ever being consumed ends its span (`response_not_consumed`) once it is collected.
+ * Records the call's outcome on `span` through `hooks` whenever the user consumes `promise`. A
+ * promise dropped without ever being consumed ends its span (`response_not_consumed`) once it is
+ * collected.
  */
-export function observeApiPromise(span: LiveSpan, promise: APIPromiseLike, ctx: CallContext): void {
-  const observation = new PromiseObservation(span, ctx);
+export function observeApiPromise(span: LiveSpan, promise: ApiPromiseLike, hooks: ApiPromiseHooks): void {
+  const observation = new PromiseObservation(span, hooks);
   hook(promise, observation);
   promise.responsePromise.then(
     (props) => observation.status(props.response.status),
