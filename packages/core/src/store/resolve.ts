@@ -19,11 +19,6 @@ const factories = new Map<string, StoreFactory>([
   ["https", (uri) => new ReliableRemoteStore(new MlflowTraceStore(connectionFromEnv(uri)), uri)],
 ]);
 
-/** @internal Lets a store module claim a URI scheme (e.g. `sqlite`). */
-export function registerStoreScheme(scheme: string, factory: StoreFactory): void {
-  factories.set(scheme, factory);
-}
-
 /** The scheme of a tracking URI (`sqlite:///x.db` → `sqlite`), validated. */
 export function schemeOf(uri: string): string {
   const match = /^([a-z][a-z0-9+.-]*):/i.exec(uri);

@@ -1,5 +1,4 @@
 import {
-  type Context,
   context,
   createContextKey,
   isSpanContextValid,
@@ -89,11 +88,6 @@ export function activeLiveSpan(): LiveSpan | null {
 /** Runs `fn` with `span` as the active span (for Tracewright and for OpenTelemetry alike). */
 export function runWithSpan<T>(span: LiveSpan, fn: () => T): T {
   return context.with(otelTrace.setSpan(context.active(), span), fn);
-}
-
-/** The context with `span` active, for code that propagates contexts itself. */
-export function contextWithSpan(span: LiveSpan, parent: Context = context.active()): Context {
-  return otelTrace.setSpan(parent, span);
 }
 
 /**
