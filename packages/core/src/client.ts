@@ -3,13 +3,16 @@ import type { SpanType } from "./constants.js";
 import {
   type Assessment,
   type AssessmentError,
-  type AssessmentSource,
+  AssessmentSource,
+  type AssessmentSourceLike,
   Expectation,
   Feedback,
 } from "./entities/assessment.js";
 import type { EndSpanOptions, LiveSpan } from "./entities/live-span.js";
 import type { Trace, TraceRow } from "./entities/trace.js";
 import { InvalidArgumentError, TraceNotFoundError } from "./errors.js";
+import { describeValue } from "./store/filter/parser.js";
+import { checkDeleteOptions, checkSearchOptions, pageSize } from "./store/paging.js";
 import type { DeleteTracesOptions, SearchTracesOptions, TracePage } from "./store/trace-store.js";
 import { flushTraces } from "./tracing/export-queue.js";
 import { openSpan } from "./tracing/instrument.js";
@@ -26,9 +29,13 @@ export interface LogAssessmentOptions {
   traceId: string;
   name: string;
   value: unknown;
-  /** Attach to one span of the trace instead of the whole trace. */
+  /** Attach to one span of the trace instead of the whole trace; the trace must have that span. */
   spanId?: string;
-  source?: AssessmentSource;
+  /**
+   * Who produced it: an {@link AssessmentSource}, or a plain `{ sourceType, sourceId }` (MLflow's
+   * `{ source_type, source_id }` too). Default: CODE.
+   */
+  source?: AssessmentSourceLike;
   rationale?: string;
   metadata?: Record<string, string>;
 }
@@ -138,6 +145,8 @@ export class TracewrightClient {
 
   /** One page of traces matching the filter, in the given order (default newest first). */
   async searchTraces(options: ClientSearchOptions = {}): Promise<TracePage> {
+    checkSearchOptions(options);
+    checkExtractFields(options.extractFields);
     await flushTraces();
     const experimentIds = options.experimentIds ?? [currentExperimentId() || (await pendingExperimentId())];
     const { extractFields: _ignored, ...rest } = options;
@@ -152,15 +161,7 @@ export class TracewrightClient {
 
   /** Deletes by time bound (optionally at most `maxTraces`, oldest first) or by ids; returns the count. */
   async deleteTraces(options: DeleteTracesOptions): Promise<number> {
-    requireString(options.experimentId, "deleteTraces: experimentId");
-    const byTime = options.maxTimestampMillis !== undefined;
-    const byIds = options.traceIds !== undefined;
-    if (byTime === byIds) {
-      throw new InvalidArgumentError("deleteTraces: give exactly one of maxTimestampMillis or traceIds.");
-    }
-    if (options.maxTraces !== undefined && !byTime) {
-      throw new InvalidArgumentError("deleteTraces: maxTraces only applies with maxTimestampMillis.");
-    }
+    checkDeleteOptions(options);
     await flushTraces();
     return getTraceStore().deleteTraces(options);
   }
@@ -189,20 +190,37 @@ export class TracewrightClient {
     await getTraceStore().deleteTraceTag(traceId, key);
   }
 
-  /** Logs feedback (a score, label or judgement) on a trace or one of its spans. */
+  /** Logs feedback (a score, label or judgement, or the error that prevented one) on a trace or one of its spans. */
   async logFeedback(options: LogAssessmentOptions & { error?: AssessmentError }): Promise<Feedback> {
+    checkAssessmentOptions(options, "logFeedback");
+    if (options.error !== undefined) checkAssessmentError(options.error);
+    if (options.value === undefined && options.error === undefined) {
+      throw new InvalidArgumentError("logFeedback: give a value, or an error saying why there is none.");
+    }
     return (await this.logAssessment(new Feedback(assessmentInit(options, options.error)))) as Feedback;
   }
 
   /** Logs an expectation (ground truth) on a trace or one of its spans. */
   async logExpectation(options: LogAssessmentOptions): Promise<Expectation> {
+    checkAssessmentOptions(options, "logExpectation");
+    if (options.value === undefined) throw new InvalidArgumentError("logExpectation: value is required.");
     return (await this.logAssessment(new Expectation(assessmentInit(options)))) as Expectation;
   }
 
   private async logAssessment(assessment: Assessment): Promise<Assessment> {
-    requireString(assessment.traceId, "traceId");
     await flushTraces();
-    return getTraceStore().logAssessment(assessment);
+    const store = getTraceStore();
+    if (assessment.spanId !== null) {
+      // an assessment on a span the trace does not have would point at nothing
+      const trace = await store.getTrace(assessment.traceId);
+      if (!trace) throw new TraceNotFoundError(assessment.traceId);
+      if (!trace.data.spans.some((s) => s.spanId === assessment.spanId)) {
+        throw new InvalidArgumentError(
+          `${assessment.type === "feedback" ? "logFeedback" : "logExpectation"}: trace ${assessment.traceId} has no span "${assessment.spanId}".`,
+        );
+      }
+    }
+    return store.logAssessment(assessment);
   }
 }
 
@@ -214,8 +232,61 @@ function endOptions(o: Omit<EndSpanOptions, "endTimeNs">): EndSpanOptions {
   };
 }
 
+/** Types of the options shared by logFeedback and logExpectation, checked before anything is sent. */
+function checkAssessmentOptions(o: LogAssessmentOptions, method: string): void {
+  if (o === null || typeof o !== "object") {
+    throw new InvalidArgumentError(`${method}: expected an options object, got ${describeValue(o)}.`);
+  }
+  requireString(o.traceId, `${method}: traceId`);
+  requireString(o.name, `${method}: name`);
+  if (o.spanId !== undefined && o.spanId !== null) requireString(o.spanId, `${method}: spanId`);
+  if (o.rationale !== undefined && o.rationale !== null && typeof o.rationale !== "string") {
+    throw new InvalidArgumentError(`${method}: rationale must be a string, got ${describeValue(o.rationale)}.`);
+  }
+  if (
+    o.metadata !== undefined &&
+    o.metadata !== null &&
+    (typeof o.metadata !== "object" || Array.isArray(o.metadata))
+  ) {
+    throw new InvalidArgumentError(
+      `${method}: metadata must be an object of strings, got ${describeValue(o.metadata)}.`,
+    );
+  }
+  if (o.source !== undefined) {
+    try {
+      AssessmentSource.from(o.source);
+    } catch (e) {
+      throw new InvalidArgumentError(`${method}: source: ${(e as Error).message}`);
+    }
+  }
+}
+
+function checkAssessmentError(error: unknown): void {
+  const e = error as AssessmentError | null;
+  if (
+    e === null ||
+    typeof e !== "object" ||
+    (e.errorCode !== undefined && typeof e.errorCode !== "string") ||
+    (e.errorMessage !== undefined && typeof e.errorMessage !== "string") ||
+    (e.errorCode === undefined && e.errorMessage === undefined)
+  ) {
+    throw new InvalidArgumentError(
+      `logFeedback: error must be { errorCode?: string, errorMessage?: string } with at least one of them, got ${describeValue(error)}.`,
+    );
+  }
+}
+
+function checkExtractFields(fields: unknown): void {
+  if (fields === undefined) return;
+  if (!Array.isArray(fields) || fields.some((f) => typeof f !== "string")) {
+    throw new InvalidArgumentError(
+      `searchTraces: extractFields must be an array of strings such as ["span_name.outputs.field"], got ${describeValue(fields)}.`,
+    );
+  }
+  for (const f of fields as string[]) parseExtractField(f);
+}
+
 function assessmentInit(o: LogAssessmentOptions, error?: AssessmentError) {
-  requireString(o.name, "assessment name");
   return {
     name: o.name,
     value: o.value,
@@ -235,14 +306,35 @@ export function toRowWithFields(trace: Trace, fields: string[]): TraceRow {
   return row;
 }
 
-function extractField(trace: Trace, field: string): unknown {
-  const match = /^(.+?)\.(inputs|outputs)(?:\.(.+))?$/.exec(field);
+interface ExtractField {
+  spanName: string;
+  which: "inputs" | "outputs";
+  key: string | undefined;
+}
+
+/**
+ * Reads `span_name.inputs`, `span_name.outputs` or `span_name.outputs.field`; a span name with dots
+ * is written in backquotes, as in MLflow: `` `my.span`.outputs.c ``.
+ */
+function parseExtractField(field: string): ExtractField {
+  const match = /^(?:`([^`]+)`|([^`]+?))\.(inputs|outputs)(?:\.(.+))?$/.exec(field);
   if (!match) {
     throw new InvalidArgumentError(
-      `Invalid extract field "${field}": use "span_name.inputs", "span_name.outputs" or "span_name.outputs.field".`,
+      `Invalid extract field "${field}": use "span_name.inputs", "span_name.outputs" or "span_name.outputs.field" (backquote a span name with dots: "\`my.span\`.outputs").`,
     );
   }
-  const [, spanName, which, key] = match as unknown as [string, string, "inputs" | "outputs", string | undefined];
+  const [, quoted, plain, which, key] = match as unknown as [
+    string,
+    string | undefined,
+    string | undefined,
+    "inputs" | "outputs",
+    string | undefined,
+  ];
+  return { spanName: (quoted ?? plain) as string, which, key };
+}
+
+function extractField(trace: Trace, field: string): unknown {
+  const { spanName, which, key } = parseExtractField(field);
   const span = trace.searchSpans({ name: spanName })[0];
   if (!span) return null;
   const value = span[which];
@@ -271,7 +363,8 @@ export async function getTrace(traceId: string): Promise<Trace | null> {
  * pages up to `maxResults` (default 100). `extractFields` adds columns such as `"span1.outputs.c"`.
  */
 export async function searchTraces(options: ClientSearchOptions = {}): Promise<TraceRow[]> {
-  const want = options.maxResults ?? 100;
+  checkSearchOptions(options);
+  const want = pageSize(options.maxResults);
   const rows: TraceRow[] = [];
   let pageToken = options.pageToken;
   while (rows.length < want) {

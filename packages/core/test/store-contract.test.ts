@@ -144,7 +144,6 @@ describe.each(stores)("%s", (_name, create) => {
     ["name ILIKE 'CHA%'", [2, 1]],
     ["name RLIKE '^rag_'", [3]],
     ["name LIKE '_gent'", [4]],
-    ["attributes.name IN ('agent', 'chat')", [4, 2, 1]],
     ["tags.env = 'prod'", [3, 1]],
     ["tags.env != 'prod'", [2]],
     ["tag.team = 'search'", [4]],
@@ -154,13 +153,14 @@ describe.each(stores)("%s", (_name, create) => {
     ["tags.env IS NOT NULL", [3, 2, 1]],
     ["tags.`my.dotted.key` = 'x'", [3]],
     ["tags.my.dotted.key = 'x'", [3]],
-    ["tags.env IN ('dev', 'staging')", [2]],
+    ["tags.env RLIKE '^(dev|staging)$'", [2]],
     ["metadata.user = 'alice'", [3]],
     ["request_metadata.user != 'alice'", [4]],
     ["metadata.user IS NULL", [2, 1]],
     ["run_id = 'run-a'", [4, 1]],
-    ["attributes.run_id IN ('run-a')", [4, 1]],
-    ["attributes.trace_id = 'tr-00000000000000000000000000000002'", [2]],
+    ["attributes.run_id LIKE 'run-%'", [4, 1]],
+    ["attributes.request_id = 'tr-00000000000000000000000000000002'", [2]],
+    ["request_id IN ('tr-00000000000000000000000000000002', 'tr-00000000000000000000000000000004')", [4, 2]],
     ["attributes.client_request_id = 'req-2'", [2]],
     ["tags.env = 'prod' AND metadata.user = 'alice' AND attributes.status = 'OK'", [3]],
     ['tags.env = "prod"', [3, 1]],
@@ -244,38 +244,42 @@ describe.each(stores)("%s", (_name, create) => {
     await expect(async () => store.deleteTraceTag(traceId(1), "missing")).rejects.toThrow(/does not exist/);
   });
 
-  it("applies the assessment override rule per name, source and span", async () => {
+  it("keeps same-name, same-source feedback valid unless one explicitly overrides another (MLflow's rule)", async () => {
     const alice = new AssessmentSource({ sourceType: "HUMAN", sourceId: "alice" });
-    const bob = new AssessmentSource({ sourceType: "HUMAN", sourceId: "bob" });
     const first = await store.logAssessment(
       new Feedback({ traceId: traceId(1), name: "quality", value: 2, source: alice, createTime: 1 }),
     );
     await store.logAssessment(
-      new Feedback({ traceId: traceId(1), name: "quality", value: 5, source: bob, createTime: 2 }),
+      new Feedback({ traceId: traceId(1), name: "quality", value: 4, source: alice, createTime: 2 }),
     );
-    const newer = await store.logAssessment(
-      new Feedback({ traceId: traceId(1), name: "quality", value: 4, source: alice, createTime: 3 }),
-    );
-    await store.logAssessment(
+    let t = (await store.getTrace(traceId(1)))!;
+    // an MLflow server keeps both valid: the newer one did not say it overrides the older
+    expect(t.searchAssessments({ name: "quality" }).map((a) => [a.value, a.valid])).toEqual([
+      [2, true],
+      [4, true],
+    ]);
+    const override = await store.logAssessment(
       new Feedback({
         traceId: traceId(1),
         name: "quality",
-        value: 1,
+        value: 5,
         source: alice,
-        spanId: "0000000000000001",
-        createTime: 4,
+        createTime: 3,
+        overrides: first.assessmentId,
       }),
     );
-    const t = (await store.getTrace(traceId(1)))!;
-    expect(t.searchAssessments({ name: "quality" }).map((a) => a.value)).toEqual([5, 4, 1]);
+    t = (await store.getTrace(traceId(1)))!;
+    expect(t.searchAssessments({ name: "quality" }).map((a) => a.value)).toEqual([4, 5]);
     const all = t.searchAssessments({ all: true });
     expect(all.map((a) => [a.value, a.valid])).toEqual([
       [2, false],
-      [5, true],
       [4, true],
-      [1, true],
+      [5, true],
     ]);
-    expect(all.find((a) => a.assessmentId === newer.assessmentId)!.overrides).toBe(first.assessmentId);
+    expect(all.find((a) => a.assessmentId === override.assessmentId)!.overrides).toBe(first.assessmentId);
+    await expect(async () =>
+      store.logAssessment(new Feedback({ traceId: traceId(1), name: "q", value: 1, overrides: "a-missing" })),
+    ).rejects.toThrow(/overrides "a-missing", which is not an assessment of trace/);
     await expect(async () =>
       store.logAssessment(new Feedback({ traceId: traceId(99), name: "q", value: 1 })),
     ).rejects.toThrow(/not found/);

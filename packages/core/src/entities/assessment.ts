@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors.js";
 import { randomHex } from "../internal/ids.js";
 
 /** Who produced an assessment. */
@@ -15,11 +16,39 @@ export class AssessmentSource {
   readonly sourceId: string;
 
   constructor(options: { sourceType: AssessmentSourceType | `${AssessmentSourceType}`; sourceId?: string }) {
-    if (!(options.sourceType in AssessmentSourceType)) {
-      throw new TypeError(`Invalid assessment source type "${options.sourceType}": expected HUMAN, LLM_JUDGE or CODE.`);
+    const sourceType = (options as { sourceType?: unknown } | null)?.sourceType;
+    if (typeof sourceType !== "string" || !Object.hasOwn(AssessmentSourceType, sourceType)) {
+      throw new InvalidArgumentError(
+        `Invalid assessment source type ${JSON.stringify(sourceType) ?? String(sourceType)}: expected HUMAN, LLM_JUDGE or CODE.`,
+      );
     }
-    this.sourceType = options.sourceType as AssessmentSourceType;
-    this.sourceId = options.sourceId ?? "default";
+    const sourceId = options.sourceId;
+    if (sourceId !== undefined && (typeof sourceId !== "string" || sourceId === "")) {
+      throw new InvalidArgumentError(`Invalid assessment source id: sourceId must be a non-empty string.`);
+    }
+    this.sourceType = sourceType as AssessmentSourceType;
+    this.sourceId = sourceId ?? "default";
+  }
+
+  /**
+   * An {@link AssessmentSource} from what a caller wrote: an instance, a plain object
+   * (`{ sourceType: "HUMAN", sourceId: "reviewer" }`, as TypeScript users write it) or MLflow's
+   * snake_case dict (`{ source_type, source_id }`). Throws {@link InvalidArgumentError} otherwise.
+   */
+  static from(value: AssessmentSourceLike): AssessmentSource {
+    if (value instanceof AssessmentSource) return value;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new InvalidArgumentError(
+        `Invalid assessment source: expected { sourceType: "HUMAN" | "LLM_JUDGE" | "CODE", sourceId? }, got ${value === null ? "null" : typeof value}.`,
+      );
+    }
+    const v = value as Record<string, unknown>;
+    const sourceType = v.sourceType ?? v.source_type;
+    const sourceId = v.sourceId ?? v.source_id;
+    return new AssessmentSource({
+      sourceType: sourceType as AssessmentSourceType,
+      ...(sourceId !== undefined && sourceId !== null ? { sourceId: sourceId as string } : {}),
+    });
   }
 
   toDict(): { source_type: string; source_id: string } {
@@ -32,6 +61,12 @@ export class AssessmentSource {
   }
 }
 
+/** What {@link AssessmentSource.from} accepts. */
+export type AssessmentSourceLike =
+  | AssessmentSource
+  | { sourceType: AssessmentSourceType | `${AssessmentSourceType}`; sourceId?: string }
+  | { source_type: AssessmentSourceType | `${AssessmentSourceType}`; source_id?: string };
+
 /** An error attached to a feedback value (e.g. a judge that failed). */
 export interface AssessmentError {
   errorCode?: string;
@@ -42,7 +77,8 @@ export interface AssessmentError {
 export interface AssessmentInit {
   name: string;
   value: unknown;
-  source?: AssessmentSource;
+  /** An {@link AssessmentSource} or a plain object of its fields (default: CODE). */
+  source?: AssessmentSourceLike;
   traceId?: string;
   spanId?: string | null;
   rationale?: string | null;
@@ -74,12 +110,17 @@ export abstract class Assessment {
   valid: boolean;
 
   constructor(init: AssessmentInit) {
-    if (!init.name) throw new TypeError("An assessment needs a non-empty `name`.");
+    if (typeof init.name !== "string" || init.name === "") {
+      throw new InvalidArgumentError("An assessment needs a non-empty string `name`.");
+    }
     const now = Date.now();
     this.assessmentId = init.assessmentId ?? `a-${randomHex(16)}`;
     this.name = init.name;
     this.value = init.value;
-    this.source = init.source ?? new AssessmentSource({ sourceType: AssessmentSourceType.CODE });
+    this.source =
+      init.source === undefined
+        ? new AssessmentSource({ sourceType: AssessmentSourceType.CODE })
+        : AssessmentSource.from(init.source);
     this.traceId = init.traceId ?? "";
     this.spanId = init.spanId ?? null;
     this.rationale = init.rationale ?? null;

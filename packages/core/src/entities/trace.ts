@@ -1,4 +1,5 @@
 import type { SpanType } from "../constants.js";
+import { InvalidArgumentError } from "../errors.js";
 import { brandClass } from "../internal/process-state.js";
 import type { Assessment } from "./assessment.js";
 import type { Span, SpanDict } from "./span.js";
@@ -122,15 +123,44 @@ export class Trace {
     };
   }
 
+  /**
+   * Reads a trace from its dict form ({@link Trace.toDict}, or MLflow's `Trace.to_dict()`).
+   * Throws {@link InvalidArgumentError} naming what is missing when it is not one.
+   */
   static fromDict(d: TraceDict | Record<string, unknown>): Trace {
-    const dict = d as { info?: Record<string, unknown>; data?: { spans?: Array<Record<string, unknown>> } };
-    if (!dict.info || typeof dict.info !== "object") throw new TypeError("Invalid trace dict: `info` is missing.");
-    return new Trace(TraceInfo.fromDict(dict.info), TraceData.fromDict(dict.data ?? {}));
+    if (d === null || typeof d !== "object" || Array.isArray(d)) {
+      throw new InvalidArgumentError(
+        `Invalid trace: expected an object with "info" and "data", got ${d === null ? "null" : Array.isArray(d) ? "an array" : typeof d}.`,
+      );
+    }
+    const dict = d as { info?: unknown; data?: unknown };
+    const info = dict.info as Record<string, unknown> | undefined;
+    if (!info || typeof info !== "object" || Array.isArray(info)) {
+      throw new InvalidArgumentError('Invalid trace: "info" is missing or not an object.');
+    }
+    const id = info.trace_id ?? info.request_id;
+    if (typeof id !== "string" || id === "") {
+      throw new InvalidArgumentError('Invalid trace: "info.trace_id" (or MLflow 2\'s "info.request_id") is missing.');
+    }
+    const data = (dict.data ?? {}) as { spans?: unknown };
+    if (typeof data !== "object" || data === null || (data.spans !== undefined && !Array.isArray(data.spans))) {
+      throw new InvalidArgumentError('Invalid trace: "data.spans" must be an array of spans.');
+    }
+    return new Trace(TraceInfo.fromDict(info), TraceData.fromDict(data as { spans?: Array<Record<string, unknown>> }));
   }
 
   /** Reads a trace from JSON text written by {@link Trace.toJson} or by MLflow. */
   static fromJson(json: string): Trace {
-    return Trace.fromDict(JSON.parse(json) as Record<string, unknown>);
+    if (typeof json !== "string") {
+      throw new InvalidArgumentError(`Trace.fromJson expects JSON text, got ${json === null ? "null" : typeof json}.`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (e) {
+      throw new InvalidArgumentError(`Trace.fromJson: the text is not JSON (${(e as Error).message}).`);
+    }
+    return Trace.fromDict(parsed as Record<string, unknown>);
   }
 
   /** Alias of {@link Trace.fromJson}; also accepts an already parsed dict. */

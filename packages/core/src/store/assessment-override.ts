@@ -1,21 +1,23 @@
 import type { Assessment } from "../entities/assessment.js";
+import { InvalidArgumentError } from "../errors.js";
 
 /**
- * The override rule: a new assessment replaces the valid one with the same name, source and
- * span. The older stays stored but invalid, and the newer records whose place it took.
- * Returns the assessments that became invalid.
+ * MLflow's override rule: an assessment replaces another only when it says so, through
+ * `overrides` (the id of the one it replaces, as `override_feedback` sets it). The replaced one
+ * stays stored but becomes invalid. Two assessments of the same name from the same source are
+ * otherwise both valid, as on an MLflow server. Returns the assessments that became invalid.
  */
 export function applyOverride(existing: readonly Assessment[], incoming: Assessment): Assessment[] {
-  const replaced = existing.filter(
-    (a) =>
-      a.valid &&
-      a.assessmentId !== incoming.assessmentId &&
-      a.name === incoming.name &&
-      a.spanId === incoming.spanId &&
-      a.source.sameAs(incoming.source),
-  );
-  for (const old of replaced) old.valid = false;
-  const newest = replaced.at(-1);
-  if (newest && !incoming.overrides) incoming.overrides = newest.assessmentId;
-  return replaced;
+  if (!incoming.overrides) return [];
+  const replaced = existing.find((a) => a.assessmentId === incoming.overrides);
+  if (!replaced) {
+    throw new InvalidArgumentError(
+      `Assessment ${incoming.assessmentId} overrides "${incoming.overrides}", which is not an assessment of trace ${incoming.traceId}.`,
+    );
+  }
+  if (replaced.assessmentId === incoming.assessmentId) {
+    throw new InvalidArgumentError(`Assessment ${incoming.assessmentId} cannot override itself.`);
+  }
+  replaced.valid = false;
+  return [replaced];
 }

@@ -6,7 +6,14 @@ import { TraceInfo } from "../entities/trace-info.js";
 import { TraceNotFoundError } from "../errors.js";
 import { applyOverride } from "./assessment-override.js";
 import { compileFilterToPredicate } from "./filter/predicate.js";
-import { decodePageToken, encodePageToken, sortTraces } from "./paging.js";
+import {
+  checkDeleteOptions,
+  checkSearchOptions,
+  decodePageToken,
+  encodePageToken,
+  pageSize,
+  sortTraces,
+} from "./paging.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "./trace-store.js";
 
 const clone = (t: Trace): Trace => Trace.fromDict(t.toDict());
@@ -47,6 +54,7 @@ export class InMemoryTraceStore implements TraceStore {
   }
 
   searchTraces(options: SearchTracesOptions): TracePage {
+    checkSearchOptions(options);
     const matches = compileFilterToPredicate(options.filterString);
     const experimentIds = options.experimentIds;
     let rows = [...this.traces.values()].filter(
@@ -57,13 +65,14 @@ export class InMemoryTraceStore implements TraceStore {
     );
     rows = sortTraces(rows, options.orderBy);
     const offset = decodePageToken(options.pageToken);
-    const size = options.maxResults ?? 100;
+    const size = pageSize(options.maxResults);
     const page = rows.slice(offset, offset + size);
     const next = offset + size < rows.length ? encodePageToken(offset + size) : null;
     return { traces: page.map(options.includeSpans === false ? cloneInfoOnly : clone), nextPageToken: next };
   }
 
   deleteTraces(options: DeleteTracesOptions): number {
+    checkDeleteOptions(options);
     let candidates = [...this.traces.values()].filter((t) => t.info.experimentId === options.experimentId);
     if (options.traceIds) {
       const ids = new Set(options.traceIds);

@@ -5,6 +5,7 @@ import { bindArguments, type ParamSpec, parseParams } from "../internal/params.j
 import { activeLiveSpan, contextLiveSpan } from "./context.js";
 import { tracedAsyncGenerator, tracedGenerator } from "./generators.js";
 import { instrumentCall, openSpan, type SpanOptions } from "./instrument.js";
+import { checkTraceOptions } from "./span-options.js";
 import { isTracingEnabled } from "./state.js";
 import { lastTraceId, NOOP_SPAN, registry } from "./trace-registry.js";
 
@@ -69,9 +70,7 @@ export type TraceDecorator = (<G extends AnyFunction>(fn: G, context?: unknown) 
 
 function wrapFunction<F extends AnyFunction>(fn: F, options: TraceOptions): F {
   if (typeof fn !== "function") throw new InvalidArgumentError("trace() expects a function to wrap.");
-  if (options.name !== undefined && (typeof options.name !== "string" || options.name === "")) {
-    throw new InvalidArgumentError("trace(fn, { name }): name must be a non-empty string.");
-  }
+  checkTraceOptions(options);
   const name = options.name ?? (fn.name || "anonymous");
   const spanType = options.spanType ?? "UNKNOWN";
   const functionName = JSON.stringify(fn.name || name);

@@ -2,11 +2,26 @@ import { InvalidFilterError } from "../../errors.js";
 import { compileRlike } from "./linear-regex.js";
 import { type Token, tokenize } from "./tokenizer.js";
 
+/**
+ * The trace search grammar, as MLflow's server defines it (`SearchTraceUtils` in
+ * `mlflow/utils/search_utils.py`): every filter it accepts with a meaning parses here to the same
+ * meaning, and what it rejects is rejected here too, so a filter that works against the embedded or
+ * in-memory store also works against an MLflow server. Where MLflow accepts a string only by
+ * accident (a dangling AND, `tags. = 'x'`, `timestamp_ms > 'abc'`, an RLIKE pattern that cannot
+ * compile) this parser throws {@link InvalidFilterError} instead.
+ */
+
 /** A trace field a clause can test. */
 export type FilterField =
   | { kind: "attribute"; name: AttributeName }
   | { kind: "tag"; key: string }
-  | { kind: "metadata"; key: string };
+  | { kind: "metadata"; key: string }
+  /** Some span of the trace has this name, type, status or (for LIKE / ILIKE) JSON content. */
+  | { kind: "span"; property: SpanProperty }
+  /** Some span of the trace has this attribute, compared as MLflow stores it (JSON-encoded). */
+  | { kind: "spanAttribute"; key: string }
+  /** Some valid assessment of this type and name, compared on its JSON-encoded value. */
+  | { kind: "assessment"; type: "feedback" | "expectation"; name: string };
 
 /** Trace attributes that filters and order-by clauses can name. */
 export type AttributeName =
@@ -17,6 +32,9 @@ export type AttributeName =
   | "trace_id"
   | "client_request_id"
   | "experiment_id";
+
+/** The span columns `span.<property>` names. */
+export type SpanProperty = "name" | "type" | "status" | "content";
 
 export type FilterOperator =
   | "="
@@ -37,57 +55,80 @@ export type FilterOperator =
 export interface FilterClause {
   field: FilterField;
   op: FilterOperator;
-  /** A string or number, a list for IN / NOT IN, null for IS [NOT] NULL. */
-  value: string | number | Array<string | number> | null;
+  /** A string or number, a list of strings for IN / NOT IN, null for IS [NOT] NULL. */
+  value: string | number | string[] | null;
 }
 
-const NUMERIC = new Set<AttributeName>(["timestamp_ms", "execution_time_ms", "end_time_ms"]);
-const NUMERIC_OPS = new Set<FilterOperator>(["=", "!=", "<", "<=", ">", ">="]);
-const STRING_OPS = new Set<FilterOperator>(["=", "!=", "LIKE", "ILIKE", "RLIKE", "IN", "NOT IN"]);
-const KEYED_OPS = new Set<FilterOperator>([
-  "=",
-  "!=",
-  "LIKE",
-  "ILIKE",
-  "RLIKE",
-  "IN",
-  "NOT IN",
-  "IS NULL",
-  "IS NOT NULL",
-]);
+const COMPARISONS: FilterOperator[] = ["=", "!=", "<", "<=", ">", ">="];
+const NUMERIC_OPS: FilterOperator[] = COMPARISONS;
+const STRING_ATTRIBUTE_OPS: FilterOperator[] = ["=", "!=", "LIKE", "ILIKE", "RLIKE", "IN", "NOT IN"];
+// `name` and `run_id` are a tag and a metadata entry on the server, which refuses IN for them
+const MAPPED_ATTRIBUTE_OPS: FilterOperator[] = ["=", "!=", "LIKE", "ILIKE", "RLIKE"];
+const KEYED_OPS: FilterOperator[] = ["=", "!=", "LIKE", "ILIKE", "RLIKE", "IS NULL", "IS NOT NULL"];
+const SPAN_OPS: FilterOperator[] = ["=", "!=", "LIKE", "ILIKE", "RLIKE", "IN", "NOT IN"];
+const SPAN_CONTENT_OPS: FilterOperator[] = ["LIKE", "ILIKE"];
 
-const ATTRIBUTE_ALIASES: Record<string, AttributeName | { tag: string } | { metadata: string }> = {
+/** What a field name resolves to, with the operators and the value type it takes. */
+interface FieldSpec {
+  field: FilterField;
+  ops: readonly FilterOperator[];
+  numeric: boolean;
+  /** The field as written, for messages. */
+  label: string;
+}
+
+type AttributeTarget = AttributeName | { tag: string } | { metadata: string };
+
+/** Attribute keys a filter can name (`VALID_SEARCH_ATTRIBUTE_KEYS`); case-sensitive, as in MLflow. */
+const SEARCH_ATTRIBUTES: Record<string, AttributeTarget> = {
   status: "status",
-  state: "status",
   timestamp: "timestamp_ms",
   timestamp_ms: "timestamp_ms",
-  request_time: "timestamp_ms",
   execution_time: "execution_time_ms",
   execution_time_ms: "execution_time_ms",
-  execution_duration: "execution_time_ms",
   end_time: "end_time_ms",
   end_time_ms: "end_time_ms",
   request_id: "trace_id",
-  trace_id: "trace_id",
   client_request_id: "client_request_id",
-  experiment_id: "experiment_id",
   name: { tag: "mlflow.traceName" },
   run_id: { metadata: "mlflow.sourceRun" },
 };
 
-const PREFIXES: Record<string, "attribute" | "tag" | "metadata" | "unsupported"> = {
+/** Attribute keys an order-by clause can name (`VALID_ORDER_BY_ATTRIBUTE_KEYS`). */
+const ORDER_BY_ATTRIBUTES: Record<string, AttributeTarget> = {
+  experiment_id: "experiment_id",
+  timestamp: "timestamp_ms",
+  timestamp_ms: "timestamp_ms",
+  execution_time: "execution_time_ms",
+  execution_time_ms: "execution_time_ms",
+  end_time: "end_time_ms",
+  end_time_ms: "end_time_ms",
+  status: "status",
+  request_id: "trace_id",
+  name: { tag: "mlflow.traceName" },
+  run_id: { metadata: "mlflow.sourceRun" },
+};
+
+const NUMERIC = new Set<AttributeName>(["timestamp_ms", "execution_time_ms", "end_time_ms"]);
+
+type Prefix = "attribute" | "tag" | "metadata" | "span" | "feedback" | "expectation";
+
+/** Entity types and their aliases; case-sensitive, as in MLflow. */
+const PREFIXES: Record<string, Prefix> = {
   attribute: "attribute",
   attributes: "attribute",
-  attr: "attribute",
   trace: "attribute",
   tag: "tag",
   tags: "tag",
   metadata: "metadata",
   request_metadata: "metadata",
-  span: "unsupported",
-  feedback: "unsupported",
-  expectation: "unsupported",
+  span: "span",
+  feedback: "feedback",
+  expectation: "expectation",
 };
+
+const PREFIX_LIST = "attributes, tags, metadata, span, feedback or expectation";
+const SPAN_PROPERTIES = new Set<string>(["name", "type", "status", "content"]);
 
 class Parser {
   private pos = 0;
@@ -100,7 +141,7 @@ class Parser {
     return this.tokens[this.pos];
   }
 
-  private fail(message: string, token: Token | undefined): never {
+  fail(message: string, token: Token | undefined): never {
     const position = token ? token.position : this.input.length;
     const text = token ? token.text : "<end of input>";
     throw new InvalidFilterError(
@@ -119,7 +160,9 @@ class Parser {
       if (!next) return clauses;
       if (next.kind === "keyword" && next.value === "AND") {
         this.pos++;
-        if (!this.peek()) this.fail("expected a clause after AND.", undefined);
+        const after = this.peek();
+        if (!after) this.fail("expected a clause after AND.", undefined);
+        if (after.kind === "keyword" && after.value === "AND") this.fail("AND twice in a row.", after);
         continue;
       }
       if (next.kind === "keyword" && next.value === "OR") {
@@ -130,12 +173,16 @@ class Parser {
   }
 
   private clause(): FilterClause {
-    const field = this.field();
-    const op = this.operator(field);
+    const spec = this.field(SEARCH_ATTRIBUTES);
+    const opToken = this.peek();
+    const op = this.operator();
+    if (!spec.ops.includes(op)) {
+      this.fail(`operator ${op} cannot be used with ${spec.label}; allowed: ${spec.ops.join(", ")}.`, opToken);
+    }
     const valueToken = this.peek();
-    const value = this.value(field, op);
+    const value = this.value(spec, op);
     if (op === "RLIKE") this.checkPattern(String(value), valueToken);
-    return { field: field.field, op, value };
+    return { field: spec.field, op, value };
   }
 
   /** A pattern the engine cannot compile is the filter's fault: say so now, not mid-search. */
@@ -148,84 +195,169 @@ class Parser {
     }
   }
 
-  private identifierPart(what: string): Token {
-    const t = this.peek();
-    if (t?.kind !== "ident") {
-      if (t?.kind === "keyword") return this.take();
-      this.fail(`expected ${what}.`, t);
-    }
-    return this.take();
-  }
-
-  private take(): Token {
-    const t = this.tokens[this.pos++];
-    if (!t) this.fail("unexpected end of input.", undefined);
-    return t;
-  }
-
-  field(): { field: FilterField; token: Token } {
+  /** Unquoted name parts joined by dots (`mlflow.traceName`); keywords are names after a dot. */
+  private dottedName(what: string): { name: string; first: Token } {
     const first = this.peek();
-    if (!first || (first.kind !== "ident" && first.kind !== "keyword")) {
+    if (first?.kind !== "ident" && first?.kind !== "keyword") this.fail(`expected ${what}.`, first);
+    if (first.kind === "ident" && first.quoted) this.fail(`expected ${what}.`, first);
+    this.pos++;
+    let name = first.text;
+    while (this.peek()?.kind === "dot") {
+      this.pos++;
+      const part = this.peek();
+      if ((part?.kind !== "ident" && part?.kind !== "keyword") || (part.kind === "ident" && part.quoted)) {
+        this.fail(`expected a name part after the dot in "${name}.".`, part);
+      }
+      this.pos++;
+      name += `.${part.text}`;
+    }
+    return { name, first };
+  }
+
+  /**
+   * A key after `tags.`, `metadata.`, `feedback.` or `expectation.`: unquoted parts joined by dots,
+   * or one backquoted or double-quoted key, which may hold any character (`tags."a.b"`).
+   */
+  private key(prefix: string): { key: string; token: Token } {
+    const t = this.peek();
+    if (t && ((t.kind === "ident" && t.quoted) || (t.kind === "string" && t.quoted === '"'))) {
+      this.pos++;
+      if (t.value === "") this.fail(`the key after "${prefix}." is empty.`, t);
+      if (this.peek()?.kind === "dot") {
+        this.fail(`a quoted key must be the whole key; quote all of it, e.g. ${prefix}.\`a.b\`.`, this.peek());
+      }
+      return { key: t.value, token: t };
+    }
+    if (t?.kind === "string") {
+      this.fail(`quote a key with backquotes or double quotes, e.g. ${prefix}.\`my key\`, not single quotes.`, t);
+    }
+    if (t?.kind !== "ident" && t?.kind !== "keyword") {
+      this.fail(`expected a key after "${prefix}.", e.g. ${prefix}.env or ${prefix}.\`my-key\`.`, t);
+    }
+    const { name } = this.dottedName("a key");
+    return { key: name, token: t };
+  }
+
+  field(attributes: Record<string, AttributeTarget>): FieldSpec {
+    const first = this.peek();
+    if (first?.kind !== "ident") {
+      if (first?.kind === "keyword") this.fail(`"${first.text}" cannot start a clause; expected a field name.`, first);
       this.fail("expected a field such as attributes.status, tags.<key> or metadata.<key>.", first);
     }
-    if (first.kind === "keyword") this.fail(`"${first.text}" cannot start a clause; expected a field name.`, first);
     this.pos++;
-    let prefix: string | undefined;
-    let keyToken = first;
-    let key = first.value;
-    if (this.peek()?.kind === "dot" && !first.quoted) {
-      prefix = first.value.toLowerCase();
-      this.pos++;
-      keyToken = this.identifierPart("a key after the dot");
-      key = keyToken.value;
-      // unquoted keys may themselves contain dots: tags.mlflow.traceName
-      while (!keyToken.quoted && this.peek()?.kind === "dot") {
-        this.pos++;
-        const part = this.identifierPart("a key part after the dot");
-        key += `.${part.value}`;
+    if (this.peek()?.kind !== "dot") {
+      if (first.quoted) {
+        this.fail(`a quoted name needs a field type before it, e.g. tags.${first.text}.`, first);
       }
+      return this.attribute(first.text, first, attributes, first.text);
     }
-    if (prefix === undefined) return { field: this.attribute(key, first), token: first };
-    const kind = PREFIXES[prefix];
-    if (kind === undefined) {
-      this.fail(`unknown field type "${prefix}"; use attributes, tags or metadata.`, first);
+    this.pos++;
+    // MLflow trims backquotes off the entity type: `tags`.env is tags.env
+    const prefixName = first.value;
+    const prefix = PREFIXES[prefixName];
+    if (prefix === undefined) {
+      const hint = PREFIXES[prefixName.toLowerCase()]
+        ? ` (field types are case-sensitive: write ${prefixName.toLowerCase()})`
+        : "";
+      this.fail(`unknown field type "${prefixName}"${hint}; use ${PREFIX_LIST}.`, first);
     }
-    if (kind === "unsupported") this.fail(`filtering on "${prefix}" fields is not supported yet.`, first);
-    if (kind === "tag") return { field: { kind: "tag", key }, token: keyToken };
-    if (kind === "metadata") return { field: { kind: "metadata", key }, token: keyToken };
-    return { field: this.attribute(key, keyToken), token: keyToken };
+    if (prefix === "attribute") {
+      const t = this.peek();
+      if (t?.kind !== "ident" || t.quoted) this.fail(`expected an attribute name after "${prefixName}.".`, t);
+      this.pos++;
+      if (this.peek()?.kind === "dot") this.fail(`"${prefixName}.${t.text}" has too many parts.`, this.peek());
+      return this.attribute(t.text, t, attributes, `${prefixName}.${t.text}`);
+    }
+    if (attributes === ORDER_BY_ATTRIBUTES && prefix !== "tag" && prefix !== "metadata") {
+      this.fail(`cannot order by ${prefix} fields; order by an attribute, a tag or a metadata key.`, first);
+    }
+    if (prefix === "span") return this.spanField();
+    const { key } = this.key(prefixName);
+    const label = `${prefixName}.${key}`;
+    if (prefix === "tag") return { field: { kind: "tag", key }, ops: KEYED_OPS, numeric: false, label };
+    if (prefix === "metadata") return { field: { kind: "metadata", key }, ops: KEYED_OPS, numeric: false, label };
+    return { field: { kind: "assessment", type: prefix, name: key }, ops: KEYED_OPS, numeric: false, label };
   }
 
-  private attribute(name: string, token: Token): FilterField {
-    const alias = ATTRIBUTE_ALIASES[name.toLowerCase()];
-    if (alias === undefined) {
-      this.fail(
-        `unknown attribute "${name}"; expected one of status, timestamp_ms, execution_time_ms, end_time_ms, name, run_id, trace_id, client_request_id.`,
-        token,
-      );
+  private spanField(): FieldSpec {
+    const t = this.peek();
+    if (t?.kind !== "ident" && t?.kind !== "keyword") {
+      this.fail("expected name, type, status, content or attributes.<key> after span.", t);
     }
-    if (typeof alias === "string") return { kind: "attribute", name: alias };
-    if ("tag" in alias) return { kind: "tag", key: alias.tag };
-    return { kind: "metadata", key: alias.metadata };
+    if (t.kind === "ident" && t.quoted) {
+      this.fail("expected name, type, status, content or attributes.<key> after span.", t);
+    }
+    this.pos++;
+    if (t.text === "attributes") {
+      if (this.peek()?.kind !== "dot") this.fail("expected span.attributes.<key>.", this.peek() ?? t);
+      this.pos++;
+      const k = this.peek();
+      if (k && ((k.kind === "ident" && k.quoted) || k.kind === "string")) {
+        // MLflow keeps the quotes of a quoted span attribute key, so it would match no attribute
+        this.fail("write span attribute keys unquoted, e.g. span.attributes.mlflow.spanType.", k);
+      }
+      const { name } = this.dottedName("an attribute key after span.attributes.");
+      return {
+        field: { kind: "spanAttribute", key: name },
+        ops: SPAN_OPS,
+        numeric: false,
+        label: `span.attributes.${name}`,
+      };
+    }
+    if (!SPAN_PROPERTIES.has(t.text) || this.peek()?.kind === "dot") {
+      this.fail(`unknown span field "${t.text}"; expected name, type, status, content or attributes.<key>.`, t);
+    }
+    const property = t.text as SpanProperty;
+    return {
+      field: { kind: "span", property },
+      ops: property === "content" ? SPAN_CONTENT_OPS : SPAN_OPS,
+      numeric: false,
+      label: `span.${property}`,
+    };
   }
 
-  private operator(field: { field: FilterField; token: Token }): FilterOperator {
+  private attribute(name: string, token: Token, attributes: Record<string, AttributeTarget>, label: string): FieldSpec {
+    const target = Object.hasOwn(attributes, name) ? attributes[name] : undefined;
+    if (target === undefined) {
+      this.fail(`unknown attribute "${name}"; expected one of ${Object.keys(attributes).join(", ")}.`, token);
+    }
+    if (typeof target === "string") {
+      const numeric = NUMERIC.has(target);
+      return {
+        field: { kind: "attribute", name: target },
+        ops: numeric ? NUMERIC_OPS : STRING_ATTRIBUTE_OPS,
+        numeric,
+        label,
+      };
+    }
+    const field: FilterField =
+      "tag" in target ? { kind: "tag", key: target.tag } : { kind: "metadata", key: target.metadata };
+    return { field, ops: MAPPED_ATTRIBUTE_OPS, numeric: false, label };
+  }
+
+  private operator(): FilterOperator {
     const t = this.peek();
     if (!t) this.fail("expected a comparison operator.", undefined);
-    let op: FilterOperator;
     if (t.kind === "op") {
       this.pos++;
-      op = t.value as FilterOperator;
-    } else if (t.kind === "keyword" && ["LIKE", "ILIKE", "RLIKE", "IN"].includes(t.value)) {
+      if (!(COMPARISONS as string[]).includes(t.value)) {
+        const hint = t.value === "==" ? " (use =)" : t.value === "<>" ? " (use !=)" : "";
+        this.fail(`unknown operator "${t.value}"${hint}; expected =, !=, <, <=, > or >=.`, t);
+      }
+      return t.value as FilterOperator;
+    }
+    if (t.kind === "keyword" && ["LIKE", "ILIKE", "RLIKE", "IN"].includes(t.value)) {
       this.pos++;
-      op = t.value as FilterOperator;
-    } else if (t.kind === "keyword" && t.value === "NOT") {
+      return t.value as FilterOperator;
+    }
+    if (t.kind === "keyword" && t.value === "NOT") {
       this.pos++;
       const n = this.peek();
       if (n?.kind !== "keyword" || n.value !== "IN") this.fail("expected IN after NOT.", n);
       this.pos++;
-      op = "NOT IN";
-    } else if (t.kind === "keyword" && t.value === "IS") {
+      return "NOT IN";
+    }
+    if (t.kind === "keyword" && t.value === "IS") {
       this.pos++;
       let not = false;
       if (this.peek()?.kind === "keyword" && this.peek()?.value === "NOT") {
@@ -235,28 +367,20 @@ class Parser {
       const n = this.peek();
       if (n?.kind !== "keyword" || n.value !== "NULL") this.fail("expected NULL after IS.", n);
       this.pos++;
-      op = not ? "IS NOT NULL" : "IS NULL";
-    } else {
-      this.fail("expected a comparison operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN, IS NULL).", t);
+      return not ? "IS NOT NULL" : "IS NULL";
     }
-    const f = field.field;
-    const allowed = f.kind === "attribute" ? (NUMERIC.has(f.name) ? NUMERIC_OPS : STRING_OPS) : KEYED_OPS;
-    if (!allowed.has(op)) {
-      this.fail(`operator ${op} cannot be used with ${describe(f)}; allowed: ${[...allowed].join(", ")}.`, t);
-    }
-    return op;
+    this.fail("expected a comparison operator (=, !=, <, <=, >, >=, LIKE, ILIKE, RLIKE, IN, NOT IN, IS NULL).", t);
   }
 
-  private value(field: { field: FilterField }, op: FilterOperator): FilterClause["value"] {
+  private value(spec: FieldSpec, op: FilterOperator): FilterClause["value"] {
     if (op === "IS NULL" || op === "IS NOT NULL") return null;
-    const numeric = field.field.kind === "attribute" && NUMERIC.has(field.field.name);
     if (op === "IN" || op === "NOT IN") {
       const open = this.peek();
       if (open?.kind !== "lparen") this.fail(`expected "(" to start the ${op} list.`, open);
       this.pos++;
-      const values: Array<string | number> = [];
+      const values: string[] = [];
       for (;;) {
-        values.push(this.scalar(numeric, field.field));
+        values.push(String(this.scalar(spec)));
         const t = this.peek();
         if (t?.kind === "comma") {
           this.pos++;
@@ -269,28 +393,25 @@ class Parser {
         this.fail(`expected "," or ")" in the ${op} list.`, t);
       }
     }
-    return this.scalar(numeric, field.field);
+    return this.scalar(spec);
   }
 
-  private scalar(numeric: boolean, field: FilterField): string | number {
+  private scalar(spec: FieldSpec): string | number {
     const t = this.peek();
-    if (!t) this.fail(`expected a value for ${describe(field)}.`, undefined);
-    if (numeric) {
-      if (t.kind !== "number") this.fail(`${describe(field)} takes a number, e.g. 1700000000000.`, t);
+    if (!t) this.fail(`expected a value for ${spec.label}.`, undefined);
+    if (spec.numeric) {
+      if (t.kind !== "number") this.fail(`${spec.label} takes a number, e.g. 1700000000000.`, t);
       this.pos++;
       return Number(t.value);
     }
     if (t.kind !== "string") {
-      this.fail(`${describe(field)} takes a quoted string, e.g. 'value'.`, t);
+      const example =
+        spec.field.kind === "assessment" ? ` (compared with the JSON-encoded value, e.g. '${t.text}')` : "";
+      this.fail(`${spec.label} takes a quoted string, e.g. 'value'${example}.`, t);
     }
     this.pos++;
     return t.value;
   }
-}
-
-function describe(f: FilterField): string {
-  if (f.kind === "attribute") return `attributes.${f.name}`;
-  return `${f.kind === "tag" ? "tags" : "metadata"}.${f.key}`;
 }
 
 const cache = new Map<string, FilterClause[]>();
@@ -300,7 +421,15 @@ const cache = new Map<string, FilterClause[]>();
  * {@link InvalidFilterError} naming the offending token and its position.
  */
 export function parseFilter(filter: string | undefined | null): FilterClause[] {
-  if (filter === undefined || filter === null || filter.trim() === "") return [];
+  if (filter === undefined || filter === null) return [];
+  if (typeof filter !== "string") {
+    throw new InvalidFilterError(
+      `Invalid filter string: filterString must be a string, got ${describeValue(filter)}.`,
+      String(filter),
+      0,
+    );
+  }
+  if (filter.trim() === "") return [];
   const hit = cache.get(filter);
   if (hit) return hit;
   const clauses = new Parser(tokenize(filter), filter).parse();
@@ -317,13 +446,29 @@ export interface OrderByClause {
 
 /** Parses `["timestamp_ms DESC", "tags.env ASC"]`; the default is `timestamp_ms DESC`. */
 export function parseOrderBy(orderBy: string[] | undefined): OrderByClause[] {
-  if (!orderBy || orderBy.length === 0)
+  if (orderBy === undefined || orderBy === null) {
     return [{ field: { kind: "attribute", name: "timestamp_ms" }, ascending: false }];
+  }
+  if (!Array.isArray(orderBy)) {
+    throw new InvalidFilterError(
+      `Invalid orderBy: expected an array of strings such as ["timestamp_ms DESC"], got ${describeValue(orderBy)}.`,
+      String(orderBy),
+      0,
+    );
+  }
+  if (orderBy.length === 0) return [{ field: { kind: "attribute", name: "timestamp_ms" }, ascending: false }];
   return orderBy.map((raw) => {
+    if (typeof raw !== "string") {
+      throw new InvalidFilterError(
+        `Invalid orderBy: each clause must be a string such as "timestamp_ms DESC", got ${describeValue(raw)}.`,
+        String(raw),
+        0,
+      );
+    }
     const tokens = tokenize(raw);
     let direction = "ASC";
     const last = tokens.at(-1);
-    if (last && last.kind === "ident" && /^(asc|desc)$/i.test(last.value)) {
+    if (last && last.kind === "ident" && !last.quoted && /^(asc|desc)$/i.test(last.value)) {
       direction = last.value.toUpperCase();
       tokens.pop();
     }
@@ -331,7 +476,7 @@ export function parseOrderBy(orderBy: string[] | undefined): OrderByClause[] {
       throw new InvalidFilterError(`Invalid order_by clause "${raw}": expected a field name.`, raw, 0);
     }
     const parser = new Parser(tokens, raw);
-    const { field } = parser.field();
+    const { field } = parser.field(ORDER_BY_ATTRIBUTES);
     const rest = parser.peek();
     if (rest) {
       throw new InvalidFilterError(
@@ -342,4 +487,13 @@ export function parseOrderBy(orderBy: string[] | undefined): OrderByClause[] {
     }
     return { field, ascending: direction === "ASC" };
   });
+}
+
+/** A short description of a wrongly typed argument, for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
 }

@@ -4,18 +4,49 @@ export type TokenKind = "ident" | "string" | "number" | "op" | "lparen" | "rpare
 
 export interface Token {
   kind: TokenKind;
-  /** Normalised value: unquoted string content, upper-cased keyword/operator. */
+  /** Normalised value: the text between the quotes of a string or quoted key, upper-cased keyword. */
   value: string;
   /** The token as written. */
   text: string;
   position: number;
-  /** True for identifiers written in backquotes (may contain any character). */
-  quoted?: boolean;
+  /** How an identifier was quoted: backquotes or double quotes (may then contain any character). */
+  quoted?: "`" | '"';
 }
 
 const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "RLIKE", "IS", "NULL"]);
 const IDENT_START = /[A-Za-z_]/;
-const IDENT_PART = /[A-Za-z0-9_-]/;
+// no `-`: MLflow's SQL tokenizer reads `tags.my-key` as `tags.my` minus `key`
+const IDENT_PART = /[A-Za-z0-9_$#]/;
+// a run of these is one operator token, as in MLflow's tokenizer: `==` and `<>` are not `=` / `!=`
+const OPERATOR_CHARS = /[<>=~!]/;
+// MLflow's numbers: integers, decimals and exponents, a leading minus sign but never a plus
+const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE]-?\d+)?/;
+
+/**
+ * Reads a quoted run the way MLflow's SQL tokenizer does. A quote character ends it unless it is
+ * doubled or follows a backslash; either pair stays in the value as written, because MLflow only
+ * trims the outer quotes: neither `''` nor a backslash is an escape, `'it''s'` means `it''s`.
+ * Backquoted keys only pair doubled backquotes. Returns the index after the closing quote, or -1.
+ */
+function quotedEnd(input: string, start: number, quote: string): number {
+  let i = start + 1;
+  while (i < input.length) {
+    const c = input[i] as string;
+    if (quote !== "`" && c === "\\" && (input[i + 1] === "\\" || input[i + 1] === quote)) {
+      i += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (input[i + 1] === quote) {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return -1;
+}
 
 /** Splits a filter string into tokens; reports the first unreadable character with its position. */
 export function tokenize(input: string): Token[] {
@@ -23,59 +54,42 @@ export function tokenize(input: string): Token[] {
   let i = 0;
   while (i < input.length) {
     const c = input[i] as string;
-    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+    if (/\s/.test(c)) {
       i++;
       continue;
     }
     const start = i;
     if (c === "'" || c === '"' || c === "`") {
-      let value = "";
-      i++;
-      let closed = false;
-      while (i < input.length) {
-        const d = input[i] as string;
-        if (d === "\\" && i + 1 < input.length) {
-          value += input[i + 1];
-          i += 2;
-          continue;
-        }
-        if (d === c) {
-          // a doubled quote inside a string stands for the quote itself
-          if (input[i + 1] === c) {
-            value += c;
-            i += 2;
-            continue;
-          }
-          closed = true;
-          i++;
-          break;
-        }
-        value += d;
-        i++;
-      }
-      if (!closed) {
+      const end = quotedEnd(input, start, c);
+      if (end < 0) {
         throw new InvalidFilterError(
-          `Invalid filter string: unterminated ${c === "`" ? "backquoted key" : "string"} starting at position ${start}. Close it with ${c}.`,
+          `Invalid filter string: unterminated ${c === "`" ? "backquoted key" : "string"} starting at position ${start}. Close it with ${c} (a backslash or a doubled ${c} does not close it).`,
           input.slice(start),
           start,
         );
       }
-      const text = input.slice(start, i);
+      const text = input.slice(start, end);
+      const value = text.slice(1, -1);
+      // a double-quoted run is a string value or, right after a dot, a quoted key (the parser decides)
       tokens.push(
-        c === "`"
-          ? { kind: "ident", value, text, position: start, quoted: true }
-          : { kind: "string", value, text, position: start },
+        c === "'"
+          ? { kind: "string", value, text, position: start }
+          : c === "`"
+            ? { kind: "ident", value, text, position: start, quoted: "`" }
+            : { kind: "string", value, text, position: start, quoted: '"' },
       );
+      i = end;
       continue;
     }
-    if (/[0-9]/.test(c) || ((c === "-" || c === "+") && /[0-9.]/.test(input[i + 1] ?? ""))) {
-      i++;
-      while (i < input.length && /[0-9.eE]/.test(input[i] as string)) i++;
-      const text = input.slice(start, i);
-      if (Number.isNaN(Number(text))) {
+    const number = /[0-9.-]/.test(c) ? NUMBER.exec(input.slice(i)) : null;
+    if (number && !(c === "." && tokens.at(-1)?.kind === "ident")) {
+      const text = number[0];
+      i += text.length;
+      if (i < input.length && /[A-Za-z_.]/.test(input[i] as string)) {
+        const rest = /^[A-Za-z0-9_.]+/.exec(input.slice(i))?.[0] ?? "";
         throw new InvalidFilterError(
-          `Invalid filter string: "${text}" at position ${start} is not a number.`,
-          text,
+          `Invalid filter string: "${text}${rest}" at position ${start} is not a number.`,
+          text + rest,
           start,
         );
       }
@@ -94,15 +108,10 @@ export function tokenize(input: string): Token[] {
       );
       continue;
     }
-    const two = input.slice(i, i + 2);
-    if (two === "!=" || two === "<=" || two === ">=" || two === "<>" || two === "==") {
-      tokens.push({ kind: "op", value: two === "<>" ? "!=" : two === "==" ? "=" : two, text: two, position: start });
-      i += 2;
-      continue;
-    }
-    if (c === "=" || c === "<" || c === ">") {
-      tokens.push({ kind: "op", value: c, text: c, position: start });
-      i++;
+    if (OPERATOR_CHARS.test(c)) {
+      while (i < input.length && OPERATOR_CHARS.test(input[i] as string)) i++;
+      const text = input.slice(start, i);
+      tokens.push({ kind: "op", value: text, text, position: start });
       continue;
     }
     if (c === "(") tokens.push({ kind: "lparen", value: c, text: c, position: start });
@@ -110,8 +119,9 @@ export function tokenize(input: string): Token[] {
     else if (c === ",") tokens.push({ kind: "comma", value: c, text: c, position: start });
     else if (c === ".") tokens.push({ kind: "dot", value: c, text: c, position: start });
     else {
+      const hint = c === "-" && tokens.at(-1)?.kind === "ident" ? " Quote a key that contains it: tags.`my-key`." : "";
       throw new InvalidFilterError(
-        `Invalid filter string: unexpected character "${c}" at position ${start}.`,
+        `Invalid filter string: unexpected character "${c}" at position ${start}.${hint}`,
         c,
         start,
       );

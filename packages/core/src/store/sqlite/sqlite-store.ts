@@ -9,10 +9,10 @@ import { TraceData } from "../../entities/trace-data.js";
 import { TraceInfo, type TraceState } from "../../entities/trace-info.js";
 import { ConfigurationError, TraceNotFoundError } from "../../errors.js";
 import { applyOverride } from "../assessment-override.js";
-import { decodePageToken, encodePageToken } from "../paging.js";
+import { checkDeleteOptions, checkSearchOptions, decodePageToken, encodePageToken, pageSize } from "../paging.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "../trace-store.js";
 import { migrate } from "./schema.js";
-import { filterToSql, orderByToSql, sqlRegexp } from "./sql-filter.js";
+import { filterToSql, orderByToSql, registerFilterFunctions } from "./sql-filter.js";
 
 type Row = Record<string, unknown>;
 
@@ -63,7 +63,7 @@ export class SqliteTraceStore implements TraceStore {
     this.db.exec("PRAGMA synchronous = NORMAL");
     this.db.exec("PRAGMA foreign_keys = ON");
     this.db.exec("PRAGMA case_sensitive_like = ON");
-    this.db.function("regexp", { deterministic: true }, sqlRegexp);
+    registerFilterFunctions(this.db);
     migrate(this.db, path);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
@@ -202,6 +202,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   searchTraces(options: SearchTracesOptions): TracePage {
+    checkSearchOptions(options);
     const where: string[] = [];
     const params: Array<string | number> = [];
     if (options.experimentIds && options.experimentIds.length > 0) {
@@ -218,7 +219,7 @@ export class SqliteTraceStore implements TraceStore {
     const order = orderByToSql(options.orderBy);
     params.push(...order.params);
     const offset = decodePageToken(options.pageToken);
-    const size = options.maxResults ?? 100;
+    const size = pageSize(options.maxResults);
     const sql = `SELECT t.* FROM traces t WHERE ${where.join(" AND ")} ORDER BY ${order.sql} LIMIT ? OFFSET ?`;
     const rows = this.db.prepare(sql).all(...params, size + 1, offset) as Row[];
     const page = rows.slice(0, size).map((r) => this.traceFromRow(r, options.includeSpans ?? true));
@@ -236,6 +237,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   deleteTraces(options: DeleteTracesOptions): number {
+    checkDeleteOptions(options);
     return this.transaction(() => {
       let ids: string[];
       if (options.traceIds) {
