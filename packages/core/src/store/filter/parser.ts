@@ -220,16 +220,14 @@ class Parser {
    */
   private key(prefix: string): { key: string; token: Token } {
     const t = this.peek();
-    if (t && ((t.kind === "ident" && t.quoted) || (t.kind === "string" && t.quoted === '"'))) {
+    // MLflow strips backquotes, double or single quotes off a key
+    if (t && ((t.kind === "ident" && t.quoted) || t.kind === "string")) {
       this.pos++;
       if (t.value === "") this.fail(`the key after "${prefix}." is empty.`, t);
       if (this.peek()?.kind === "dot") {
         this.fail(`a quoted key must be the whole key; quote all of it, e.g. ${prefix}.\`a.b\`.`, this.peek());
       }
       return { key: t.value, token: t };
-    }
-    if (t?.kind === "string") {
-      this.fail(`quote a key with backquotes or double quotes, e.g. ${prefix}.\`my key\`, not single quotes.`, t);
     }
     if (t?.kind !== "ident" && t?.kind !== "keyword") {
       this.fail(`expected a key after "${prefix}.", e.g. ${prefix}.env or ${prefix}.\`my-key\`.`, t);
