@@ -23,8 +23,10 @@ export class AssessmentSource {
       );
     }
     const sourceId = options.sourceId;
-    if (sourceId !== undefined && (typeof sourceId !== "string" || sourceId === "")) {
-      throw new InvalidArgumentError(`Invalid assessment source id: sourceId must be a non-empty string.`);
+    if (sourceId !== undefined && typeof sourceId !== "string") {
+      throw new InvalidArgumentError(
+        `Invalid assessment source id: sourceId must be a string, got ${typeof sourceId}.`,
+      );
     }
     this.sourceType = sourceType as AssessmentSourceType;
     this.sourceId = sourceId ?? "default";
