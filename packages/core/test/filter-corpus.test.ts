@@ -131,7 +131,7 @@ const FIXTURE: TraceSpec[] = [
     time: 4000,
     duration: 1500,
     name: "Agent",
-    tags: { env: "staging", label: "Été" },
+    tags: { env: "staging", label: "Été", état: "ok", "1st": "yes" },
     spans: [{ name: "Agent", type: "AGENT" }],
   },
   {
@@ -226,6 +226,8 @@ const VALID: Array<[string, number[]]> = [
   ["tags.path = 'C:\\tmp'", [5]],
   ["tags.path LIKE 'C:\\%'", [5]],
   ["tags.label = 'Été'", [4]],
+  ["tags.état = 'ok'", [4]],
+  ["tags.1st = 'yes'", [4]],
   // ILIKE folds non-ASCII letters in every store (SQLite's lower() alone would not)
   ["tags.label ILIKE 'été'", [4]],
   ["tags.label ILIKE 'ÉTÉ'", [4]],

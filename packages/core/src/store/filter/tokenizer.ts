@@ -14,9 +14,10 @@ export interface Token {
 }
 
 const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "RLIKE", "IS", "NULL"]);
-const IDENT_START = /[A-Za-z_]/;
+// letters of any script, as in MLflow's tokenizer (`tags.état` is a key)
+const IDENT_START = /[\p{L}_]/u;
 // no `-`: MLflow's SQL tokenizer reads `tags.my-key` as `tags.my` minus `key`
-const IDENT_PART = /[A-Za-z0-9_$#]/;
+const IDENT_PART = /[\p{L}\p{N}_$#]/u;
 // a run of these is one operator token, as in MLflow's tokenizer: `==` and `<>` are not `=` / `!=`
 const OPERATOR_CHARS = /[<>=~!]/;
 // MLflow's numbers: integers, decimals and exponents, a leading minus sign but never a plus
@@ -81,7 +82,9 @@ export function tokenize(input: string): Token[] {
       i = end;
       continue;
     }
-    const number = /[0-9.-]/.test(c) ? NUMBER.exec(input.slice(i)) : null;
+    // right after a dot a run of letters and digits is a name part (`tags.1st`), never a number
+    const namePart = tokens.at(-1)?.kind === "dot" && IDENT_PART.test(c);
+    const number = !namePart && /[0-9.-]/.test(c) ? NUMBER.exec(input.slice(i)) : null;
     if (number && !(c === "." && tokens.at(-1)?.kind === "ident")) {
       const text = number[0];
       i += text.length;
@@ -96,7 +99,7 @@ export function tokenize(input: string): Token[] {
       tokens.push({ kind: "number", value: text, text, position: start });
       continue;
     }
-    if (IDENT_START.test(c)) {
+    if (namePart || IDENT_START.test(c)) {
       i++;
       while (i < input.length && IDENT_PART.test(input[i] as string)) i++;
       const text = input.slice(start, i);
