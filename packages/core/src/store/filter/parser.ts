@@ -378,10 +378,15 @@ class Parser {
       this.pos++;
       const values: string[] = [];
       for (;;) {
-        values.push(String(this.scalar(spec)));
+        values.push(this.listItem(spec, op));
         const t = this.peek();
         if (t?.kind === "comma") {
           this.pos++;
+          // MLflow reads the list as a Python tuple literal, where a trailing comma is fine
+          if (this.peek()?.kind === "rparen") {
+            this.pos++;
+            return values;
+          }
           continue;
         }
         if (t?.kind === "rparen") {
@@ -392,6 +397,26 @@ class Parser {
       }
     }
     return this.scalar(spec);
+  }
+
+  /**
+   * One value of an IN list. MLflow reads the list with Python's `ast.literal_eval`, where a
+   * backslash is an escape and `'it''s'` is two strings run together: unlike anywhere else in a
+   * filter. Such values, and double-quoted ones (which some MLflow versions refuse in a list), would
+   * mean something else on a server, so they are refused here.
+   */
+  private listItem(spec: FieldSpec, op: FilterOperator): string {
+    const t = this.peek();
+    if (t?.kind === "string" && t.quoted === '"') {
+      this.fail(`write the values of an ${op} list in single quotes.`, t);
+    }
+    if (t?.kind === "string" && (t.value.includes("\\") || t.value.includes("''"))) {
+      this.fail(
+        `a value in an ${op} list cannot contain a backslash or a doubled quote (MLflow reads the list as a Python literal); use = or RLIKE for it.`,
+        t,
+      );
+    }
+    return String(this.scalar(spec));
   }
 
   private scalar(spec: FieldSpec): string | number {
