@@ -348,7 +348,7 @@ const INVALID: Array<[string, string]> = [
   ["expectation.x > 'a'", "> on an expectation"],
   ["metadata.`a`.b = 'x'", "half-quoted key"],
   ["tags.env = 'prod", "unterminated string"],
-  ["tags.env = 'a\\'", "a backslash before the closing quote keeps it open in MLflow"],
+  ["tags.env = 'a\\'", "a backslash before the closing quote: MLflow's reading depends on what follows"],
   ["tags.`env = 'x'", "unterminated backquote"],
   ["tags.env", "no operator"],
   ["tags.env =", "no value"],
