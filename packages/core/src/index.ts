@@ -39,6 +39,7 @@ export {
   type AssessmentError,
   type AssessmentInit,
   AssessmentSource,
+  type AssessmentSourceLike,
   AssessmentSourceType,
   Expectation,
   Feedback,
