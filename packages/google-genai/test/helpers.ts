@@ -1,0 +1,69 @@
+import { GoogleGenAI } from "@google/genai";
+import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
+import { freshMemoryStore, nock, readHar, readRecordingText, replayBody, storedTraces } from "@tracewright/testing";
+import { afterEach, beforeAll, beforeEach } from "vitest";
+import { autolog } from "../src/index.js";
+
+export const API_KEY = "placeholder-key-DO-NOT-LEAK-1234567890";
+export const GEMINI_ORIGIN = "https://generativelanguage.googleapis.com";
+
+/** Autolog on, a fresh in-memory store and a client created after autolog per test, nock with no stray network. */
+export function setupGeminiTest(): { store: () => InMemoryTraceStore; client: () => GoogleGenAI } {
+  let store: InMemoryTraceStore;
+  let client: GoogleGenAI;
+  beforeAll(async () => {
+    await autolog();
+    nock.disableNetConnect();
+    nock.enableNetConnect("127.0.0.1"); // real loopback servers are fine; the internet is not
+  });
+  beforeEach(async () => {
+    await flushTraces();
+    store = freshMemoryStore();
+    client = new GoogleGenAI({ apiKey: API_KEY, apiVersion: "v1beta" });
+  });
+  afterEach(() => {
+    nock.cleanAll();
+  });
+  return { store: () => store, client: () => client };
+}
+
+/** The request body of the recorded generateContent call (the real API's own exchange). */
+export const recordedRequest = (): { contents: Array<{ role: string; parts: Array<{ text: string }> }> } =>
+  JSON.parse(readHar("gemini-generate-content.har")[0]!.request.postData!.text!);
+
+/** Serves a hand-written Gemini body for `path` (`models/gemini-2.5-flash:generateContent`). */
+export function replayGemini(path: string, recording: string, status = 200): nock.Scope {
+  return replayBody({
+    origin: GEMINI_ORIGIN,
+    path: `/v1beta/${path}`,
+    body: readRecordingText(recording),
+    status,
+    headers: { "content-type": recording.endsWith(".sse") ? "text/event-stream" : "application/json" },
+  });
+}
+
+/** The single trace stored, failing loudly otherwise. */
+export async function onlyTrace(store: InMemoryTraceStore): Promise<Trace> {
+  const traces = await storedTraces(store);
+  if (traces.length !== 1) throw new Error(`expected 1 trace, found ${traces.length}`);
+  return traces[0] as Trace;
+}
+
+export const usageOf = (span: Span): unknown => span.getAttribute(SpanAttributeKey.CHAT_USAGE);
+export const messagesOf = (span: Span): Array<Record<string, unknown>> =>
+  span.getAttribute(SpanAttributeKey.CHAT_MESSAGES) as Array<Record<string, unknown>>;
+
+/** The weather tool, as a Gemini function declaration (a `Schema`, types in upper case). */
+export const WEATHER_TOOL = {
+  functionDeclarations: [
+    {
+      name: "get_weather",
+      description: "The current weather at a location",
+      parameters: {
+        type: "OBJECT",
+        properties: { location: { type: "STRING", description: "A city" } },
+        required: ["location"],
+      },
+    },
+  ],
+};
