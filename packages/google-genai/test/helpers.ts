@@ -1,4 +1,4 @@
-import { GoogleGenAI } from "@google/genai";
+import { GoogleGenAI, type Tool, Type } from "@google/genai";
 import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
 import { freshMemoryStore, nock, readHar, readRecordingText, replayBody, storedTraces } from "@tracewright/testing";
 import { afterEach, beforeAll, beforeEach } from "vitest";
@@ -54,14 +54,14 @@ export const messagesOf = (span: Span): Array<Record<string, unknown>> =>
   span.getAttribute(SpanAttributeKey.CHAT_MESSAGES) as Array<Record<string, unknown>>;
 
 /** The weather tool, as a Gemini function declaration (a `Schema`, types in upper case). */
-export const WEATHER_TOOL = {
+export const WEATHER_TOOL: Tool = {
   functionDeclarations: [
     {
       name: "get_weather",
       description: "The current weather at a location",
       parameters: {
-        type: "OBJECT",
-        properties: { location: { type: "STRING", description: "A city" } },
+        type: Type.OBJECT,
+        properties: { location: { type: Type.STRING, description: "A city" } },
         required: ["location"],
       },
     },
