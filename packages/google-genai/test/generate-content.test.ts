@@ -6,13 +6,14 @@
  */
 import { ApiError, GenerateContentResponse } from "@google/genai";
 import { SpanAttributeKey, withSpan } from "@tracewright/core";
-import { nock, replayHar } from "@tracewright/testing";
+import { nock } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 import {
   messagesOf,
   onlyTrace,
   recordedRequest,
   replayGemini,
+  replayRecordedGenerate,
   setupGeminiTest,
   usageOf,
   WEATHER_TOOL,
@@ -22,7 +23,7 @@ const { store, client } = setupGeminiTest();
 
 describe("models.generateContent", () => {
   it("records a CHAT_MODEL span with the raw request and response, usage and messages", async () => {
-    const scopes = replayHar("gemini-generate-content.har", { only: (_e) => true }).slice(0, 1);
+    const scopes = replayRecordedGenerate();
     const request = { model: "gemini-1.5-flash", contents: recordedRequest().contents[0]!.parts[0]!.text };
     const response = await client().models.generateContent(request);
     expect(scopes[0]!.isDone()).toBe(true);

@@ -1,6 +1,14 @@
 import { GoogleGenAI, type Tool, Type } from "@google/genai";
 import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
-import { freshMemoryStore, nock, readHar, readRecordingText, replayBody, storedTraces } from "@tracewright/testing";
+import {
+  freshMemoryStore,
+  nock,
+  readHar,
+  readRecordingText,
+  replayBody,
+  replayHar,
+  storedTraces,
+} from "@tracewright/testing";
 import { afterEach, beforeAll, beforeEach } from "vitest";
 import { autolog } from "../src/index.js";
 
@@ -30,6 +38,11 @@ export function setupGeminiTest(): { store: () => InMemoryTraceStore; client: ()
 /** The request body of the recorded generateContent call (the real API's own exchange). */
 export const recordedRequest = (): { contents: Array<{ role: string; parts: Array<{ text: string }> }> } =>
   JSON.parse(readHar("gemini-generate-content.har")[0]!.request.postData!.text!);
+
+/** Serves the recorded generateContent exchange `times` times. */
+export function replayRecordedGenerate(times = 1): nock.Scope[] {
+  return Array.from({ length: times }, () => replayHar("gemini-generate-content.har")).flat();
+}
 
 /** Serves a hand-written Gemini body for `path` (`models/gemini-2.5-flash:generateContent`). */
 export function replayGemini(path: string, recording: string, status = 200): nock.Scope {
