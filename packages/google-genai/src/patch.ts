@@ -50,6 +50,14 @@ function recordResult(
   return undefined;
 }
 
+/** The HTTP status of the SDK's `ApiError` (the error itself is recorded and rethrown by the kit, unchanged). */
+function recordStatus(span: LiveSpan, error: unknown): void {
+  runSafely("recording an HTTP status", () => {
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status === "number") span.setAttribute("http.response.status_code", status);
+  });
+}
+
 /** A traced Models method: one span per call, unless a chat span owns the call. */
 function tracedModelsMethod(original: ModelsMethod, endpoint: Endpoint, tracing: Tracing): ModelsMethod {
   const traced = function (this: unknown, params?: unknown) {
@@ -69,7 +77,10 @@ function tracedModelsMethod(original: ModelsMethod, endpoint: Endpoint, tracing:
         attributes: startAttributes(endpoint, p.model, p.config, providerOf(provider)),
       },
       () => original.apply(this, args),
-      { onResult: (span, result) => recordResult(span, endpoint, () => params, result, settings) },
+      {
+        onResult: (span, result) => recordResult(span, endpoint, () => params, result, settings),
+        onError: recordStatus,
+      },
     );
   };
   Object.defineProperty(traced, ORIGINAL, { value: original });
@@ -98,7 +109,10 @@ function tracedChatMethod(original: AnyFn, endpoint: Endpoint, tracing: Tracing)
         if (span) claim = openClaim(span);
         return original.apply(this, args);
       },
-      { onResult: (span, result) => recordResult(span, endpoint, () => claim?.request, result, settings) },
+      {
+        onResult: (span, result) => recordResult(span, endpoint, () => claim?.request, result, settings),
+        onError: recordStatus,
+      },
     );
   };
 }

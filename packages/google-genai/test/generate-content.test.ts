@@ -4,9 +4,9 @@
  * name and type, raw inputs and outputs, usage from usageMetadata, MLflow's chat attributes, and
  * the response handed back untouched (its getters work).
  */
-import { ApiError, GenerateContentResponse } from "@google/genai";
+import { ApiError, type CallableTool, GenerateContentResponse } from "@google/genai";
 import { SpanAttributeKey, withSpan } from "@tracewright/core";
-import { nock } from "@tracewright/testing";
+import { nock, spanTree } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 import {
   messagesOf,
@@ -116,6 +116,32 @@ describe("models.generateContent", () => {
     expect(t.info.tokenUsage).toMatchObject({ input_tokens: 1192, output_tokens: 70, total_tokens: 1262 });
   });
 
+  it("records automatic function calling with a CallableTool as one span, the tool's span nested", async () => {
+    replayGemini("models/gemini-2.5-flash:generateContent", "handwritten-gemini-function-call.json");
+    replayGemini("models/gemini-2.5-flash:generateContent", "handwritten-gemini-function-response-answer.json");
+    const weather: CallableTool = {
+      tool: async () => WEATHER_TOOL,
+      callTool: (calls) =>
+        withSpan({ name: "get_weather", spanType: "TOOL" }, async () =>
+          calls.map((c) => ({
+            functionResponse: { name: String(c.name), response: { report: "15 degrees and raining" } },
+          })),
+        ),
+    };
+    const response = await client().models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: "What is the weather in London?",
+      config: { tools: [weather] },
+    });
+    expect(response.text).toBe("It is 15 degrees and raining in London.");
+    expect(response.automaticFunctionCallingHistory).toHaveLength(3);
+    const t = await onlyTrace(store());
+    expect(spanTree(t)).toEqual(["Models.generateContent (CHAT_MODEL) OK", "  get_weather (TOOL) OK"]);
+    // the SDK returns the final response: its usage is the span's
+    expect(usageOf(t.data.spans[0]!)).toMatchObject({ input_tokens: 1131, total_tokens: 1142 });
+    expect(nock.isDone()).toBe(true);
+  });
+
   it("records the error and rethrows the SDK's own ApiError unchanged", async () => {
     replayGemini("models/gemini-2.5-flash:generateContent", "handwritten-gemini-error-429.json", 429);
     let thrown: unknown;
@@ -128,6 +154,7 @@ describe("models.generateContent", () => {
     expect((thrown as ApiError).status).toBe(429);
     const span = (await onlyTrace(store())).data.spans[0]!;
     expect(span.status.statusCode).toBe("ERROR");
+    expect(span.getAttribute("http.response.status_code")).toBe(429);
     expect(span.events.map((e) => e.name)).toEqual(["exception"]);
     expect(String(span.events[0]!.attributes["exception.message"])).toContain("RESOURCE_EXHAUSTED");
     expect(nock.isDone()).toBe(true);

@@ -31,7 +31,7 @@ function runStreams(env: Record<string, string>) {
   );
 }
 
-const lastEvent = (events: Array<{ name: string; attributes: Record<string, unknown> }>) => {
+const lastEvent = (events: ReadonlyArray<{ name: string; attributes: Record<string, unknown> }>) => {
   const e = events.at(-1);
   return e ? [e.name, e.attributes.reason ?? null] : null;
 };
