@@ -3,11 +3,12 @@
  * (`:streamGenerateContent?alt=sse`): the generator yields the same chunks as untraced, the span
  * records the reply rebuilt from them, and a stream broken off by the consumer ends its span.
  */
-import { GenerateContentResponse, GoogleGenAI } from "@google/genai";
+import { ApiError, GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import { SpanAttributeKey } from "@tracewright/core";
+import { readRecordingText, replayBody } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 import { autolog } from "../src/index.js";
-import { API_KEY, messagesOf, onlyTrace, replayGemini, setupGeminiTest, usageOf } from "./helpers.js";
+import { API_KEY, GEMINI_ORIGIN, messagesOf, onlyTrace, replayGemini, setupGeminiTest, usageOf } from "./helpers.js";
 
 const { store, client } = setupGeminiTest();
 
@@ -77,6 +78,26 @@ describe("models.generateContentStream", () => {
       ["stream_abandoned", "abandoned"],
     ]);
     expect(span.getAttribute("gemini.stream.chunks")).toBe(1);
+    expect(messagesOf(span).at(-1)).toEqual({ role: "assistant", content: "The sky looks blue because" });
+  });
+
+  it("records a stream that fails mid-way (an error event after a chunk) and rethrows the SDK's error", async () => {
+    const first = readRecordingText("handwritten-gemini-stream.sse").split("\r\n\r\n")[0];
+    const failing = `${first}\r\n\r\ndata: ${readRecordingText("handwritten-gemini-error-429.json").replace(/\s+/g, " ")}\r\n\r\n`;
+    replayBody({ origin: GEMINI_ORIGIN, path: `/v1beta/${STREAM_PATH}`, body: failing });
+    const seen: string[] = [];
+    let thrown: unknown;
+    try {
+      for await (const chunk of await client().models.generateContentStream(request)) seen.push(chunk.text ?? "");
+    } catch (e) {
+      thrown = e;
+    }
+    expect(seen).toEqual(["The sky looks blue because"]);
+    expect(thrown).toBeInstanceOf(ApiError);
+    expect((thrown as ApiError).status).toBe(429);
+    const span = (await onlyTrace(store())).data.spans[0]!;
+    expect(span.status.statusCode).toBe("ERROR");
+    expect(span.events.map((e) => e.name)).toEqual(["first_chunk", "exception"]);
     expect(messagesOf(span).at(-1)).toEqual({ role: "assistant", content: "The sky looks blue because" });
   });
 
