@@ -4,11 +4,12 @@
  * name and type, raw inputs and outputs, usage from usageMetadata, MLflow's chat attributes, and
  * the response handed back untouched (its getters work).
  */
-import { ApiError, type CallableTool, GenerateContentResponse } from "@google/genai";
+import { ApiError, type CallableTool, GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import { SpanAttributeKey, withSpan } from "@tracewright/core";
-import { nock, spanTree } from "@tracewright/testing";
+import { harResponseText, nock, readHar, spanTree, startLoopbackServer } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 import {
+  API_KEY,
   messagesOf,
   onlyTrace,
   recordedRequest,
@@ -140,6 +141,27 @@ describe("models.generateContent", () => {
     // the SDK returns the final response: its usage is the span's
     expect(usageOf(t.data.spans[0]!)).toMatchObject({ input_tokens: 1131, total_tokens: 1142 });
     expect(nock.isDone()).toBe(true);
+  });
+
+  it("names the provider vertex_ai for a Vertex AI client", async () => {
+    const reply = harResponseText(readHar("gemini-generate-content.har")[0]!);
+    const paths: string[] = [];
+    const server = await startLoopbackServer((req, res) => {
+      paths.push(req.url ?? "");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(reply);
+    });
+    try {
+      const vertex = new GoogleGenAI({ vertexai: true, apiKey: API_KEY, httpOptions: { baseUrl: server.url } });
+      const response = await vertex.models.generateContent({ model: "gemini-1.5-flash", contents: "What is 2+2?" });
+      expect(response.text).toBe("4\n");
+    } finally {
+      await server.close();
+    }
+    expect(paths).toEqual([expect.stringContaining("gemini-1.5-flash:generateContent")]);
+    const span = (await onlyTrace(store())).data.spans[0]!;
+    expect(span.getAttribute(SpanAttributeKey.PROVIDER)).toBe("vertex_ai");
+    expect(usageOf(span)).toEqual({ input_tokens: 12, output_tokens: 2, total_tokens: 14 });
   });
 
   it("records the error and rethrows the SDK's own ApiError unchanged", async () => {
