@@ -130,7 +130,12 @@ function trapModelsConstructor(proto: object, tracing: Tracing): void {
     const name = endpoint.method;
     const existing = Object.getOwnPropertyDescriptor(proto, name);
     if (existing?.set && (existing.set as { [TRAP]?: boolean })[TRAP]) continue; // another copy of us trapped it
-    if (existing !== undefined) continue; // not the shape we know (a prototype method): leave it alone
+    if (typeof existing?.value === "function") {
+      // a version that defines the method on the prototype: wrap it there
+      patches.wrap(proto, name, (original) => tracedModelsMethod(original as ModelsMethod, endpoint, tracing));
+      continue;
+    }
+    if (existing !== undefined) continue; // an accessor of someone else's: leave it alone
     const set = function (this: object, value: unknown) {
       const wrapped =
         typeof value === "function" ? tracedModelsMethod(value as ModelsMethod, endpoint, tracing) : value;
@@ -162,7 +167,26 @@ export function patchGoogleGenAIModule(mod: unknown, tracing: Tracing): boolean 
   for (const endpoint of CHAT_ENDPOINTS) {
     patches.wrap(ns.Chat.prototype, endpoint.method, (original) => tracedChatMethod(original, endpoint, tracing));
   }
-  return true;
+  return modelsAreTraced(ns.Models as unknown as new (apiClient?: unknown) => Record<string, unknown>);
+}
+
+/**
+ * True when a Models instance made now gets traced methods. A version that defined them with
+ * `Object.defineProperty` (class fields) would bypass the accessor: false then, so the kit warns
+ * instead of tracing nothing silently. The constructor only stores its argument and the methods;
+ * when it cannot be run without a real API client, the check is skipped.
+ */
+function modelsAreTraced(Models: new (apiClient?: unknown) => Record<string, unknown>): boolean {
+  let probe: Record<string, unknown>;
+  try {
+    probe = new Models(undefined);
+  } catch {
+    return true;
+  }
+  return MODELS_ENDPOINTS.every((e) => {
+    const method = probe[e.method] as AnyFn | undefined;
+    return typeof method !== "function" || Object.hasOwn(method, ORIGINAL);
+  });
 }
 
 /** Removes this copy's accessors; instances created meanwhile keep a wrapper that runs untraced while off. */

@@ -8,7 +8,7 @@ import { Chat, GoogleGenAI, Models } from "@google/genai";
 import { withSpan } from "@tracewright/core";
 import { storedTraces } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
-import { autolog, traced } from "../src/index.js";
+import { autolog, instrumentGoogleGenAIModule, traced } from "../src/index.js";
 import {
   API_KEY,
   messagesOf,
@@ -175,5 +175,43 @@ describe("@google/genai on the integration kit", () => {
     expect(redacted!.data.spans[0]!.inputs).toBe("[hidden]");
     expect(messagesOf(redacted!.data.spans[0]!)).toBe("[hidden]");
     expect(chat!.data.spans.map((s) => [s.name, s.inputs])).toEqual([["Chat.sendMessage", "[hidden]"]]);
+  });
+});
+
+describe("instrumentGoogleGenAIModule", () => {
+  it("patches the real module object (already patched: true) and refuses what is not @google/genai", async () => {
+    const genaiModule = await import("@google/genai");
+    expect(instrumentGoogleGenAIModule(genaiModule)).toBe(true);
+    expect(instrumentGoogleGenAIModule({ GoogleGenAI: class {} })).toBe(false);
+  });
+
+  it("wraps a version whose Models methods are prototype methods", async () => {
+    class Models {
+      async generateContent(params: unknown) {
+        return { candidates: [{ content: { role: "model", parts: [{ text: `echo ${JSON.stringify(params)}` }] } }] };
+      }
+    }
+    class Chat {
+      async sendMessage() {}
+      async sendMessageStream() {}
+    }
+    expect(instrumentGoogleGenAIModule({ Models, Chat })).toBe(true);
+    const reply = await new Models().generateContent({ model: "m", contents: "x" });
+    expect(reply.candidates[0]!.content.parts[0]!.text).toBe('echo {"model":"m","contents":"x"}');
+    const span = (await onlyTrace(store())).data.spans[0]!;
+    expect([span.name, span.inputs]).toEqual(["Models.generateContent", { model: "m", contents: "x" }]);
+  });
+
+  it("reports (false) a version that defines its Models methods past the constructor trap", () => {
+    class Models {
+      generateContent = async () => ({});
+      generateContentStream = async () => ({});
+      embedContent = async () => ({});
+    }
+    class Chat {
+      async sendMessage() {}
+      async sendMessageStream() {}
+    }
+    expect(instrumentGoogleGenAIModule({ Models, Chat })).toBe(false);
   });
 });
