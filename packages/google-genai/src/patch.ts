@@ -58,6 +58,20 @@ function recordStatus(span: LiveSpan, error: unknown): void {
   });
 }
 
+/** The span's start attributes; none when reading the request fails (an exotic object is no reason to break the call). */
+function safeStartAttributes(
+  endpoint: Endpoint,
+  model: unknown,
+  config: unknown,
+  apiClient: unknown,
+): Record<string, unknown> {
+  let attributes: Record<string, unknown> = {};
+  runSafely("reading a @google/genai request", () => {
+    attributes = startAttributes(endpoint, model, config, providerOf(apiClient));
+  });
+  return attributes;
+}
+
 /** A traced Models method: one span per call, unless a chat span owns the call. */
 function tracedModelsMethod(original: ModelsMethod, endpoint: Endpoint, tracing: Tracing): ModelsMethod {
   const traced = function (this: unknown, params?: unknown) {
@@ -68,13 +82,17 @@ function tracedModelsMethod(original: ModelsMethod, endpoint: Endpoint, tracing:
       return original.apply(this, args);
     }
     const p = (params ?? {}) as { model?: unknown; config?: unknown };
-    const provider = (this as { apiClient?: unknown } | null)?.apiClient;
     return tracing.instrumentCall(
       {
         name: endpoint.spanName,
         spanType: endpoint.spanType,
         inputs: params,
-        attributes: startAttributes(endpoint, p.model, p.config, providerOf(provider)),
+        attributes: safeStartAttributes(
+          endpoint,
+          p.model,
+          p.config,
+          (this as { apiClient?: unknown } | null)?.apiClient,
+        ),
       },
       () => original.apply(this, args),
       {
@@ -96,14 +114,18 @@ function tracedChatMethod(original: AnyFn, endpoint: Endpoint, tracing: Tracing)
     const args = arguments as never;
     if (settings === null) return original.apply(this, args);
     const chat = (this ?? {}) as ChatLike;
-    const config = (params as { config?: unknown } | null)?.config ?? chat.config;
     let claim: { request: unknown } | null = null;
     return tracing.instrumentCall(
       {
         name: endpoint.spanName,
         spanType: endpoint.spanType,
         inputs: params,
-        attributes: startAttributes(endpoint, chat.model, config, providerOf(chat.apiClient)),
+        attributes: safeStartAttributes(
+          endpoint,
+          chat.model,
+          (params as { config?: unknown } | null)?.config ?? chat.config,
+          chat.apiClient,
+        ),
       },
       (span) => {
         if (span) claim = openClaim(span);

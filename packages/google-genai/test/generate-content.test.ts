@@ -164,6 +164,26 @@ describe("models.generateContent", () => {
     expect(usageOf(span)).toEqual({ input_tokens: 12, output_tokens: 2, total_tokens: 14 });
   });
 
+  it("never breaks the call when reading the request fails (a config getter that throws, which the SDK never reads)", async () => {
+    replayRecordedGenerate();
+    const config = { temperature: 0 };
+    Object.defineProperty(config, "appHint", {
+      enumerable: true,
+      get() {
+        throw new Error("not for tracing");
+      },
+    });
+    const response = await client().models.generateContent({
+      model: "gemini-1.5-flash",
+      contents: "What is 2+2?",
+      config,
+    });
+    expect(response.text).toBe("4\n");
+    const span = (await onlyTrace(store())).data.spans[0]!;
+    expect(span.name).toBe("Models.generateContent");
+    expect(usageOf(span)).toEqual({ input_tokens: 12, output_tokens: 2, total_tokens: 14 });
+  });
+
   it("records the error and rethrows the SDK's own ApiError unchanged", async () => {
     replayGemini("models/gemini-2.5-flash:generateContent", "handwritten-gemini-error-429.json", 429);
     let thrown: unknown;
