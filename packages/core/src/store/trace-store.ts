@@ -68,8 +68,19 @@ export interface TraceStore {
   createExperiment(name: string): MaybePromise<Experiment>;
   /** Every experiment, with its trace count where the store knows it. */
   listExperiments?(): MaybePromise<Array<Experiment & { traceCount?: number }>>;
-  /** Records a run (see `startRun`); stores without runs may omit it. */
-  createRun?(run: { runId: string; experimentId: string; name: string | null; startTime: number }): MaybePromise<void>;
+  /** The experiment with this id; null when the store has none, undefined when it cannot tell. */
+  getExperimentById?(experimentId: string): MaybePromise<Experiment | null | undefined>;
+  /**
+   * Records a run (see `startRun`); stores without runs may omit it. A store that assigns run ids
+   * itself (an MLflow server) returns the id it assigned, which then replaces `runId`.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: stores that keep the caller's id return nothing
+  createRun?(run: {
+    runId: string;
+    experimentId: string;
+    name: string | null;
+    startTime: number;
+  }): MaybePromise<string | undefined | void>;
   endRun?(runId: string, status: string, endTime: number): MaybePromise<void>;
   close?(): MaybePromise<void>;
 }
