@@ -48,6 +48,10 @@ export interface DeleteTracesOptions {
   traceIds?: string[];
 }
 
+/** What `createRun` answers: the id a store assigned, or nothing when the caller's id stands. */
+// biome-ignore lint/suspicious/noConfusingVoidType: stores that keep the caller's id return nothing (void)
+export type AssignedRunId = string | undefined | void;
+
 /**
  * Where finished traces are stored and read back. The embedded SQLite store, the in-memory
  * store and remote stores implement it; `setTraceStore` accepts any implementation.
@@ -74,13 +78,12 @@ export interface TraceStore {
    * Records a run (see `startRun`); stores without runs may omit it. A store that assigns run ids
    * itself (an MLflow server) returns the id it assigned, which then replaces `runId`.
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: stores that keep the caller's id return nothing
   createRun?(run: {
     runId: string;
     experimentId: string;
     name: string | null;
     startTime: number;
-  }): MaybePromise<string | undefined | void>;
+  }): MaybePromise<AssignedRunId>;
   endRun?(runId: string, status: string, endTime: number): MaybePromise<void>;
   close?(): MaybePromise<void>;
 }
