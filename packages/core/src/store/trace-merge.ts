@@ -39,7 +39,9 @@ export function mergeTraceParts(stored: Trace, incoming: Trace): Trace {
   const lead = incomingLeads ? incoming.info : stored.info;
   const other = incomingLeads ? stored.info : incoming.info;
   const requestTime = Math.min(stored.info.requestTime, incoming.info.requestTime);
-  const end = Math.max(endOf(stored.info), endOf(incoming.info));
+  // the infos' ends are rounded to the millisecond; the spans' own ends keep the range covering them
+  const lastSpanEndNs = spans.reduce((m, s) => Math.max(m, s.endTimeNs ?? s.startTimeNs), 0);
+  const end = Math.max(endOf(stored.info), endOf(incoming.info), Math.ceil(lastSpanEndNs / 1e6));
   let state = lead.state;
   if (!hasRoot(stored) && !hasRoot(incoming) && (other.state === TraceState.ERROR || lead.state === TraceState.ERROR))
     state = TraceState.ERROR;
