@@ -6,6 +6,7 @@ import { log } from "./internal/log.js";
 import { processSingleton } from "./internal/process-state.js";
 import { experimentNameRef, setActiveExperimentSource } from "./store/delivery/experiment-ref.js";
 import { ReliableRemoteStore } from "./store/delivery/reliable-store.js";
+import { lookUpExperimentById } from "./store/experiment-lookup.js";
 import { MultiTraceStore } from "./store/multi-store.js";
 import { OtlpTraceStore, otlpEndpointFromEnv } from "./store/otlp/otlp-store.js";
 import { createStoreForUri, DEFAULT_TRACKING_URI, schemeOf } from "./store/resolve.js";
@@ -107,16 +108,47 @@ async function resolveByName(name: string): Promise<Experiment> {
 }
 
 /**
+ * @internal The experiment with this id in the current store, for APIs that take an experiment
+ * id. Throws a {@link ConfigurationError} naming the id when the store has no such experiment
+ * (traces logged to it would be invisible to every listing); a store that knows no experiments
+ * (an OTLP collector) accepts any id.
+ */
+export async function requireExperimentById(experimentId: string, api: string): Promise<Experiment> {
+  if (typeof experimentId !== "string" || experimentId.trim() === "") {
+    throw new ConfigurationError(
+      `${api}: experimentId must be a non-empty string, got ${JSON.stringify(experimentId)}.`,
+    );
+  }
+  const found = await lookUpExperimentById(getTraceStore(), experimentId);
+  if (found === null) {
+    throw new ConfigurationError(
+      `${api}: no experiment with id "${experimentId}" in ${describeStore()}. Create it with setExperiment("<name>"), or pass the id of an existing one.`,
+    );
+  }
+  return found ?? { experimentId, name: experimentId };
+}
+
+function describeStore(): string {
+  return cfg.customStore ? "the configured trace store" : `the store at ${getTrackingUri()}`;
+}
+
+/**
  * Makes the named experiment active, creating it if absent. Traces started from now on are
- * logged to it. Also accepts `{ experimentId }` for an existing experiment.
+ * logged to it. Also accepts `{ experimentId }` for an existing experiment: the store must hold
+ * it (a {@link ConfigurationError} otherwise), and the experiment returned carries its name.
  */
 export async function setExperiment(
   nameOrOptions: string | { experimentName?: string; experimentId?: string },
 ): Promise<Experiment> {
   const opts = typeof nameOrOptions === "string" ? { experimentName: nameOrOptions } : nameOrOptions;
+  if (opts === null || typeof opts !== "object") {
+    throw new ConfigurationError("setExperiment needs an experiment name or { experimentId }.");
+  }
   if (opts.experimentId !== undefined) {
-    cfg.active = { id: opts.experimentId, ...(opts.experimentName ? { name: opts.experimentName } : {}) };
-    return { experimentId: opts.experimentId, name: opts.experimentName ?? opts.experimentId };
+    const experiment = await requireExperimentById(opts.experimentId, "setExperiment");
+    // chosen by id: it stays the active one when the store changes (no name to resolve again)
+    cfg.active = { id: experiment.experimentId, ...(opts.experimentName ? { name: opts.experimentName } : {}) };
+    return experiment;
   }
   const name = opts.experimentName;
   if (!name || name.trim() === "") throw new ConfigurationError("setExperiment needs a non-empty experiment name.");

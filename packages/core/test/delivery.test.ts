@@ -14,6 +14,9 @@ import { logTraces, startTraceIds, until } from "./delivery-helpers.js";
 import { FakeMlflowServer } from "./fake-mlflow-server.js";
 
 const server = new FakeMlflowServer();
+// delivery of the StartTraceV3 + traces.json flow: a server without OTLP ingest (MLflow < 3.4)
+server.version = "3.3.2";
+server.otlpSupported = false;
 beforeAll(async () => {
   await server.start();
 });

@@ -138,3 +138,36 @@ describe("withTracingContextFromHeaders", () => {
     expect(() => withTracingContextFromHeaders({}, 42 as unknown as () => void)).toThrow(InvalidArgumentError);
   });
 });
+
+describe("parts of one trace logged separately", () => {
+  it("a callee part that ends after the caller's trace merges into it: spans added, the caller's info kept, time range widened", async () => {
+    let headers: Record<string, string> = {};
+    let release: () => void = () => undefined;
+    const late = new Promise<void>((r) => {
+      release = r;
+    });
+    withSpan({ name: "caller" }, () => {
+      headers = getTracingContextHeadersForHttpRequest();
+    });
+    // the callee is still working when the caller's trace has ended and been logged
+    const callee = withTracingContextFromHeaders(headers, () =>
+      withSpan({ name: "late-callee" }, async (span) => {
+        await late;
+        span.setStatus("ERROR");
+      }),
+    );
+    await storedTraces(store());
+    release();
+    await callee;
+    const traces = await storedTraces(store());
+    expect(traces).toHaveLength(1);
+    const t = traces[0]!;
+    expect(t.data.spans.map((s) => s.name).sort()).toEqual(["caller", "late-callee"]);
+    expect(t.info.tags["mlflow.traceName"]).toBe("caller");
+    expect(t.info.state).toBe("OK"); // the caller's root decides; the callee's error is in its span
+    const callee2 = t.data.spans.find((s) => s.name === "late-callee")!;
+    expect(t.info.requestTime + (t.info.executionDuration ?? 0)).toBeGreaterThanOrEqual(
+      Math.floor((callee2.endTimeNs as number) / 1e6),
+    );
+  });
+});

@@ -4,7 +4,62 @@
  * Test-side only; every request is recorded for assertions.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+
+type ProtoType = {
+  decode(buf: Uint8Array): unknown;
+  toObject(message: unknown, options: Record<string, unknown>): unknown;
+};
+/** OTLP's protobuf schema (an older @opentelemetry/otlp-transformer ships it compiled). */
+const { ExportTraceServiceRequest } = (
+  createRequire(import.meta.url)("otlp-proto-decoder/build/src/generated/root") as {
+    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ProtoType } } } } };
+  }
+).opentelemetry.proto.collector.trace.v1;
+
+/** `traceId` → `trace_id`, recursively: the form the server's `/traces/get` answers with. */
+function snakeCase(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCase);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeCase(v)]),
+  );
+}
+
+/** One OTLP span as the server stores and returns it. */
+export type StoredSpan = Record<string, unknown> & {
+  trace_id: string;
+  span_id: string;
+  parent_span_id?: string;
+  name: string;
+  start_time_unix_nano: string;
+  end_time_unix_nano: string;
+  status?: { code?: string | number };
+};
+
+/** The OTLP spans of a request body, protobuf or OTLP-JSON, with base64 ids. */
+export function decodeOtlpSpans(body: Buffer, contentType: string): StoredSpan[] {
+  const request = (
+    contentType === "application/json"
+      ? JSON.parse(body.toString("utf8"))
+      : ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), {
+          longs: String,
+          bytes: String,
+          enums: String,
+        })
+  ) as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: unknown[] }> }> };
+  const out: StoredSpan[] = [];
+  for (const rs of request.resourceSpans ?? [])
+    for (const ss of rs.scopeSpans ?? []) for (const span of ss.spans ?? []) out.push(snakeCase(span) as StoredSpan);
+  if (contentType === "application/json") {
+    // OTLP-JSON writes ids in hex; the server keeps (and answers with) their bytes, base64 in JSON
+    const b64 = (hex: unknown) => (typeof hex === "string" && hex ? Buffer.from(hex, "hex").toString("base64") : hex);
+    for (const s of out)
+      Object.assign(s, { trace_id: b64(s.trace_id), span_id: b64(s.span_id), parent_span_id: b64(s.parent_span_id) });
+  }
+  return out;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -62,6 +117,12 @@ export class FakeMlflowServer {
   readonly otlp: Array<{ experimentId: string; body: Buffer }> = [];
   /** Spans held "in the database" (as /traces/get returns them), by trace id. */
   readonly storedSpans = new Map<string, unknown[]>();
+  /** What `GET /version` answers; null: the server has no such endpoint (404). */
+  version: string | null = "3.11.2.dev0";
+  /** False: an MLflow older than 3.4, with no OTLP ingest (`/v1/traces` answers 404). */
+  otlpSupported = true;
+  /** Runs created through `runs/create`, by id. */
+  readonly runs = new Map<string, Record<string, unknown>>();
   private server: Server | undefined;
   url = "";
 
@@ -107,7 +168,16 @@ export class FakeMlflowServer {
           this.inject(chosen.fault, req, res, () => this.route(req.method ?? "", url, body, send, notFound))
         )
           return;
+        if (req.method === "GET" && url.pathname === "/version") {
+          if (this.version === null) send(404, { detail: "Not Found" });
+          else send(200, this.version, "text/plain; charset=utf-8");
+          return;
+        }
         if (req.method === "POST" && url.pathname === "/v1/traces") {
+          if (!this.otlpSupported) {
+            send(404, "<!doctype html><title>404 Not Found</title>", "text/html");
+            return;
+          }
           const experiment = req.headers["x-mlflow-experiment-id"];
           if (!experiment) {
             send(422, {
@@ -121,6 +191,12 @@ export class FakeMlflowServer {
             return;
           }
           this.otlp.push({ experimentId: String(experiment), body: Buffer.concat(raw) });
+          try {
+            this.ingestSpans(String(experiment), decodeOtlpSpans(Buffer.concat(raw), type));
+          } catch (e) {
+            send(400, { detail: `Invalid OTLP payload: ${(e as Error).message}` });
+            return;
+          }
           send(200, "", "application/x-protobuf");
           return;
         }
@@ -194,6 +270,43 @@ export class FakeMlflowServer {
     );
   }
 
+  /**
+   * What the server does with OTLP spans: stores them by trace (the spans of several processes in
+   * one trace add up, a span sent again replaces itself), creating the trace info when the trace
+   * is new and widening its time range while no StartTraceV3 has finalised it.
+   */
+  private ingestSpans(experimentId: string, spans: StoredSpan[]): void {
+    for (const span of spans) {
+      const traceId = `tr-${Buffer.from(span.trace_id, "base64").toString("hex")}`;
+      const held = (this.storedSpans.get(traceId) ?? []) as StoredSpan[];
+      this.storedSpans.set(traceId, [...held.filter((s) => s.span_id !== span.span_id), span]);
+      const all = this.storedSpans.get(traceId) as StoredSpan[];
+      const startNs = all.reduce(
+        (m, s) => (BigInt(s.start_time_unix_nano) < m ? BigInt(s.start_time_unix_nano) : m),
+        BigInt(all[0]!.start_time_unix_nano),
+      );
+      const endNs = all.reduce((m, s) => (BigInt(s.end_time_unix_nano) > m ? BigInt(s.end_time_unix_nano) : m), 0n);
+      const existing = this.infos.get(traceId);
+      if (existing?.trace_metadata["mlflow.trace.infoFinalized"] === "true") continue;
+      const root = all.find((s) => !s.parent_span_id);
+      this.infos.set(traceId, {
+        ...(existing ?? {}),
+        trace_id: traceId,
+        trace_location: { type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: experimentId } },
+        request_time: new Date(Number(startNs / 1_000_000n)).toISOString(),
+        execution_duration: `${(Number(endNs - startNs) / 1e9).toFixed(3)}s`,
+        state: root?.status?.code === "STATUS_CODE_ERROR" ? "ERROR" : "OK",
+        trace_metadata: { ...(existing?.trace_metadata ?? {}) },
+        tags: {
+          ...(existing?.tags ?? {}),
+          ...(root ? { "mlflow.traceName": root.name } : {}),
+          "mlflow.trace.spansLocation": "TRACKING_STORE",
+          "mlflow.artifactLocation": `mlflow-artifacts:/${experimentId}/traces/${traceId}/artifacts`,
+        },
+      });
+    }
+  }
+
   private route(
     method: string,
     url: URL,
@@ -214,6 +327,49 @@ export class FakeMlflowServer {
       return send(200, {
         experiments: [...this.experiments].map(([name, experiment_id]) => ({ experiment_id, name })),
       });
+    }
+    if (method === "GET" && path === "/api/2.0/mlflow/experiments/get") {
+      const id = url.searchParams.get("experiment_id") ?? "";
+      if (!/^\d+$/.test(id))
+        return send(400, { error_code: "INVALID_PARAMETER_VALUE", message: `Invalid experiment id '${id}'` });
+      const name = [...this.experiments].find(([, eid]) => eid === id)?.[0];
+      return name === undefined
+        ? notFound(`No Experiment with id=${id} exists`)
+        : send(200, { experiment: { experiment_id: id, name, lifecycle_stage: "active" } });
+    }
+    if (method === "POST" && path === "/api/2.0/mlflow/runs/create") {
+      const b = json();
+      const experimentId = String(b.experiment_id);
+      if (![...this.experiments.values()].includes(experimentId))
+        return notFound(`No Experiment with id=${experimentId} exists`);
+      const runId = Buffer.from(`run-${this.runs.size}-${Date.now()}`).toString("hex").slice(0, 32).padEnd(32, "0");
+      const info = {
+        run_id: runId,
+        run_uuid: runId,
+        experiment_id: experimentId,
+        run_name: b.run_name ?? "",
+        user_id: b.user_id ?? "",
+        status: "RUNNING",
+        start_time: b.start_time,
+        artifact_uri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
+        lifecycle_stage: "active",
+      };
+      const run = { info, data: { tags: b.tags ?? [] } };
+      this.runs.set(runId, run);
+      return send(200, { run });
+    }
+    if (method === "POST" && path === "/api/2.0/mlflow/runs/update") {
+      const b = json();
+      const run = this.runs.get(String(b.run_id));
+      if (!run) return notFound(`Run with id=${String(b.run_id)} not found`);
+      const info = run.info as Record<string, unknown>;
+      info.status = b.status;
+      info.end_time = b.end_time;
+      return send(200, { run_info: info });
+    }
+    if (method === "GET" && path === "/api/2.0/mlflow/runs/get") {
+      const run = this.runs.get(url.searchParams.get("run_id") ?? "");
+      return run ? send(200, { run }) : notFound(`Run with id=${url.searchParams.get("run_id")} not found`);
     }
     if (method === "POST" && path === "/api/2.0/mlflow/experiments/create") {
       const name = String(json().name);
@@ -241,11 +397,13 @@ export class FakeMlflowServer {
           error_code: "RESOURCE_ALREADY_EXISTS",
           message: `Trace with ID ${info.trace_id} already exists.`,
         });
-      const otelId = Buffer.from(info.trace_id.slice(3), "hex");
-      const spansInDb = this.otlp.some((o) => o.body.includes(otelId));
+      const spansInDb = this.storedSpans.has(info.trace_id);
+      const created = this.infos.get(info.trace_id);
       const stored: Info = {
         ...info,
         tags: {
+          // tags the server gave a trace it created from OTLP spans stay
+          ...(created?.tags ?? {}),
           ...info.tags,
           "mlflow.artifactLocation": `mlflow-artifacts:/${experimentId}/traces/${info.trace_id}/artifacts`,
           ...(spansInDb ? { "mlflow.trace.spansLocation": "TRACKING_STORE" } : {}),
@@ -269,16 +427,30 @@ export class FakeMlflowServer {
       const experiments = (b.locations as Array<{ mlflow_experiment: { experiment_id: string } }>).map(
         (l) => l.mlflow_experiment.experiment_id,
       );
-      const tag = /^tags\.(\w+) = '([^']*)'$/.exec(String(b.filter ?? ""));
+      const size = Number(b.max_results ?? 100);
+      if (size > 500)
+        return send(400, {
+          error_code: "INVALID_PARAMETER_VALUE",
+          message: `Invalid value ${size} for parameter 'max_results' supplied. It must be at most 500.`,
+        });
+      const filter = String(b.filter ?? "");
+      const tag = /^tags\.(\w+) = '([^']*)'$/.exec(filter);
+      const runId = /^run_id = '([^']*)'$/.exec(filter);
+      // only spans the server holds in its database are searchable, as on a real server
+      const spanName = /^span\.name = '([^']*)'$/.exec(filter);
       let all = [...this.infos.values()].filter((i) =>
         experiments.includes(
           (i.trace_location as { mlflow_experiment: { experiment_id: string } }).mlflow_experiment.experiment_id,
         ),
       );
       if (tag) all = all.filter((i) => i.tags[tag[1] as string] === tag[2]);
+      if (runId) all = all.filter((i) => i.trace_metadata["mlflow.sourceRun"] === runId[1]);
+      if (spanName)
+        all = all.filter((i) =>
+          ((this.storedSpans.get(i.trace_id) ?? []) as StoredSpan[]).some((s) => s.name === spanName[1]),
+        );
       all.sort((a, b2) => String(b2.request_time).localeCompare(String(a.request_time)));
       const offset = Number(b.page_token ?? 0);
-      const size = Number(b.max_results ?? 100);
       const page = all.slice(offset, offset + size);
       return send(200, {
         traces: page,
@@ -292,10 +464,16 @@ export class FakeMlflowServer {
       for (const id of ids) if (this.infos.delete(id)) n++;
       return send(200, { traces_deleted: n });
     }
+    // a SQL store writes tags and assessments of an unknown trace into the database, which refuses them
+    const foreignKeyFailure = (table: string) =>
+      send(400, {
+        error_code: "INVALID_PARAMETER_VALUE",
+        message: `(sqlite3.IntegrityError) FOREIGN KEY constraint failed\n[SQL: INSERT INTO ${table} ...]`,
+      });
     const tags = /^\/api\/2\.0\/mlflow\/traces\/([^/]+)\/tags$/.exec(path);
     if (tags) {
       const info = this.infos.get(decodeURIComponent(tags[1] as string));
-      if (!info) return notFound("Trace not found");
+      if (!info) return foreignKeyFailure("trace_tags");
       const b = json();
       if (method === "PATCH") info.tags[String(b.key)] = String(b.value);
       else delete info.tags[String(b.key)];
@@ -304,7 +482,7 @@ export class FakeMlflowServer {
     const assessments = /^\/api\/3\.0\/mlflow\/traces\/([^/]+)\/assessments$/.exec(path);
     if (assessments && method === "POST") {
       const info = this.infos.get(decodeURIComponent(assessments[1] as string));
-      if (!info) return notFound("Trace not found");
+      if (!info) return foreignKeyFailure("assessments");
       const a = {
         ...(json().assessment as Record<string, unknown>),
         assessment_id: `a-${"0".repeat(31)}${this.requests.length % 10}`,

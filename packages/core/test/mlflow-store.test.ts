@@ -41,10 +41,15 @@ const lastRequest = (method: string, pathPrefix: string) =>
   server.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix)).at(-1)!;
 
 describe("logging to an MLflow tracking server", () => {
-  it("creates the experiment, logs the trace info with StartTraceV3 and uploads traces.json", async () => {
-    setTrackingUri(server.url);
+  it("on a server without OTLP ingest (MLflow < 3.4): creates the experiment, logs the trace info with StartTraceV3 and uploads traces.json", async () => {
+    const legacy = await new FakeMlflowServer().start();
+    legacy.version = "3.3.2";
+    legacy.otlpSupported = false;
+    const lastRequest = (method: string, pathPrefix: string) =>
+      legacy.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix)).at(-1)!;
+    setTrackingUri(legacy.url);
     const exp = await setExperiment("remote-demo");
-    expect(server.experiments.get("remote-demo")).toBe(exp.experimentId);
+    expect(legacy.experiments.get("remote-demo")).toBe(exp.experimentId);
     const answer = trace(
       function answer(q: string) {
         return withSpan({ name: "llm", spanType: "CHAT_MODEL" }, (span) => {
@@ -101,7 +106,10 @@ describe("logging to an MLflow tracking server", () => {
     const back = (await getTrace(String(info.trace_id)))!;
     expect(back.data.spans.map((s) => `${s.name}:${s.spanType}`)).toEqual(["answer:CHAIN", "llm:CHAT_MODEL"]);
     expect(back.info.tokenUsage?.total_tokens).toBe(5);
+    expect(legacy.requests.some((r) => r.path === "/v1/traces")).toBe(false); // asked /version, never sent OTLP
+    expect(legacy.requests.filter((r) => r.path === "/version")).toHaveLength(1);
     await setExperiment({ experimentId: "0" });
+    await legacy.stop();
   });
 
   it("reads a trace that MLflow's Python client logged", async () => {

@@ -14,6 +14,7 @@ import {
   pageSize,
   sortTraces,
 } from "./paging.js";
+import { isAnotherPart, mergeTraceParts } from "./trace-merge.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "./trace-store.js";
 
 const clone = (t: Trace): Trace => Trace.fromDict(t.toDict());
@@ -31,7 +32,11 @@ export class InMemoryTraceStore implements TraceStore {
   private nextExperimentId = 1;
 
   logTraces(traces: Trace[]): void {
-    for (const t of traces) this.traces.set(t.info.traceId, clone(t));
+    for (const t of traces) {
+      // another process's (or a late) part of the same distributed trace adds to it
+      const stored = this.traces.get(t.info.traceId);
+      this.traces.set(t.info.traceId, clone(stored && isAnotherPart(stored, t) ? mergeTraceParts(stored, t) : t));
+    }
   }
 
   logTracesSync(traces: Trace[]): void {

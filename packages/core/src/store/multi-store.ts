@@ -1,6 +1,7 @@
 import type { Assessment } from "../entities/assessment.js";
 import type { Trace } from "../entities/trace.js";
 import { log } from "../internal/log.js";
+import { lookUpExperimentById } from "./experiment-lookup.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "./trace-store.js";
 
 /**
@@ -57,6 +58,16 @@ export class MultiTraceStore implements TraceStore {
   }
   listExperiments() {
     return this.primary.listExperiments?.() ?? [];
+  }
+  getExperimentById(experimentId: string) {
+    return lookUpExperimentById(this.primary, experimentId);
+  }
+  // runs are not traces: created and ended on the destination directly, not through the spool
+  createRun(run: { runId: string; experimentId: string; name: string | null; startTime: number }) {
+    return this.primary.createRun?.(run);
+  }
+  endRun(runId: string, status: string, endTime: number) {
+    return this.primary.endRun?.(runId, status, endTime);
   }
   async close(): Promise<void> {
     await Promise.all(this.stores.map(async (s) => s.close?.()));

@@ -48,6 +48,10 @@ export interface DeleteTracesOptions {
   traceIds?: string[];
 }
 
+/** What `createRun` answers: the id a store assigned, or nothing when the caller's id stands. */
+// biome-ignore lint/suspicious/noConfusingVoidType: stores that keep the caller's id return nothing (void)
+export type AssignedRunId = string | undefined | void;
+
 /**
  * Where finished traces are stored and read back. The embedded SQLite store, the in-memory
  * store and remote stores implement it; `setTraceStore` accepts any implementation.
@@ -68,8 +72,18 @@ export interface TraceStore {
   createExperiment(name: string): MaybePromise<Experiment>;
   /** Every experiment, with its trace count where the store knows it. */
   listExperiments?(): MaybePromise<Array<Experiment & { traceCount?: number }>>;
-  /** Records a run (see `startRun`); stores without runs may omit it. */
-  createRun?(run: { runId: string; experimentId: string; name: string | null; startTime: number }): MaybePromise<void>;
+  /** The experiment with this id; null when the store has none, undefined when it cannot tell. */
+  getExperimentById?(experimentId: string): MaybePromise<Experiment | null | undefined>;
+  /**
+   * Records a run (see `startRun`); stores without runs may omit it. A store that assigns run ids
+   * itself (an MLflow server) returns the id it assigned, which then replaces `runId`.
+   */
+  createRun?(run: {
+    runId: string;
+    experimentId: string;
+    name: string | null;
+    startTime: number;
+  }): MaybePromise<AssignedRunId>;
   endRun?(runId: string, status: string, endTime: number): MaybePromise<void>;
   close?(): MaybePromise<void>;
 }

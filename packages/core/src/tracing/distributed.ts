@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { isAbsolute } from "node:path";
 import {
   type Context,
   context,
@@ -32,7 +33,11 @@ const propagatedContexts = processSingleton("distributed-contexts", () => new We
 const REMOTE_PARENT_KEY = createContextKey("tracewright.distributed.remote-parent");
 
 // Loaded on first use: @opentelemetry/core costs ~15 ms to load, and most apps never propagate.
-const requireHere = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
+// the CommonJS build has __filename; the ESM build import.meta.url (and, under `node -e`, a global
+// __filename of "[eval]", which is no path to resolve from)
+const requireHere = createRequire(
+  typeof __filename === "string" && isAbsolute(__filename) ? __filename : import.meta.url,
+);
 let propagator: TextMapPropagator | undefined;
 function w3cPropagator(): TextMapPropagator {
   if (!propagator) {

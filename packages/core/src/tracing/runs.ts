@@ -1,4 +1,11 @@
-import { currentExperimentId, currentRunId, getTraceStore, pendingExperimentId, setActiveRunId } from "../config.js";
+import {
+  currentExperimentId,
+  currentRunId,
+  getTraceStore,
+  pendingExperimentId,
+  requireExperimentById,
+  setActiveRunId,
+} from "../config.js";
 import { InvalidArgumentError } from "../errors.js";
 import { randomHex } from "../internal/ids.js";
 import { log } from "../internal/log.js";
@@ -12,16 +19,27 @@ export interface Run {
 
 /**
  * Starts a run and makes it active: traces started until {@link endRun} carry its id as
- * `mlflow.sourceRun` and can be found with `searchTraces({ runId })`.
+ * `mlflow.sourceRun` and can be found with `searchTraces({ runId })`. On an MLflow tracking
+ * server the run is created there (`runs/create`) and has the id the server gave it, so MLflow's
+ * own clients find it. An `experimentId` the store does not hold is refused with a
+ * `ConfigurationError`.
  */
 export async function startRun(options: { runName?: string; experimentId?: string } = {}): Promise<Run> {
   if (currentRunId() !== null) {
     throw new InvalidArgumentError(`Run ${currentRunId()} is already active; call endRun() first.`);
   }
-  const experimentId = options.experimentId ?? (currentExperimentId() || (await pendingExperimentId()));
-  const run: Run = { runId: randomHex(16), experimentId, name: options.runName ?? null };
+  if (options.runName !== undefined && typeof options.runName !== "string") {
+    throw new InvalidArgumentError(`startRun({ runName }): runName must be a string, got ${typeof options.runName}.`);
+  }
+  const experimentId =
+    options.experimentId !== undefined
+      ? (await requireExperimentById(options.experimentId, "startRun")).experimentId
+      : currentExperimentId() || (await pendingExperimentId());
+  const name = options.runName ?? null;
   const store = getTraceStore();
-  await store.createRun?.({ runId: run.runId, experimentId, name: run.name, startTime: Date.now() });
+  const localId = randomHex(16);
+  const assigned = await store.createRun?.({ runId: localId, experimentId, name, startTime: Date.now() });
+  const run: Run = { runId: typeof assigned === "string" && assigned !== "" ? assigned : localId, experimentId, name };
   setActiveRunId(run.runId);
   return run;
 }

@@ -17,6 +17,7 @@ import { enqueueTrace } from "./export-queue.js";
 import { requestPreview, responsePreview } from "./previews.js";
 import { needsRedaction, type Redactor } from "./redaction.js";
 import { runSafely } from "./safely.js";
+import { sourceMetadata } from "./source-metadata.js";
 import { aggregateTokenUsage } from "./token-usage.js";
 import { applySizeBudget } from "./trace-size.js";
 
@@ -129,7 +130,10 @@ class TraceRegistry implements SpanEndListener {
     }
     if (parent) log.debug(`parent span "${parent.name}" already finished; starting a new trace for "${init.name}"`);
     const runId = currentRunId();
-    const metadata: Record<string, string> = { [TraceMetadataKey.SCHEMA_VERSION]: TRACE_SCHEMA_VERSION };
+    const metadata: Record<string, string> = {
+      [TraceMetadataKey.SCHEMA_VERSION]: TRACE_SCHEMA_VERSION,
+      ...sourceMetadata(),
+    };
     if (runId) metadata[TraceMetadataKey.SOURCE_RUN] = runId;
     const info = new TraceInfo({
       traceId,

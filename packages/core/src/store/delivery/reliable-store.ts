@@ -6,6 +6,7 @@ import { runInBackground } from "../../internal/background-io.js";
 import { deliveryStats } from "../../internal/delivery-stats.js";
 import { log } from "../../internal/log.js";
 import { brandClass } from "../../internal/process-state.js";
+import { lookUpExperimentById } from "../experiment-lookup.js";
 import type { DeleteTracesOptions, SearchTracesOptions, TraceStore } from "../trace-store.js";
 import { experimentForUnstamped, experimentNameOf } from "./experiment-ref.js";
 import { TraceSpool } from "./spool.js";
@@ -323,6 +324,16 @@ export class ReliableRemoteStore implements TraceStore {
   }
   listExperiments() {
     return this.destination.listExperiments?.() ?? [];
+  }
+  getExperimentById(experimentId: string) {
+    return lookUpExperimentById(this.destination, experimentId);
+  }
+  // runs are not traces: created and ended on the destination directly, not through the spool
+  createRun(run: { runId: string; experimentId: string; name: string | null; startTime: number }) {
+    return this.destination.createRun?.(run);
+  }
+  endRun(runId: string, status: string, endTime: number) {
+    return this.destination.endRun?.(runId, status, endTime);
   }
   async close(): Promise<void> {
     this.closed = true;

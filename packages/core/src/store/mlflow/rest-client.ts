@@ -1,4 +1,4 @@
-import { TracewrightError } from "../../errors.js";
+import { ConfigurationError, TracewrightError } from "../../errors.js";
 import { backgroundFetch, inBackground, type MinimalResponse } from "../../internal/background-io.js";
 import { brandClass } from "../../internal/process-state.js";
 
@@ -38,10 +38,14 @@ export interface MlflowConnection {
   /** Per-request timeout (default 30 s; `MLFLOW_HTTP_REQUEST_TIMEOUT`, in seconds, from the environment). */
   timeoutMs?: number;
   /**
-   * Also send spans to the server's OTLP ingest endpoint (`/v1/traces`, MLflow >= 3.4), as
-   * MLflow's Python client does; the spans then live in the tracking store's database.
+   * Send spans to the server's OTLP ingest endpoint (`/v1/traces`, MLflow >= 3.4), as MLflow's
+   * Python client does: the server then keeps them in its database, indexed for `span.*`
+   * filters, and merges the spans of a distributed trace. `"auto"` (the default) asks the
+   * server once (`GET /version`) and falls back to the `traces.json` upload on older servers
+   * or when the endpoint answers 404 / 501; `true` always uses it, `false` never
+   * (`TRACEWRIGHT_MLFLOW_OTLP_INGEST=auto|true|false`).
    */
-  otlpIngest?: boolean;
+  otlpIngest?: boolean | "auto";
 }
 
 function decodeUserInfo(part: string): string {
@@ -94,7 +98,14 @@ export function connectionFromEnv(baseUrl: string): MlflowConnection {
         c.headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
     }
   }
-  if (env.TRACEWRIGHT_MLFLOW_OTLP_INGEST === "true") c.otlpIngest = true;
+  const ingest = env.TRACEWRIGHT_MLFLOW_OTLP_INGEST?.trim().toLowerCase();
+  if (ingest === "true") c.otlpIngest = true;
+  else if (ingest === "false") c.otlpIngest = false;
+  else if (ingest && ingest !== "auto") {
+    throw new ConfigurationError(
+      `TRACEWRIGHT_MLFLOW_OTLP_INGEST must be "auto", "true" or "false", got ${JSON.stringify(env.TRACEWRIGHT_MLFLOW_OTLP_INGEST)}.`,
+    );
+  }
   // MLflow's own variable, in seconds
   const timeout = Number(env.MLFLOW_HTTP_REQUEST_TIMEOUT);
   if (env.MLFLOW_HTTP_REQUEST_TIMEOUT && Number.isFinite(timeout) && timeout > 0) c.timeoutMs = timeout * 1000;

@@ -6,7 +6,7 @@ import { Assessment } from "../../entities/assessment.js";
 import type { TraceInfo } from "../../entities/trace-info.js";
 
 /** TraceInfo as StartTraceV3 takes it: RFC 3339 request time, protobuf Duration string. */
-export function traceInfoToV3(info: TraceInfo): Record<string, unknown> {
+export function traceInfoToV3(info: TraceInfo, extraMetadata: Record<string, string> = {}): Record<string, unknown> {
   const v3: Record<string, unknown> = {
     trace_id: info.traceId,
     trace_location: {
@@ -16,7 +16,7 @@ export function traceInfoToV3(info: TraceInfo): Record<string, unknown> {
     request_time: new Date(info.requestTime).toISOString(),
     execution_duration: `${((info.executionDuration ?? 0) / 1000).toFixed(3)}s`,
     state: info.state,
-    trace_metadata: { ...info.traceMetadata },
+    trace_metadata: { ...info.traceMetadata, ...extraMetadata },
     tags: { ...info.tags },
   };
   if (info.clientRequestId !== null) v3.client_request_id = info.clientRequestId.slice(0, 50);

@@ -10,6 +10,7 @@ import { TraceInfo, type TraceState } from "../../entities/trace-info.js";
 import { ConfigurationError, TraceNotFoundError } from "../../errors.js";
 import { applyOverride } from "../assessment-override.js";
 import { checkDeleteOptions, checkSearchOptions, decodePageToken, encodePageToken, pageSize } from "../paging.js";
+import { isAnotherPart, mergeTraceParts } from "../trace-merge.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "../trace-store.js";
 import { migrate } from "./schema.js";
 import { filterToSql, orderByToSql, registerFilterFunctions } from "./sql-filter.js";
@@ -113,12 +114,16 @@ export class SqliteTraceStore implements TraceStore {
     this.logTraces(traces);
   }
 
-  private insert(trace: Trace): void {
+  private insert(logged: Trace): void {
     const s = this.stmts;
+    const id = logged.info.traceId;
+    // another process's part of the same distributed trace adds to it (inside this write transaction,
+    // so two processes' parts cannot overwrite each other); a re-logged trace replaces the old one
+    const stored = s.traceExists.get(id) ? this.getTrace(id) : null;
+    const trace = stored && isAnotherPart(stored, logged) ? mergeTraceParts(stored, logged) : logged;
     const info = trace.info;
-    const id = info.traceId;
-    // a re-logged trace replaces the old one entirely (the cascade clears its rows)
-    if (s.traceExists.get(id)) s.deleteTraceById.run(id);
+    // the cascade clears the old rows
+    if (stored) s.deleteTraceById.run(id);
     s.insertTrace.run(
       id,
       info.experimentId,
