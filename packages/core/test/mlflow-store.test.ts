@@ -326,3 +326,14 @@ describe("MLflow's OTLP ingest path", () => {
     }
   });
 });
+
+describe("searching an MLflow server by run", () => {
+  it("quotes a run id so that a quote in it cannot change the filter, and refuses one MLflow cannot express", async () => {
+    const store = new MlflowTraceStore({ baseUrl: server.url });
+    await store.searchTraces({ experimentIds: ["0"], runId: "it's", filterString: "tags.env = 'prod'" });
+    expect(JSON.parse(lastRequest("POST", "/api/3.0/mlflow/traces/search").body).filter).toBe(
+      `tags.env = 'prod' AND run_id = "it's"`,
+    );
+    await expect(store.searchTraces({ experimentIds: ["0"], runId: `a'b"c` })).rejects.toThrow(/runId/);
+  });
+});

@@ -3,7 +3,7 @@ import { Assessment } from "../../entities/assessment.js";
 import { Trace } from "../../entities/trace.js";
 import { TraceData } from "../../entities/trace-data.js";
 import { TraceInfo } from "../../entities/trace-info.js";
-import { TraceNotFoundError } from "../../errors.js";
+import { InvalidArgumentError, TraceNotFoundError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { SourceMetadataKey, sourceMetadata } from "../../tracing/source-metadata.js";
 import { toReadableSpan } from "../otlp/to-readable-span.js";
@@ -227,7 +227,7 @@ export class MlflowTraceStore implements TraceStore {
       max_results: maxResults,
       order_by: options.orderBy ?? ["timestamp_ms DESC"],
     };
-    const filters = [options.filterString, options.runId ? `run_id = '${options.runId}'` : undefined]
+    const filters = [options.filterString, options.runId ? runIdClause(options.runId) : undefined]
       .filter((f): f is string => Boolean(f?.trim()))
       .join(" AND ");
     if (filters) body.filter = filters;
@@ -372,4 +372,17 @@ export class MlflowTraceStore implements TraceStore {
     });
     return { experimentId: String(r.experiment_id), name };
   }
+}
+
+/**
+ * The `run_id = …` clause for a search. MLflow's grammar has no escapes inside a string, so the
+ * id is quoted with a quote it does not contain; pasting an id with a quote in it would change
+ * the filter's meaning.
+ */
+function runIdClause(runId: string): string {
+  if (!runId.includes("'")) return `run_id = '${runId}'`;
+  if (!runId.includes('"')) return `run_id = "${runId}"`;
+  throw new InvalidArgumentError(
+    `runId ${JSON.stringify(runId)} holds both quote characters; MLflow's filters cannot express it.`,
+  );
 }
