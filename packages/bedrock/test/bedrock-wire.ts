@@ -21,21 +21,23 @@ const codec = new EventStreamCodec(
   (s) => new Uint8Array(Buffer.from(s, "utf8")),
 );
 
-/** One event of an event stream: its `:event-type` and JSON payload. */
+/** One message of an event stream: its `:event-type` (or `:exception-type`) and JSON payload. */
 export interface WireEvent {
   event: string;
   payload: unknown;
+  /** `exception` for a modeled error sent mid-stream (default `event`). */
+  messageType?: "event" | "exception";
 }
 
 /** Event-stream bytes, one message per event, as Bedrock sends them. */
 export function encodeEventStream(events: readonly WireEvent[]): Buffer {
   return Buffer.concat(
-    events.map(({ event, payload }) =>
+    events.map(({ event, payload, messageType = "event" }) =>
       codec.encode({
         headers: {
-          ":event-type": { type: "string", value: event },
+          [messageType === "event" ? ":event-type" : ":exception-type"]: { type: "string", value: event },
           ":content-type": { type: "string", value: "application/json" },
-          ":message-type": { type: "string", value: "event" },
+          ":message-type": { type: "string", value: messageType },
         },
         body: new Uint8Array(Buffer.from(JSON.stringify(payload), "utf8")),
       }),

@@ -24,7 +24,7 @@ export interface ReceivedRequest {
 export interface FakeBedrock {
   /** e.g. `http://127.0.0.1:41234`, the client's `endpoint`. */
   url: string;
-  /** Serves `reply` to the next request for `path` (queued: one reply per request). */
+  /** Serves `reply` to the next request for `path` (queued: one reply per request). Paths match decoded. */
   once(path: string, reply: Reply): void;
   /** Serves `reply` (or what `reply(body)` returns) to every request for `path` with no queued reply. */
   always(path: string, reply: Reply | ((body: string) => Reply)): void;
@@ -40,7 +40,7 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   const requests: ReceivedRequest[] = [];
   const server: Http2Server = createServer();
   server.on("stream", (stream, headers) => {
-    const path = String(headers[":path"]);
+    const path = decodeURIComponent(String(headers[":path"]));
     const chunks: Buffer[] = [];
     stream.on("data", (d: Buffer) => chunks.push(d));
     stream.on("error", () => undefined); // a client that breaks off mid-stream resets it
@@ -69,13 +69,14 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    once(path, reply) {
+    once(rawPath, reply) {
+      const path = decodeURIComponent(rawPath);
       const list = queued.get(path) ?? [];
       list.push(reply);
       queued.set(path, list);
     },
     always(path, reply) {
-      standing.set(path, reply);
+      standing.set(decodeURIComponent(path), reply);
     },
     reset() {
       queued.clear();
