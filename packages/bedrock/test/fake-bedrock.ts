@@ -34,7 +34,8 @@ export interface FakeBedrock {
   close(): Promise<void>;
 }
 
-export async function startFakeBedrock(): Promise<FakeBedrock> {
+/** Starts the endpoint; `jitterMs` delays each reply by up to that much, so calls in flight interleave. */
+export async function startFakeBedrock(options: { jitterMs?: number } = {}): Promise<FakeBedrock> {
   const queued = new Map<string, Reply[]>();
   const standing = new Map<string, Reply | ((body: string) => Reply)>();
   const requests: ReceivedRequest[] = [];
@@ -55,9 +56,13 @@ export async function startFakeBedrock(): Promise<FakeBedrock> {
           headers: { "content-type": "application/json", "x-amzn-errortype": "ResourceNotFoundException" },
           body: Buffer.from(JSON.stringify({ message: `fake Bedrock: no reply for ${path}` })),
         };
-      if (stream.destroyed) return;
-      stream.respond({ ":status": reply.status, ...reply.headers });
-      stream.end(reply.body);
+      const send = () => {
+        if (stream.destroyed) return;
+        stream.respond({ ":status": reply.status, ...reply.headers });
+        stream.end(reply.body);
+      };
+      if (options.jitterMs) setTimeout(send, Math.random() * options.jitterMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
