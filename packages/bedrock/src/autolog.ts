@@ -2,8 +2,8 @@ import { type AutologStatus, defineIntegration, type Integration } from "@tracew
 import { patchBedrockModule, patches } from "./patch.js";
 import type { BedrockAutologOptions } from "./types.js";
 
-/** The versions of `@aws-sdk/client-bedrock-runtime` this package is tested with. */
-export const TESTED_VERSIONS = ">=3.1164.0 <4.0.0";
+/** The versions of `@aws-sdk/client-bedrock-runtime` this package is tested with (3.600.0 and 3.1164.0 run in its tests). */
+export const TESTED_VERSIONS = ">=3.600.0 <4.0.0";
 
 /** The Bedrock Runtime integration. */
 export const integration: Integration<BedrockAutologOptions, undefined> = defineIntegration({

@@ -1,8 +1,9 @@
 /**
- * The tested versions (`TESTED_VERSIONS`, the SDK this suite runs) and what happens outside
- * them: a copy whose package.json names a version outside the range (the real SDK's files under
- * another version number: only one SDK release is installed) is warned about once, however
- * often autolog runs, and traced anyway; the tested copy brings no warning. Child processes.
+ * The tested versions (`TESTED_VERSIONS`: 3.600.0 and 3.1164.0 run in this suite) and what
+ * happens outside them: a copy whose package.json names a version outside the range (the real
+ * SDK's files under another version number, as no older release is installed) is warned about
+ * once, however often autolog runs, and traced anyway; the tested copy brings no warning.
+ * Child processes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TESTED_VERSIONS } from "../src/index.js";
