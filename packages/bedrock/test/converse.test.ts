@@ -156,6 +156,19 @@ describe("Converse", () => {
     expect((await storedTraces(store())).length).toBe(1);
   });
 
+  it("traces the callback form of send(), handing the callback the same output", async () => {
+    replayConverse(bedrock(), MODEL, "handwritten-bedrock-converse-tool-use.json");
+    const output = await new Promise<unknown>((resolve, reject) =>
+      makeClient().send(new ConverseCommand(firstTurn), (err: unknown, data?: unknown) =>
+        err ? reject(err) : resolve(data),
+      ),
+    );
+    expect((output as { stopReason?: string }).stopReason).toBe("tool_use");
+    const span = (await onlyTrace(store())).data.spans[0]!;
+    expect(span.name).toBe("BedrockRuntime.converse");
+    expect(usageOf(span)).toMatchObject({ total_tokens: 499 });
+  });
+
   it("nests under the active span, and the client's own middleware stack is left as it was", async () => {
     const client = makeClient();
     const before = client.middlewareStack.identify();
