@@ -1,11 +1,11 @@
 /**
  * Streamed replies (ConverseStream's `stream`, InvokeModelWithResponseStream's `body`): the user
- * gets the very same async iterable, yielding the very same event objects (and chunk bytes); its
- * iterator factory is wrapped so each event is observed on its way to the user. The span ends
- * when the stream ends, fails, is broken off, or is garbage collected unfinished.
+ * gets the very same async iterable, yielding the very same event objects (and chunk bytes); the
+ * kit's stream observer sees each event on its way to the user and ends the span when the stream
+ * ends, fails, is broken off, or is garbage collected unfinished.
  */
-import { type LiveSpan, SpanAttributeKey, SpanEvent } from "@tracewright/core";
-import { isRecord, runSafely } from "@tracewright/core/instrumentation";
+import { type LiveSpan, SpanAttributeKey } from "@tracewright/core";
+import { isRecord, observeAsyncIterable, type StreamHooks } from "@tracewright/core/instrumentation";
 import { ConverseStreamBuilder } from "./converse.js";
 import { chunkText, invokeOutputMessages, parseBody } from "./invoke-model.js";
 import { inputMessages, recordConverse, recordMessages } from "./record.js";
@@ -55,91 +55,6 @@ function invokeAccumulator(recorded: Obj, output: Obj): StreamAccumulator {
   };
 }
 
-type Ending = "completed" | "abandoned" | "never consumed" | "dropped";
-
-/**
- * What the plugin keeps about one stream while it is read. It never references the stream: it
- * is the held value of the finalization registry below, so a reference back would keep every
- * stream alive.
- */
-class StreamObservation {
-  private events = 0;
-  private finished = false;
-
-  constructor(
-    private readonly span: LiveSpan,
-    private readonly accumulator: StreamAccumulator,
-  ) {}
-
-  event(value: unknown): void {
-    if (this.finished) return;
-    if (this.events++ === 0) {
-      const nowNs = Math.round((performance.timeOrigin + performance.now()) * 1e6);
-      this.span.addEvent(
-        new SpanEvent({
-          name: "first_chunk",
-          timestamp: nowNs,
-          attributes: { time_to_first_chunk_ms: Math.round((nowNs - this.span.startTimeNs) / 1e3) / 1e3 },
-        }),
-      );
-    }
-    if (isRecord(value)) this.accumulator.add(value);
-  }
-
-  /** Ends the span once, with what arrived so far and why the stream ended. */
-  finish(how: Ending, error?: unknown): void {
-    if (this.finished) return;
-    this.finished = true;
-    abandoned.unregister(this);
-    runSafely("finishing a streamed Bedrock span", () => {
-      if (this.events > 0) this.accumulator.finish(this.span);
-      this.span.setAttribute("bedrock.stream.events", this.events);
-      if (error !== undefined) this.span.recordException(error);
-      else if (how !== "completed") {
-        this.span.addEvent(new SpanEvent({ name: "stream_abandoned", attributes: { reason: how } }));
-      }
-      this.span.end();
-    });
-  }
-
-  collected(): void {
-    this.finish(this.events === 0 ? "never consumed" : "dropped");
-  }
-}
-
-/** Ends the spans of streams dropped (unread, or partly read) without ending. */
-const abandoned = new FinalizationRegistry<StreamObservation>((observation) => observation.collected());
-
-/** The iterator handed to the user: the SDK's own, each step observed; refers to the observation only. */
-function observedIterator(
-  inner: AsyncIterator<unknown>,
-  observation: StreamObservation,
-): AsyncIterator<unknown> & AsyncIterable<unknown> {
-  const onStep = (step: IteratorResult<unknown>) => {
-    if (step.done) observation.finish("completed");
-    else runSafely("reading a Bedrock stream event", () => observation.event(step.value));
-  };
-  const onError = (error: unknown) => observation.finish("completed", error);
-  return {
-    next(...args: [] | [unknown]) {
-      const p = inner.next(...args);
-      p.then(onStep, onError);
-      return p;
-    },
-    return(value?: unknown) {
-      observation.finish("abandoned");
-      return inner.return ? inner.return(value) : Promise.resolve({ done: true, value });
-    },
-    throw(error?: unknown) {
-      observation.finish("completed", error);
-      return inner.throw ? inner.throw(error) : Promise.reject(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
 type AsyncIterableLike = { [Symbol.asyncIterator]: (this: unknown) => AsyncIterator<unknown> };
 
 /** True when `value` is an async iterable whose iterator factory can be wrapped. */
@@ -149,6 +64,17 @@ function isAsyncIterable(value: unknown): value is AsyncIterableLike {
     typeof value === "object" &&
     typeof (value as Partial<AsyncIterableLike>)[Symbol.asyncIterator] === "function"
   );
+}
+
+/** The kit's stream hooks for one accumulator (built apart from the stream, which they must not hold). */
+function streamHooks(accumulator: StreamAccumulator): StreamHooks {
+  return {
+    chunkCountAttribute: "bedrock.stream.events",
+    onChunk: (event) => {
+      if (isRecord(event)) accumulator.add(event);
+    },
+    onEnd: (span) => accumulator.finish(span),
+  };
 }
 
 /**
@@ -161,20 +87,6 @@ export function observeStream(span: LiveSpan, kind: OperationKind, recorded: Obj
   if (!isAsyncIterable(stream)) return false;
   const accumulator =
     kind === "converseStream" ? converseAccumulator(recorded, output) : invokeAccumulator(recorded, output);
-  const observation = new StreamObservation(span, accumulator);
-  wrapIteratorFactory(stream, observation);
-  abandoned.register(stream, observation, observation);
+  observeAsyncIterable(span, stream, streamHooks(accumulator));
   return true;
-}
-
-/** Kept apart from observeStream so the wrapper's closure holds no reference to the stream. */
-function wrapIteratorFactory(stream: AsyncIterableLike, observation: StreamObservation): void {
-  const original = stream[Symbol.asyncIterator];
-  Object.defineProperty(stream, Symbol.asyncIterator, {
-    configurable: true,
-    writable: true,
-    value: function asyncIterator(this: unknown) {
-      return observedIterator(original.call(this), observation);
-    },
-  });
 }
