@@ -1,0 +1,58 @@
+/**
+ * The package as users load it: CommonJS apps (autolog before and after require), ESM apps started
+ * with `--import @tracewright/anthropic/register` (plain and the stream() helper), and an ESM app
+ * calling autolog after its imports; each in a child process whose node_modules holds the real
+ * SDK and this package's built dist, against a loopback server serving a recorded reply.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appScript, runNode, scratchApp, startRecordedAnthropicServer, tracesIn } from "./child-app.js";
+
+const JOKE_START = "Sure! Here's a joke about OpenTelemetry";
+
+let server: Awaited<ReturnType<typeof startRecordedAnthropicServer>>;
+let dir: string;
+beforeAll(async () => {
+  server = await startRecordedAnthropicServer();
+  dir = scratchApp();
+});
+afterAll(() => server.close());
+
+async function runApp(fixture: string, nodeArgs: string[] = [], env: Record<string, string> = {}) {
+  const { out, db } = await runNode<{ answer: string; trace: string | null }>(
+    dir,
+    [...nodeArgs, appScript(dir, fixture)],
+    { ANTHROPIC_BASE_URL: server.url, ...env },
+  );
+  return { out, traces: tracesIn(db) };
+}
+
+describe("loading @tracewright/anthropic", () => {
+  it.each([["1"], ["0"]])("traces a CommonJS app (autolog first: %s)", async (first) => {
+    const { out, traces } = await runApp("use-anthropic.cjs", [], { AUTOLOG_FIRST: first });
+    expect(out.answer.startsWith(JOKE_START)).toBe(true);
+    expect(traces.map((t) => t.data.spans.map((s) => `${s.name} ${s.spanType}`))).toEqual([
+      ["Messages.create CHAT_MODEL"],
+    ]);
+    expect(traces[0]!.info.traceId).toBe(out.trace);
+  });
+
+  it.each([
+    ["messages.create", "0"],
+    ["messages.stream()", "1"],
+  ])("traces an ESM app started with --import @tracewright/anthropic/register (%s)", async (_how, stream) => {
+    const { out, traces } = await runApp("use-anthropic.mjs", ["--import", "@tracewright/anthropic/register"], {
+      STREAM: stream,
+    });
+    expect(out.answer.length).toBeGreaterThan(10);
+    expect(traces).toHaveLength(1);
+    const span = traces[0]!.data.spans[0]!;
+    expect(`${span.name} ${span.spanType}`).toBe("Messages.create CHAT_MODEL");
+    expect(span.getAttribute("mlflow.chat.tokenUsage")).toMatchObject({ total_tokens: expect.any(Number) });
+  });
+
+  it("traces an ESM app that calls autolog after importing the SDK, once autolog resolves", async () => {
+    const { out, traces } = await runApp("use-anthropic-autolog.mjs");
+    expect(out.answer.startsWith(JOKE_START)).toBe(true);
+    expect(traces.map((t) => t.data.spans[0]!.name)).toEqual(["Messages.create"]);
+  });
+});
