@@ -16,9 +16,13 @@ import {
 import { isRecord } from "@tracewright/core/instrumentation";
 import type { CallSettings, Endpoint } from "./types.js";
 
-/** The traced methods. MLflow names the span `<instance class>.<method>` and types only `create` CHAT_MODEL. */
+/**
+ * The traced methods. MLflow names the span `<instance class>.<method>` and types the model calls
+ * CHAT_MODEL, anything else (a token count) UNKNOWN.
+ */
 export const ENDPOINTS: Record<Endpoint["kind"], Endpoint> = {
   create: { kind: "create", spanName: "Messages.create", spanType: SpanType.CHAT_MODEL },
+  stream: { kind: "stream", spanName: "Messages.stream", spanType: SpanType.CHAT_MODEL },
   countTokens: { kind: "countTokens", spanName: "Messages.countTokens", spanType: SpanType.UNKNOWN },
 };
 
@@ -189,7 +193,7 @@ export function startAttributes(endpoint: Endpoint, body: unknown, settings: Cal
  */
 export function recordResponse(span: LiveSpan, endpoint: Endpoint, body: unknown, output: unknown): void {
   span.setOutputs(output);
-  if (endpoint.kind !== "create") return; // a token count is not token usage
+  if (endpoint.kind === "countTokens") return; // a token count is not token usage
   const o = output as { usage?: unknown; model?: unknown } | null;
   const usage = toTokenUsage(o?.usage);
   if (usage) span.setAttribute(SpanAttributeKey.CHAT_USAGE, usage);

@@ -14,8 +14,8 @@ export type CallSettings = ActiveSettings<undefined>;
 
 /** The traced methods, with MLflow's span names and types. */
 export interface Endpoint {
-  /** `create` (messages, streamed or not, and the `stream()` helper through it) or `countTokens`. */
-  kind: "create" | "countTokens";
+  /** `create` (streamed or not), the `stream()` helper, or `countTokens`. */
+  kind: "create" | "stream" | "countTokens";
   /** MLflow names the span `<resource class>.<method>`: `Messages.create`. */
   spanName: string;
   spanType: string;
@@ -27,7 +27,7 @@ export type ResourceMethod = (this: unknown, body?: unknown, options?: unknown) 
 
 /** A resource class such as `Messages` (stable or beta). */
 export interface ResourceClass {
-  prototype: { create?: ResourceMethod; countTokens?: ResourceMethod };
+  prototype: { create?: ResourceMethod; stream?: ResourceMethod; countTokens?: ResourceMethod };
 }
 
 /** The `Anthropic` client class, with its resource classes as static properties. */

@@ -37,16 +37,16 @@ describe("loading @tracewright/anthropic", () => {
   });
 
   it.each([
-    ["messages.create", "0"],
-    ["messages.stream()", "1"],
-  ])("traces an ESM app started with --import @tracewright/anthropic/register (%s)", async (_how, stream) => {
+    ["Messages.create", "0"],
+    ["Messages.stream", "1"],
+  ])("traces an ESM app started with --import @tracewright/anthropic/register (%s)", async (spanName, stream) => {
     const { out, traces } = await runApp("use-anthropic.mjs", ["--import", "@tracewright/anthropic/register"], {
       STREAM: stream,
     });
     expect(out.answer.length).toBeGreaterThan(10);
     expect(traces).toHaveLength(1);
     const span = traces[0]!.data.spans[0]!;
-    expect(`${span.name} ${span.spanType}`).toBe("Messages.create CHAT_MODEL");
+    expect(`${span.name} ${span.spanType}`).toBe(`${spanName} CHAT_MODEL`);
     expect(span.getAttribute("mlflow.chat.tokenUsage")).toMatchObject({ total_tokens: expect.any(Number) });
   });
 

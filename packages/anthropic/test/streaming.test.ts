@@ -175,7 +175,7 @@ describe("the messages.stream() helper", () => {
     expect(seen).toEqual(["connect", "message", "end"]);
     expect(final.content).toEqual([{ type: "text", text: STREAMED_TEXT }]);
     const t = await onlyTrace(store());
-    expect(spanTree(t)).toEqual(["chat-turn (CHAIN) OK", "  Messages.create (CHAT_MODEL) OK"]);
+    expect(spanTree(t)).toEqual(["chat-turn (CHAIN) OK", "  Messages.stream (CHAT_MODEL) OK"]);
     const span = t.data.spans[1]!;
     expect((span.outputs as Anthropic.Message).id).toBe(final.id);
     expect(usageOf(span)).toMatchObject({ output_tokens: final.usage.output_tokens });

@@ -86,7 +86,7 @@ describe("extended thinking (beta.messages)", () => {
     const final = await stream.finalMessage();
     expect(thinking.join("")).toBe("The user wants the weather in Paris. I should call get_weather.");
     const t = await onlyTrace(store());
-    expect(spanTree(t)).toEqual(["Messages.create (CHAT_MODEL) OK"]);
+    expect(spanTree(t)).toEqual(["Messages.stream (CHAT_MODEL) OK"]);
     const outputs = t.data.spans[0]!.outputs as Anthropic.Beta.BetaMessage;
     expect(outputs.content).toEqual(JSON.parse(JSON.stringify(final.content)));
   });

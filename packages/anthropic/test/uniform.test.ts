@@ -24,13 +24,13 @@ const { store, client } = setupAnthropicTest();
 
 const ORIGINAL = Symbol.for("tracewright.anthropic.original");
 type Method = { [ORIGINAL]?: unknown };
-type Proto = { create: Method; countTokens: Method };
+type Name = "create" | "stream" | "countTokens";
+type Proto = Record<Name, Method>;
 const sdk = Anthropic as unknown as { Messages: { prototype: Proto }; Beta: { Messages: { prototype: Proto } } };
-const patchedMethods = (): Array<[Proto, "create" | "countTokens"]> =>
-  [sdk.Messages.prototype, sdk.Beta.Messages.prototype].flatMap((p) => [
-    [p, "create"] as [Proto, "create"],
-    [p, "countTokens"] as [Proto, "countTokens"],
-  ]);
+const patchedMethods = (): Array<[Proto, Name]> =>
+  [sdk.Messages.prototype, sdk.Beta.Messages.prototype].flatMap((p) =>
+    (["create", "stream", "countTokens"] as const).map((name): [Proto, Name] => [p, name]),
+  );
 
 const JOKE = "anthropic-messages-joke.har";
 const joke = () => recordedRequest(JOKE) as unknown as Anthropic.MessageCreateParamsNonStreaming;
@@ -158,7 +158,7 @@ describe("the anthropic integration on the kit", () => {
       "Messages.create",
       "Messages.create",
       "Messages.create",
-      "Messages.create",
+      "Messages.stream",
     ]);
     expect(answers.every((a) => a.length > 10)).toBe(true);
     for (const t of traces) {
