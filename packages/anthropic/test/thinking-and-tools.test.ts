@@ -92,6 +92,21 @@ describe("extended thinking (beta.messages)", () => {
   });
 });
 
+describe("beta.messages.parse()", () => {
+  it("is traced once, through the create() it calls, and returns the SDK's parsed Message", async () => {
+    serveRecording("anthropic-messages-joke.har");
+    const parsed = await client().beta.messages.parse({
+      model: "claude-3-opus-20240229",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "Tell me a joke about OpenTelemetry" }],
+    });
+    expect(parsed.parsed_output).toBeNull();
+    const t = await onlyTrace(store());
+    expect(spanTree(t)).toEqual(["Messages.create (CHAT_MODEL) OK"]);
+    expect((t.data.spans[0]!.outputs as { id: string }).id).toBe(parsed.id);
+  });
+});
+
 describe("tool use", () => {
   it("records the tools in MLflow's form and a tool_use reply as tool_calls", async () => {
     serveRecording(THINKING_TOOL_USE);
