@@ -1,9 +1,17 @@
-import type Anthropic from "@anthropic-ai/sdk";
+import Anthropic from "@anthropic-ai/sdk";
 import { withSpan } from "@tracewright/core";
-import { spanTree } from "@tracewright/testing";
+import { spanTree, startLoopbackServer } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 import { STREAM_EVENTS_ATTRIBUTE } from "../src/stream.js";
-import { messagesOf, onlyTrace, serveRecording, setupAnthropicTest, usageOf } from "./helpers.js";
+import {
+  API_KEY,
+  messagesOf,
+  onlyTrace,
+  recordedResponse,
+  serveRecording,
+  setupAnthropicTest,
+  usageOf,
+} from "./helpers.js";
 
 const { store, client } = setupAnthropicTest();
 
@@ -213,5 +221,34 @@ describe("the messages.stream() helper", () => {
     expect(stream.aborted).toBe(true);
     const span = (await onlyTrace(store())).data.spans[0]!;
     expect(span.events.map((e) => e.name)).toContain("stream_aborted");
+  });
+
+  it("ends the span with stream_aborted when the app breaks out of iterating the MessageStream mid-reply", async () => {
+    // the first events now, the rest only after a pause: the break lands while the reply streams
+    const events = recordedResponse(TEXT_STREAM).body.split("\n\n").filter(Boolean);
+    const server = await startLoopbackServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`${events.slice(0, 4).join("\n\n")}\n\n`);
+      const rest = setTimeout(() => res.end(`${events.slice(4).join("\n\n")}\n\n`), 300);
+      res.on("close", () => clearTimeout(rest));
+    });
+    try {
+      const slow = new Anthropic({ apiKey: API_KEY, maxRetries: 0, baseURL: server.url });
+      const stream = slow.messages.stream(params);
+      const seen: string[] = [];
+      for await (const event of stream) {
+        seen.push(event.type);
+        if (event.type === "content_block_delta") break;
+      }
+      await expect(stream.done()).rejects.toBeInstanceOf(Anthropic.APIUserAbortError);
+      expect(stream.aborted).toBe(true);
+      const span = (await onlyTrace(store())).data.spans[0]!;
+      expect(span.name).toBe("Messages.stream");
+      expect(span.events.map((e) => e.name)).toEqual(["first_chunk", "stream_aborted"]);
+      expect(span.getAttribute(STREAM_EVENTS_ATTRIBUTE)).toBe(seen.length);
+      expect((span.outputs as Anthropic.Message).content).toEqual([{ type: "text", text: "Hello" }]);
+    } finally {
+      await server.close();
+    }
   });
 });
