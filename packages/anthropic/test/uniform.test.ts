@@ -9,7 +9,7 @@ import { disableTracing, enableTracing, withSpan } from "@tracewright/core";
 import { REDACTION_FAILED } from "@tracewright/core/instrumentation";
 import { spanTree, storedTraces } from "@tracewright/testing";
 import { describe, expect, it, vi } from "vitest";
-import { autolog } from "../src/index.js";
+import { autolog, instrumentAnthropicModule } from "../src/index.js";
 import {
   API_KEY,
   messagesOf,
@@ -123,6 +123,23 @@ describe("the anthropic integration on the kit", () => {
     serveRecording(JOKE);
     await client().messages.create(joke());
     expect(await storedTraces(store())).toHaveLength(1);
+  });
+
+  it("patches a module object given to instrumentAnthropicModule: six methods, none twice", async () => {
+    expect(instrumentAnthropicModule({ Anthropic })).toBe(0); // autolog patched this copy already
+    await autolog({ disable: true });
+    try {
+      expect(instrumentAnthropicModule({ Anthropic })).toBe(6); // create, stream, countTokens × stable, beta
+      expect(instrumentAnthropicModule({ default: Anthropic })).toBe(0);
+      serveRecording(JOKE);
+      await client().messages.create(joke()); // patched, but autolog is off: nothing recorded
+      expect(await storedTraces(store())).toHaveLength(0);
+    } finally {
+      await autolog();
+    }
+    serveRecording(JOKE);
+    await client().messages.create(joke());
+    expect(spanTree(await onlyTrace(store()))).toEqual(["Messages.create (CHAT_MODEL) OK"]);
   });
 
   it("records nothing with logTraces: false, or while tracing is disabled, and the call still answers", async () => {
