@@ -55,4 +55,28 @@ describe("loading @tracewright/anthropic", () => {
     expect(out.answer.startsWith(JOKE_START)).toBe(true);
     expect(traces.map((t) => t.data.spans[0]!.name)).toEqual(["Messages.create"]);
   });
+
+  it.each([
+    ["redact", 2],
+    ["disable", 0],
+    ["none", 2],
+  ])(
+    "applies autolog() called in CommonJS code to the register hook's patches too (%s)",
+    async (configure, expected) => {
+      const { out, db } = await runNode<{ answer: string; streamed: string }>(
+        dir,
+        ["--import", "@tracewright/anthropic/register", appScript(dir, "register-then-configure.cjs")],
+        { ANTHROPIC_BASE_URL: server.url, CONFIGURE: configure },
+      );
+      expect(out.answer.startsWith(JOKE_START)).toBe(true);
+      expect(out.streamed.length).toBeGreaterThan(10);
+      const traces = tracesIn(db);
+      expect(traces.map((t) => t.data.spans.map((s) => s.name)).sort()).toEqual(
+        [["Messages.create"], ["Messages.stream"]].slice(0, expected),
+      );
+      const json = traces.map((t) => t.toJson()).join("");
+      if (configure === "redact") expect(json).not.toContain("OpenTelemetry");
+      if (configure === "none") expect(json).toContain("OpenTelemetry");
+    },
+  );
 });
