@@ -9,9 +9,8 @@
  * span instead of a second one: one span, one usage, per call.
  */
 import type { LiveSpan } from "@tracewright/core";
-import { isThenable, methodPatches, runSafely } from "@tracewright/core/instrumentation";
-import { isApiPromise, observeApiPromise } from "./api-promise.js";
-import { type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
+import { methodPatches, observeSdkResult, runSafely } from "@tracewright/core/instrumentation";
+import { type CallContext, recorderFor } from "./call-outcome.js";
 import { ENDPOINTS, startAttributes } from "./convert.js";
 import type { AnthropicClass, AnthropicModule, Endpoint, ResourceMethod, Tracing } from "./types.js";
 
@@ -27,16 +26,6 @@ export const patches = methodPatches("anthropic");
 const STREAM_OWNER = Symbol.for("tracewright.anthropic.streamOwner.v1");
 type StreamOwner = { span: LiveSpan; ctx: CallContext } | null;
 const owners = globalThis as { [STREAM_OWNER]?: StreamOwner };
-
-function observeResult(span: LiveSpan, result: unknown, ctx: CallContext): void {
-  if (isApiPromise(result)) observeApiPromise(span, result, ctx);
-  else if (isThenable(result)) {
-    result.then(
-      (value) => recordParsed(span, value, ctx),
-      (error: unknown) => recordFailure(span, error),
-    );
-  } else recordParsed(span, result, ctx);
-}
 
 /** `fn` under the SDK method's own name, so stack traces and `.name` read as untraced. */
 function named(name: string, fn: ResourceMethod): ResourceMethod {
@@ -54,7 +43,9 @@ function tracedCall(original: ResourceMethod, endpoint: Endpoint, tracing: Traci
       // the request of a stream() helper: recorded on the helper's span
       owners[STREAM_OWNER] = null;
       const result = original.apply(this, args as never);
-      runSafely("observing a stream() helper's request", () => observeResult(owner.span, result, owner.ctx));
+      runSafely("observing a stream() helper's request", () =>
+        observeSdkResult(owner.span, result, recorderFor(owner.ctx)),
+      );
       return result;
     }
     const settings = tracing.active();
@@ -71,7 +62,7 @@ function tracedCall(original: ResourceMethod, endpoint: Endpoint, tracing: Traci
       {
         awaitResult: false,
         onResult: (span, result) => {
-          observeResult(span, result, ctx);
+          observeSdkResult(span, result, recorderFor(ctx));
           return "keep-open";
         },
       },

@@ -41,17 +41,3 @@ export interface AnthropicModule {
   Anthropic?: AnthropicClass;
   default?: AnthropicClass | { Anthropic?: AnthropicClass };
 }
-
-/** The SDK's APIPromise: a Promise subclass whose body is parsed lazily, on the first `then`. */
-export interface APIPromiseLike extends Promise<unknown> {
-  responsePromise: Promise<{ response: { status: number } }>;
-  parseResponse: (this: unknown, client: unknown, props: unknown) => unknown;
-  _thenUnwrap?: (this: unknown, transform: unknown) => unknown;
-  asResponse?: (this: unknown) => Promise<unknown>;
-}
-
-/** The SDK's Stream of raw server-sent events: async-iterable, its iterator factory an own property. */
-export interface StreamLike {
-  iterator: () => AsyncIterator<unknown>;
-  controller?: AbortController;
-}

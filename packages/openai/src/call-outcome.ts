@@ -1,11 +1,4 @@
-import type { LiveSpan } from "@tracewright/core";
-import {
-  type ApiPromiseHooks,
-  hasIteratorFactory,
-  observeIteratorFactoryStream,
-  runSafely,
-  type StreamHooks,
-} from "@tracewright/core/instrumentation";
+import type { SdkCallRecorder, StreamHooks } from "@tracewright/core/instrumentation";
 import { recordResponse } from "./convert.js";
 import { createStreamAccumulator } from "./stream-accumulator.js";
 import type { CallSettings, Endpoint } from "./types.js";
@@ -17,39 +10,15 @@ export interface CallContext {
   settings: CallSettings;
 }
 
-/** Records a failed call (the user's error itself is rethrown by openai, untouched) and ends its span. */
-export function recordFailure(span: LiveSpan, error: unknown): void {
-  runSafely("recording an openai error", () => {
-    if (span.ended) return;
-    const status = (error as { status?: unknown } | null)?.status;
-    if (typeof status === "number") span.setAttribute("http.response.status_code", status);
-    span.recordException(error);
-    span.end();
-  });
+/** How the kit records one call: a parsed response as is, a stream's chunks folded into one. */
+export function recorderFor(ctx: CallContext): SdkCallRecorder {
+  return {
+    streamHooks: (signal) => streamHooks(ctx, signal),
+    recordResponse: (span, value) => recordResponse(span, ctx.endpoint, ctx.body, value, ctx.settings),
+  };
 }
 
-/**
- * Records a parsed result: a response ends the span; openai's `Stream` keeps it open until it is
- * consumed, its chunks folded into the response they add up to.
- */
-export function recordParsed(span: LiveSpan, value: unknown, ctx: CallContext): void {
-  runSafely("recording an openai response", () => {
-    if (span.ended) return;
-    if (hasIteratorFactory(value)) {
-      const signal = (value as { controller?: AbortController }).controller?.signal;
-      observeIteratorFactoryStream(span, value, streamHooks(ctx, signal));
-      return;
-    }
-    recordResponse(span, ctx.endpoint, ctx.body, value, ctx.settings);
-    span.end();
-  });
-}
-
-/**
- * How a stream's chunks fold into the response they add up to. Built apart from
- * {@link recordParsed} on purpose: closures made there would share its scope, which holds the
- * stream, and keep every stream alive.
- */
+/** How a stream's chunks fold into the response they add up to (holds no reference to the stream). */
 function streamHooks(ctx: CallContext, signal: AbortSignal | undefined): StreamHooks {
   const accumulator = createStreamAccumulator(ctx.endpoint);
   if (!accumulator) return { chunkCountAttribute: "openai.stream.chunks", signal };
@@ -62,9 +31,3 @@ function streamHooks(ctx: CallContext, signal: AbortSignal | undefined): StreamH
     onEnd: (span) => recordResponse(span, ctx.endpoint, ctx.body, accumulator.result(), ctx.settings),
   };
 }
-
-/** The kit's APIPromise hooks for one call. */
-export const apiPromiseHooks = (ctx: CallContext): ApiPromiseHooks => ({
-  onParsed: (span, value) => recordParsed(span, value, ctx),
-  onFailed: (span, error) => recordFailure(span, error),
-});

@@ -3,24 +3,13 @@
  * is replaced by a traced one that takes the same arguments and `this` and returns the very same
  * APIPromise. The span records the outcome whenever the user consumes that promise.
  */
-import type { LiveSpan } from "@tracewright/core";
-import { isApiPromise, isThenable, methodPatches, observeApiPromise } from "@tracewright/core/instrumentation";
-import { apiPromiseHooks, type CallContext, recordFailure, recordParsed } from "./call-outcome.js";
+import { methodPatches, observeSdkResult } from "@tracewright/core/instrumentation";
+import { type CallContext, recorderFor } from "./call-outcome.js";
 import { ENDPOINTS, providerOf, startAttributes } from "./convert.js";
 import type { CreateMethod, Endpoint, OpenAIClass, OpenAIClientLike, OpenAIModule, Tracing } from "./types.js";
 
 /** openai's patched methods, shared by every copy of this package in the process. */
 export const patches = methodPatches("openai");
-
-function observeResult(span: LiveSpan, result: unknown, ctx: CallContext): void {
-  if (isApiPromise(result)) observeApiPromise(span, result, apiPromiseHooks(ctx));
-  else if (isThenable(result)) {
-    result.then(
-      (value) => recordParsed(span, value, ctx),
-      (error: unknown) => recordFailure(span, error),
-    );
-  } else recordParsed(span, result, ctx);
-}
 
 /** A traced `create`: same arguments, same `this`, the very same returned APIPromise. */
 function tracedCreate(original: CreateMethod, endpoint: Endpoint, tracing: Tracing): CreateMethod {
@@ -41,7 +30,7 @@ function tracedCreate(original: CreateMethod, endpoint: Endpoint, tracing: Traci
       {
         awaitResult: false,
         onResult: (span, result) => {
-          observeResult(span, result, ctx);
+          observeSdkResult(span, result, recorderFor(ctx));
           return "keep-open";
         },
       },

@@ -33,6 +33,7 @@ export { type MethodPatches, methodPatches, type WrapOptions } from "./method-pa
 export { appDirs, type LoadedCopy, loadedCommonJsCopies, resolveEsm } from "./module-copies.js";
 export type { AutologOptions, CommonSettings } from "./options.js";
 export { registerImportHooks } from "./register-imports.js";
+export { observeSdkResult, recordSdkError, recordSdkResult, type SdkCallRecorder } from "./sdk-call.js";
 export {
   hasIteratorFactory,
   type IteratorFactoryStream,
