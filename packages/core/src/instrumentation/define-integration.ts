@@ -1,3 +1,4 @@
+import { join, sep } from "node:path";
 import { Hook as ImportHook } from "import-in-the-middle";
 import { Hook as RequireHook } from "require-in-the-middle";
 import { satisfies } from "semver";
@@ -7,7 +8,14 @@ import { type InstrumentHooks, instrumentCall, openSpan, type SpanOptions } from
 import { isTracingEnabled } from "../tracing/state.js";
 import { NOOP_SPAN } from "../tracing/trace-registry.js";
 import { createIntegrationLog, type IntegrationLog } from "./integration-log.js";
-import { appDirs, loadedCommonJsCopies, packageVersion, resolveEsm, splitSpecifier } from "./module-copies.js";
+import {
+  appDirs,
+  loadedCommonJsCopies,
+  packageVersion,
+  resolveEsm,
+  splitSpecifier,
+  subpathSpecifierOfFile,
+} from "./module-copies.js";
 import { type AutologOptions, type CommonSettings, commonSettings } from "./options.js";
 
 /** A module an integration hooks, and the versions it is tested with. */
@@ -156,12 +164,17 @@ export function defineIntegration<O extends AutologOptions = AutologOptions, S =
     state.hooksInstalled = true;
     const names = [...new Set(definition.modules.map((m) => splitSpecifier(m.name).name))];
     const specifiers = new Set(definition.modules.map((m) => m.name));
-    // future require(), from any copy; `internals` lets subpath modules through
-    new RequireHook(names, { internals: true }, (exports, name, basedir) => {
-      if (specifiers.has(name) && state.settings) patchCopy(exports, name, `require('${name}')`, versionOf(basedir));
+    // future require(), from any copy; `internals` lets subpath modules through, named by their
+    // file inside the package when the package requires them by a relative path of its own
+    new RequireHook([...new Set([...names, ...specifiers])], { internals: true }, (exports, name, basedir) => {
+      if (!state.settings) return exports;
+      const specifier = specifiers.has(name) ? name : requiredSubpath(specifiers, name, basedir);
+      if (specifier !== null) patchCopy(exports, specifier, `require('${specifier}')`, versionOf(basedir));
       return exports;
     });
-    // future import, when import-in-the-middle's loader is registered (`--import …/register`)
+    // future import, when import-in-the-middle's loader is registered (`--import …/register`); an
+    // ESM subpath module the package imports by a relative path is patched by patchLoadedCopies,
+    // which imports the very file (one module per URL) when autolog runs
     new ImportHook([...specifiers], (exported, name, basedir) => {
       if (state.settings) patchCopy(exported, name, `import '${name}'`, versionOf(basedir ?? undefined));
     });
@@ -249,6 +262,18 @@ export function defineIntegration<O extends AutologOptions = AutologOptions, S =
     },
   };
   return integration;
+}
+
+/**
+ * The subpath specifier a file require-in-the-middle names by its path inside a package
+ * (`@scope/sdk${sep}dist${sep}cjs${sep}client${sep}index.js`) is the CommonJS entry of, or null.
+ */
+function requiredSubpath(specifiers: Set<string>, name: string, basedir: string | undefined): string | null {
+  if (!basedir) return null;
+  const packageName = splitSpecifier(name.split(sep).join("/")).name;
+  const inside = name.slice(packageName.length + 1);
+  if (!inside) return null;
+  return subpathSpecifierOfFile(specifiers, basedir, join(basedir, inside));
 }
 
 function versionOf(basedir: string | undefined): string | null {

@@ -92,6 +92,43 @@ function pickTarget(target: unknown): string | null {
   return null;
 }
 
+/**
+ * The target `exports` maps `subpath` to: an exact key, or the longest matching `*` pattern
+ * (`"./*": "./dist/esm/*"` maps `./client/index.js` to `./dist/esm/client/index.js`), as Node's
+ * resolver does; null when the package does not export it.
+ */
+export function exportsTarget(exportsField: unknown, subpath: string): unknown {
+  if (exportsField === null || typeof exportsField !== "object" || Array.isArray(exportsField)) {
+    return subpath === "." ? exportsField : null;
+  }
+  const map = exportsField as Record<string, unknown>;
+  const keys = Object.keys(map);
+  if (!keys.some((k) => k.startsWith("."))) return subpath === "." ? map : null; // conditions only
+  if (Object.hasOwn(map, subpath)) return map[subpath];
+  let best: { key: string; star: string } | null = null;
+  for (const key of keys) {
+    const star = key.indexOf("*");
+    if (star < 0) continue;
+    const prefix = key.slice(0, star);
+    const suffix = key.slice(star + 1);
+    if (!subpath.startsWith(prefix) || !subpath.endsWith(suffix) || subpath.length < key.length - 1) continue;
+    if (best === null || prefix.length > best.key.indexOf("*")) {
+      best = { key, star: subpath.slice(prefix.length, subpath.length - suffix.length) };
+    }
+  }
+  return best === null ? null : substituteStar(map[best.key], best.star);
+}
+
+/** A pattern target with its `*` replaced (in every condition branch). */
+function substituteStar(target: unknown, star: string): unknown {
+  if (typeof target === "string") return target.replaceAll("*", star);
+  if (Array.isArray(target)) return target.map((t) => substituteStar(t, star));
+  if (target !== null && typeof target === "object") {
+    return Object.fromEntries(Object.entries(target).map(([k, v]) => [k, substituteStar(v, star)]));
+  }
+  return target;
+}
+
 /** The package directory Node would load `name` from, walking up `node_modules` from `fromDir`. */
 export function packageDirFrom(name: string, fromDir: string): string | null {
   let dir = fromDir;
@@ -106,16 +143,18 @@ export function packageDirFrom(name: string, fromDir: string): string | null {
 
 /** The file URL (and package directory) Node's ESM loader resolves `specifier` to from `fromDir`, or null. */
 export function resolveEsm(specifier: string, fromDir: string): { url: string; packageDir: string } | null {
-  const { name, subpath } = splitSpecifier(specifier);
-  const dir = packageDirFrom(name, fromDir);
-  if (dir === null) return null;
+  const dir = packageDirFrom(splitSpecifier(specifier).name, fromDir);
+  return dir === null ? null : resolveEsmInPackage(specifier, dir);
+}
+
+/** The file URL Node's ESM loader resolves `specifier` to inside the package at `dir`, or null. */
+function resolveEsmInPackage(specifier: string, dir: string): { url: string; packageDir: string } | null {
+  const { subpath } = splitSpecifier(specifier);
   try {
     const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { exports?: unknown; main?: string };
     let file: string | null;
     if (pkg.exports !== undefined) {
-      const exportsMap = pkg.exports as Record<string, unknown>;
-      const isSubpathMap = typeof exportsMap === "object" && Object.keys(exportsMap).some((k) => k.startsWith("."));
-      file = pickTarget(isSubpathMap ? exportsMap[subpath] : subpath === "." ? exportsMap : undefined);
+      file = pickTarget(exportsTarget(pkg.exports, subpath));
     } else {
       file = subpath === "." ? (pkg.main ?? "index.js") : subpath;
     }
@@ -123,4 +162,35 @@ export function resolveEsm(specifier: string, fromDir: string): { url: string; p
   } catch {
     return null;
   }
+}
+
+/**
+ * Which subpath specifier of `specifiers` (`@modelcontextprotocol/sdk/client/index.js`) a file of the
+ * package at `packageDir` is the CommonJS entry of, for require hooks that name a file by its path
+ * inside the package (`@modelcontextprotocol/sdk/dist/cjs/client/index.js`) when the package
+ * requires it through a relative path of its own.
+ */
+export function subpathSpecifierOfFile(specifiers: Iterable<string>, packageDir: string, file: string): string | null {
+  for (const specifier of specifiers) {
+    if (splitSpecifier(specifier).subpath === ".") continue;
+    if (commonJsEntry(specifier, packageDir) === file) return specifier;
+  }
+  return null;
+}
+
+const entries = new Map<string, string | null>();
+
+/** The file `specifier` requires from inside the package at `packageDir` (cached: a package's files do not move). */
+function commonJsEntry(specifier: string, packageDir: string): string | null {
+  const key = `${packageDir}\0${specifier}`;
+  let entry = entries.get(key);
+  if (entry === undefined) {
+    try {
+      entry = createRequire(join(packageDir, "package.json")).resolve(specifier);
+    } catch {
+      entry = null; // not exported there
+    }
+    entries.set(key, entry);
+  }
+  return entry;
 }
