@@ -3,7 +3,9 @@
  * `"./*"` pattern to `dist/cjs/*` and `dist/esm/*`, as @modelcontextprotocol/sdk does): loaded
  * before or after autolog, required by its specifier or by the package's own relative require,
  * imported as ESM, with the version read from the package's package.json. Each case runs in a
- * child process against a package written to a temporary app directory.
+ * child process against a package written to a temporary app directory. Like the SDK, the package
+ * exports no root entry (`.`), so a require hook cannot tell its files from its main one; and it is
+ * linked into the app's node_modules from a store directory, as pnpm installs it.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
@@ -11,7 +13,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { exportsTarget, resolveEsm, subpathSpecifierOfFile } from "../src/instrumentation/module-copies.js";
+import {
+  commonJsModuleName,
+  exportsTarget,
+  resolveEsm,
+  subpathSpecifierOfFile,
+} from "../src/instrumentation/module-copies.js";
 
 const pkgDir = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 
@@ -20,7 +27,6 @@ const SDK_PACKAGE = {
   version: "1.4.0",
   type: "module",
   exports: {
-    ".": { import: "./dist/esm/index.js", require: "./dist/cjs/index.js" },
     "./client": { import: "./dist/esm/client/index.js", require: "./dist/cjs/client/index.js" },
     "./*": { types: "./dist/esm/*.d.ts", import: "./dist/esm/*", require: "./dist/cjs/*" },
   },
@@ -35,13 +41,13 @@ function write(file: string, text: string): void {
 function writeSdk(dir: string): void {
   write(join(dir, "package.json"), JSON.stringify(SDK_PACKAGE));
   write(join(dir, "dist/cjs/package.json"), JSON.stringify({ type: "commonjs" }));
-  write(join(dir, "dist/cjs/index.js"), "exports.root = true;");
+  write(join(dir, "dist/cjs/other.js"), "exports.other = true;");
   write(join(dir, "dist/cjs/client/index.js"), `class Client { call() { return "cjs"; } }\nexports.Client = Client;`);
   write(
     join(dir, "dist/cjs/server/mcp.js"),
     `const { Client } = require("../client/index.js");\nexports.make = () => new Client();`,
   );
-  write(join(dir, "dist/esm/index.js"), "export const root = true;");
+  write(join(dir, "dist/esm/other.js"), "export const other = true;");
   write(join(dir, "dist/esm/client/index.js"), `export class Client { call() { return "esm"; } }`);
   write(
     join(dir, "dist/esm/server/mcp.js"),
@@ -76,7 +82,11 @@ export const autolog = toy.autolog;
 let appDir = "";
 beforeAll(() => {
   appDir = mkdtempSync(join(tmpdir(), "tw-subpath-"));
-  writeSdk(join(appDir, "node_modules", "@acme", "sdk"));
+  // installed as pnpm does: the package in a store directory, linked into the app's node_modules
+  const stored = join(appDir, ".pnpm", "@acme+sdk@1.4.0", "node_modules", "@acme", "sdk");
+  writeSdk(stored);
+  mkdirSync(join(appDir, "node_modules", "@acme"), { recursive: true });
+  symlinkSync(stored, join(appDir, "node_modules", "@acme", "sdk"));
   mkdirSync(join(appDir, "node_modules", "@tracewright"), { recursive: true });
   symlinkSync(pkgDir, join(appDir, "node_modules", "@tracewright", "core"));
   const esmImport = `import { defineIntegration } from "@tracewright/core/instrumentation";`;
@@ -91,11 +101,11 @@ await registerImportHooks(autolog);`,
 });
 
 /** Runs an ESM app in the app directory; it prints one JSON line. */
-function runApp(source: string, nodeArgs: string[] = []): Record<string, unknown> {
+function runApp(source: string, nodeArgs: string[] = []): { result: unknown; patches: unknown; warnings: string[] } {
   const file = join(appDir, `app-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(file, source);
   const out = execFileSync(process.execPath, [...nodeArgs, file], { cwd: appDir, encoding: "utf8", timeout: 20_000 });
-  return JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+  return JSON.parse(out.trim().split("\n").at(-1)!) as { result: unknown; patches: unknown; warnings: string[] };
 }
 
 const REQUIRE = `import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\n`;
@@ -124,13 +134,15 @@ describe("exports patterns", () => {
   });
 
   it("names the subpath a package file is the CommonJS entry of", () => {
-    const sdk = join(appDir, "node_modules", "@acme", "sdk");
+    const sdk = join(appDir, ".pnpm", "@acme+sdk@1.4.0", "node_modules", "@acme", "sdk");
     const specifiers = ["@acme/sdk", "@acme/sdk/client/index.js"];
     expect(subpathSpecifierOfFile(specifiers, sdk, join(sdk, "dist/cjs/client/index.js"))).toBe(
       "@acme/sdk/client/index.js",
     );
     expect(subpathSpecifierOfFile(specifiers, sdk, join(sdk, "dist/cjs/server/mcp.js"))).toBeNull();
-    expect(subpathSpecifierOfFile(specifiers, sdk, join(sdk, "dist/cjs/index.js"))).toBeNull();
+    expect(subpathSpecifierOfFile(specifiers, sdk, join(sdk, "dist/cjs/other.js"))).toBeNull();
+    expect(commonJsModuleName("@acme/sdk/client/index.js", sdk)).toBe("@acme/sdk/dist/cjs/client");
+    expect(commonJsModuleName("@acme/sdk/none/none.js", sdk)).toBeNull();
   });
 });
 
@@ -211,7 +223,7 @@ ${REPORT}`);
     const out = runApp(`${REQUIRE}${CAPTURE_WARNINGS}
 const { autolog } = await import("./toy.mjs");
 await autolog();
-require("@acme/sdk");
+require("@acme/sdk/other.js");
 require("@acme/sdk/server/mcp.js");
 const result = globalThis.__patches.map((p) => p.module);
 ${REPORT}`);

@@ -10,7 +10,9 @@ import { NOOP_SPAN } from "../tracing/trace-registry.js";
 import { createIntegrationLog, type IntegrationLog } from "./integration-log.js";
 import {
   appDirs,
+  commonJsModuleName,
   loadedCommonJsCopies,
+  packageDirFrom,
   packageVersion,
   resolveEsm,
   splitSpecifier,
@@ -166,9 +168,13 @@ export function defineIntegration<O extends AutologOptions = AutologOptions, S =
     const specifiers = new Set(definition.modules.map((m) => m.name));
     // future require(), from any copy; `internals` lets subpath modules through, named by their
     // file inside the package when the package requires them by a relative path of its own
-    new RequireHook([...new Set([...names, ...specifiers])], { internals: true }, (exports, name, basedir) => {
+    const internalNames = commonJsModuleNames(definition.modules);
+    const hooked = [...new Set([...names, ...specifiers, ...internalNames.keys()])];
+    new RequireHook(hooked, { internals: true }, (exports, name, basedir) => {
       if (!state.settings) return exports;
-      const specifier = specifiers.has(name) ? name : requiredSubpath(specifiers, name, basedir);
+      const specifier = specifiers.has(name)
+        ? name
+        : (internalNames.get(name) ?? requiredSubpath(specifiers, name, basedir));
       if (specifier !== null) patchCopy(exports, specifier, `require('${specifier}')`, versionOf(basedir));
       return exports;
     });
@@ -274,6 +280,21 @@ function requiredSubpath(specifiers: Set<string>, name: string, basedir: string 
   const inside = name.slice(packageName.length + 1);
   if (!inside) return null;
   return subpathSpecifierOfFile(specifiers, basedir, join(basedir, inside));
+}
+
+/** The require-hook names of the subpath modules' CommonJS files, in the copies the app resolves, and which module each is. */
+function commonJsModuleNames(modules: readonly ModuleTarget[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const target of modules) {
+    const { name, subpath } = splitSpecifier(target.name);
+    if (subpath === ".") continue;
+    for (const dir of appDirs()) {
+      const packageDir = packageDirFrom(name, dir);
+      const internal = packageDir === null ? null : commonJsModuleName(target.name, packageDir);
+      if (internal !== null) names.set(internal, target.name);
+    }
+  }
+  return names;
 }
 
 function versionOf(basedir: string | undefined): string | null {

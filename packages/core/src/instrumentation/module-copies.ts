@@ -4,9 +4,9 @@
  * copy, nested ones included), the ESM copy by the file Node's ESM resolver would pick from the
  * app's directories (`exports` with the "node", "import" and "default" conditions).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** The package name and the subpath (`.` or `./tools`) of a specifier such as `llamaindex/tools`. */
@@ -193,4 +193,25 @@ function commonJsEntry(specifier: string, packageDir: string): string | null {
     entries.set(key, entry);
   }
   return entry;
+}
+
+/**
+ * The name require-in-the-middle gives the CommonJS entry of a subpath specifier inside the
+ * package at `packageDir`: the package name joined with the file's path, without `/index.js` and
+ * `.js` (`@modelcontextprotocol/sdk/dist/cjs/server`). Listing that name makes the require hook
+ * match the file however it is required, also in a package whose root entry does not resolve
+ * (the SDK exports no `.`), where the hook cannot tell an internal file from the main one.
+ */
+export function commonJsModuleName(specifier: string, packageDir: string): string | null {
+  const file = commonJsEntry(specifier, packageDir);
+  if (file === null) return null;
+  let realDir: string;
+  try {
+    realDir = realpathSync(packageDir); // require resolves to real paths (a linked package, pnpm's store)
+  } catch {
+    return null;
+  }
+  const inside = relative(realDir, file).split(sep).join("/");
+  if (inside.startsWith("..")) return null;
+  return `${splitSpecifier(specifier).name}/${inside}`.replace(/(\/index)?(\.js)?$/, "");
 }
