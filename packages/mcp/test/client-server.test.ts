@@ -7,7 +7,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { SpanAttributeKey, trace } from "@tracewright/core";
+import { SpanAttributeKey, trace, withTracingContextFromHeaders } from "@tracewright/core";
 import { describe, expect, it } from "vitest";
 import { connectInMemory, onlyTrace, seenMeta, setupMcpTest, spanNamed, traces } from "./helpers.js";
 
@@ -58,6 +58,21 @@ describe("client spans", () => {
       arguments: { a: 1, b: 1, tag: "meta" },
       _meta: { "app.example/request": "p1" },
     });
+  });
+
+  it("passes the caller's tracestate on, in the trace the app's own caller started", async () => {
+    const remoteTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    await withTracingContextFromHeaders(
+      { traceparent: `00-${remoteTrace}-00f067aa0ba902b7-01`, tracestate: "rojo=00f067aa0ba902b7" },
+      () => client().callTool({ name: "add", arguments: { a: 1, b: 1, tag: "state" } }),
+    );
+    const t = await onlyTrace(store());
+    expect(t.info.traceId).toBe(`tr-${remoteTrace}`);
+    const meta = seenMeta.get("state");
+    expect(meta?.traceparent).toBe(`00-${remoteTrace}-${spanNamed(t, "Client.callTool").spanId}-01`);
+    expect(meta?.tracestate).toBe("rojo=00f067aa0ba902b7");
+    expect(spanNamed(t, "Client.callTool").parentId).toBe("00f067aa0ba902b7");
+    expect(spanNamed(t, "tools/call add").parentId).toBe(spanNamed(t, "Client.callTool").spanId);
   });
 
   it("keeps a traceparent the caller put in _meta itself", async () => {
