@@ -6,7 +6,7 @@
 
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, CallToolResultSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { SpanAttributeKey, trace, withTracingContextFromHeaders } from "@tracewright/core";
 import { describe, expect, it } from "vitest";
 import { connectInMemory, onlyTrace, seenMeta, setupMcpTest, spanNamed, traces } from "./helpers.js";
@@ -134,6 +134,18 @@ describe("client spans", () => {
     const call = spanNamed(t, "Client.callTool");
     expect(call.parentId).toBeNull();
     expect(spanNamed(t, "tools/call add").parentId).toBe(call.spanId);
+  });
+
+  it("gives a request that carries no trace context (a client without Tracewright) a trace of its own", async () => {
+    // Client.request is the SDK's untraced low-level path: no span, no _meta
+    const result = await client().request(
+      { method: "tools/call", params: { name: "add", arguments: { a: 5, b: 5, tag: "bare" } } },
+      CallToolResultSchema,
+    );
+    expect(result.content).toEqual([{ type: "text", text: "10" }]);
+    expect(seenMeta.get("bare")).toBeUndefined();
+    const t = await onlyTrace(store());
+    expect(t.data.spans.map((s) => [s.name, s.parentId])).toEqual([["tools/call add", null]]);
   });
 
   it("does not trace the connection's initialize request", async () => {
