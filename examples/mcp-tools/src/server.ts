@@ -1,5 +1,5 @@
-// The MCP server: a weather tool on stdio, in its own process, traced by @tracewright/mcp. Each
-// request it handles continues the caller's trace.
+// The MCP server: a weather tool and a resource listing the cities it covers, on stdio, in its
+// own process, traced by @tracewright/mcp. Each request it handles continues the caller's trace.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { setExperiment, trace } from "@tracewright/core";
@@ -20,16 +20,17 @@ const lookUpForecast = trace(
 );
 
 const server = new McpServer({ name: "weather", version: "1.0.0" });
+server.registerResource("cities", "weather://cities", { mimeType: "application/json" }, async (uri) => ({
+  contents: [{ uri: uri.href, text: JSON.stringify(Object.keys(FORECASTS)) }],
+}));
 server.registerTool(
   "get_weather",
-  {
-    description: "Today's forecast for each of the given cities",
-    inputSchema: { cities: z.array(z.string()).min(1) },
-  },
-  async ({ cities }) => {
-    const lines: string[] = [];
-    for (const city of cities) lines.push(`${city}: ${(await lookUpForecast(city)) ?? "not covered"}`);
-    return { content: [{ type: "text", text: lines.join("\n") }] };
+  { description: "Today's forecast for a city", inputSchema: { city: z.string() } },
+  async ({ city }) => {
+    const forecast = await lookUpForecast(city);
+    return forecast === null
+      ? { content: [{ type: "text", text: `no forecast for ${city}` }], isError: true }
+      : { content: [{ type: "text", text: `${city}: ${forecast}` }] };
   },
 );
 await server.connect(new StdioServerTransport());

@@ -1,8 +1,8 @@
 /**
  * The example as it runs: `node src/main.ts` spawns the weather server (src/server.ts) as a child
- * process over stdio; both are traced, each into its own SQLite store. Read together, the stores
- * hold the agent's trace whole: the agent, its MCP client span, the server's request span under it,
- * and the server's own work under that.
+ * process over stdio; both processes are traced into the same SQLite file. The store holds one
+ * trace: the agent, its MCP client spans, each server request span under the client span that
+ * sent it, and the server's own work under that.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type Span, SqliteTraceStore, type Trace } from "@tracewright/core";
+import { SqliteTraceStore, type Trace } from "@tracewright/core";
+import { spanTree } from "@tracewright/testing";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -28,46 +29,37 @@ function tracesIn(path: string): Trace[] {
 describe("mcp-tools example", () => {
   it("records one trace across the client and server processes, correctly nested", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tw-mcp-example-"));
-    const clientDb = join(dir, "client.db");
-    const serverDb = join(dir, "server.db");
+    const db = join(dir, "traces.db");
     const { stdout } = await run(process.execPath, [main], {
       cwd: dir,
-      env: {
-        ...process.env,
-        TRACEWRIGHT_TRACKING_URI: `sqlite://${clientDb}`,
-        MCP_SERVER_TRACKING_URI: `sqlite://${serverDb}`,
-      },
+      env: { ...process.env, TRACEWRIGHT_TRACKING_URI: `sqlite://${db}` },
       timeout: 30_000,
     });
     const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as { traceId: string; lines: string[] };
     expect(out.lines).toEqual(["Oslo: snow, -4 °C", "Lisbon: sunny, 19 °C", "Atlantis: not covered"]);
 
-    const agentPart = tracesIn(clientDb).find((t) => t.info.traceId === out.traceId)!;
-    const serverParts = tracesIn(serverDb).filter((t) => t.info.traceId === out.traceId);
-    expect(serverParts).toHaveLength(1);
-    const spans: Span[] = [...agentPart.data.spans, ...serverParts[0]!.data.spans];
-    const named = (name: string) => spans.filter((s) => s.name === name);
-    const [agent] = named("plan_trip");
-    const [call] = named("Client.callTool");
-    const [served] = named("tools/call get_weather");
-    const lookups = named("look_up_forecast");
-    expect(agent!.parentId).toBeNull();
-    expect(call!.parentId).toBe(agent!.spanId);
-    expect(served!.parentId).toBe(call!.spanId);
-    expect(lookups).toHaveLength(3);
-    for (const l of lookups) expect(l.parentId).toBe(served!.spanId);
-    expect(spans).toHaveLength(6);
-    expect(call!.spanType).toBe("TOOL");
-    expect(served!.inputs).toMatchObject({
-      name: "get_weather",
-      arguments: { cities: ["Oslo", "Lisbon", "Atlantis"] },
-    });
-    expect(lookups.map((l) => l.outputs)).toEqual(["snow, -4 °C", "sunny, 19 °C", null]);
-    // the tools/list check made a trace of its own on both sides, apart from the agent's
-    const setup = tracesIn(clientDb).filter((t) => t.info.traceId !== out.traceId);
-    expect(setup.map((t) => t.data.spans.map((s) => s.name))).toEqual([["Client.listTools"]]);
-    expect(tracesIn(serverDb).find((t) => t.info.traceId === setup[0]!.info.traceId)!.data.spans[0]!.parentId).toBe(
-      setup[0]!.data.spans[0]!.spanId,
-    );
+    const traces = tracesIn(db);
+    expect(traces.map((t) => t.info.traceId)).toEqual([out.traceId]);
+    const [t] = traces as [Trace];
+    expect(spanTree(t)).toEqual([
+      "plan_trip (AGENT) OK",
+      "  Client.listTools (TOOL) OK",
+      "    tools/list (TOOL) OK",
+      "  Client.readResource (RETRIEVER) OK",
+      "    resources/read weather://cities (RETRIEVER) OK",
+      "  Client.callTool (TOOL) OK",
+      "    tools/call get_weather (TOOL) OK",
+      "      look_up_forecast (RETRIEVER) OK",
+      "  Client.callTool (TOOL) OK",
+      "    tools/call get_weather (TOOL) OK",
+      "      look_up_forecast (RETRIEVER) OK",
+    ]);
+    const served = t.data.spans.filter((s) => s.name === "tools/call get_weather");
+    expect(served.map((s) => (s.inputs as { arguments: { city: string } }).arguments.city)).toEqual(["Oslo", "Lisbon"]);
+    expect(t.data.spans.filter((s) => s.name === "look_up_forecast").map((s) => s.outputs)).toEqual([
+      "snow, -4 °C",
+      "sunny, 19 °C",
+    ]);
+    expect(t.info.state).toBe("OK");
   });
 });
