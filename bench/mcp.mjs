@@ -21,8 +21,8 @@ const { InMemoryTransport } = await load("@modelcontextprotocol/sdk/inMemory.js"
 const { z } = await load("zod");
 const { autolog } = await import(new URL("../packages/mcp/dist/index.js", import.meta.url).href);
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 400); // per block
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const CALLS = Number(process.env.BENCH_CALLS ?? 2000); // per block
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 
 const server = new McpServer({ name: "bench", version: "1.0.0" });
 server.registerTool("add", { inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
