@@ -15,4 +15,9 @@ export const deliveryStats = processSingleton("delivery-stats", () => ({
   dropped: 0,
   /** Unreadable spool files (or unreadable traces within one) moved aside to the spool's quarantine/. */
   quarantined: 0,
+  /**
+   * Traces dropped because a store's hand-off to its writer thread was full (the app produced
+   * faster than the disk took them). Also counted in `dropped`.
+   */
+  overflowed: 0,
 }));

@@ -18,8 +18,14 @@ export function randomHex(bytes: number): string {
   return /^0+$/.test(hex) ? randomHex(bytes) : hex;
 }
 
-/** A new OpenTelemetry trace id: 32 lowercase hex characters. */
-export const newOtelTraceId = (): string => randomHex(16);
+/**
+ * A new OpenTelemetry trace id: 32 lowercase hex characters, the first 12 the time in ms, the
+ * other 20 random (10 bytes: W3C Trace Context level 2 asks the right-most 7 to be random; AWS
+ * X-Ray ids lead with the time the same way). Time-ordered ids keep the embedded store's index of
+ * trace ids append-only: random ones put every insert on a random page of it, which at 1M stored
+ * traces costs a 4 KiB page written per trace.
+ */
+export const newOtelTraceId = (): string => Date.now().toString(16).padStart(12, "0") + randomHex(10);
 
 /** A new span id: 16 lowercase hex characters. */
 export const newSpanId = (): string => randomHex(8);

@@ -30,6 +30,9 @@ const state = processSingleton("exit-hooks", () => ({
   waitedFor: -1,
 }));
 
+/** How long an exit waits for writes still under way. */
+export const exitTimeoutMs = (): number => state.exitTimeoutMs;
+
 /** Sets how long a natural exit waits for writes still under way (see {@link DEFAULT_EXIT_TIMEOUT_MS}). */
 export function setExitTimeout(ms: number): void {
   state.exitTimeoutMs = Math.max(0, ms);

@@ -1,10 +1,11 @@
 import { currentExperimentId, getTraceStore, pendingExperimentId, stampPendingExperiment } from "../config.js";
 import type { Trace } from "../entities/trace.js";
+import { drainBackgroundWritersSync, flushBackgroundWriters } from "../internal/background-writers.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
 import { experimentIdAtExit } from "./exit-experiment.js";
-import { installExitHooks, setExitTimeout } from "./exit-hooks.js";
+import { exitTimeoutMs, installExitHooks, setExitTimeout } from "./exit-hooks.js";
 import { truncationStats } from "./trace-size.js";
 
 /** Counters describing what the export queue and the delivery to remote destinations did. */
@@ -27,6 +28,11 @@ export interface ExportStats {
   truncated: number;
   /** Unreadable spool files (or unreadable traces within one) moved aside to the spool's `quarantine/`. */
   quarantined: number;
+  /**
+   * Traces dropped because the embedded store's writer thread was too far behind (its bounded
+   * hand-off was full: the app produced faster than the disk took them). Included in `dropped`.
+   */
+  overflowed: number;
 }
 
 /**
@@ -54,7 +60,12 @@ const x = processSingleton("export-queue.exit", () => ({
   awaiting: new Set<Trace>(),
   /** Traces ever enqueued. */
   enqueued: 0,
+  /** Set while the store's writer thread is too far behind: the queue waits, then tries again. */
+  heldBack: undefined as NodeJS.Timeout | undefined,
 }));
+
+/** How long the queue waits before offering a held-back batch to a store whose writer was behind. */
+const HOLD_BACK_MS = 5;
 
 /**
  * Bounds the in-memory queue of finished traces waiting to be written (defaults: 10,000 traces,
@@ -92,6 +103,12 @@ export function enqueueTrace(trace: Trace): void {
   }
   const size = traceBytes(trace);
   if (q.queue.length >= q.maxQueuedTraces || q.queuedBytes + size > q.maxQueuedBytes) {
+    if (x.heldBack !== undefined) {
+      // full because the store's writer thread is behind: an overflow of the hand-off
+      deliveryStats.overflowed = (deliveryStats.overflowed ?? 0) + 1;
+      warnOverflow();
+      return;
+    }
     q.stats.dropped++;
     log.warnOnce(
       "queue-full",
@@ -109,7 +126,7 @@ export function enqueueTrace(trace: Trace): void {
 
 function drain(): void {
   q.scheduled = false;
-  if (q.queue.length === 0) return;
+  if (q.queue.length === 0 || x.heldBack !== undefined) return;
   const batch = q.queue;
   q.queue = [];
   q.queuedBytes = 0;
@@ -158,6 +175,10 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
   try {
     result = getTraceStore().logTraces(batch);
   } catch (e) {
+    if ((e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL") {
+      holdBack(batch);
+      return;
+    }
     q.stats.failed += batch.length;
     log.error(`failed to store ${batch.length} trace(s)`, e);
     return;
@@ -171,6 +192,45 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
     );
   }
   q.stats.exported += batch.length;
+}
+
+/**
+ * The store's writer thread is behind (its bounded hand-off is full): the batch goes back to the
+ * head of the queue, within the queue's own bounds, and the queue tries again shortly. What does
+ * not fit is dropped and counted as overflowed, so a producer faster than the disk never grows
+ * the heap without bound.
+ */
+const warnOverflow = (): void =>
+  log.warnOnce(
+    "store-overflow",
+    "the embedded store's writer thread is behind and the export queue is full: dropping traces; see getExportStats().overflowed",
+  );
+
+function holdBack(batch: Trace[]): void {
+  const kept: Trace[] = [];
+  let keptBytes = 0;
+  let overflowed = 0;
+  for (const t of batch) {
+    const size = traceBytes(t);
+    if (kept.length + q.queue.length < q.maxQueuedTraces && keptBytes + size + q.queuedBytes <= q.maxQueuedBytes) {
+      kept.push(t);
+      keptBytes += size;
+    } else overflowed++;
+  }
+  if (overflowed > 0) {
+    deliveryStats.overflowed = (deliveryStats.overflowed ?? 0) + overflowed;
+    warnOverflow();
+  }
+  q.queue = kept.length > 0 ? kept.concat(q.queue) : q.queue;
+  q.queuedBytes += keptBytes;
+  if (x.heldBack === undefined) {
+    x.heldBack = setTimeout(() => {
+      x.heldBack = undefined;
+      drain();
+    }, HOLD_BACK_MS);
+    // the writer thread holds the process while it writes; this timer must not hold it alone
+    x.heldBack.unref();
+  }
 }
 
 function track(p: Promise<void>, count: number): Promise<void> {
@@ -188,7 +248,14 @@ async function settle(timeoutMs: number | undefined): Promise<boolean> {
   const work = (async () => {
     // loop: writing may resolve experiments and start further writes
     while (q.queue.length > 0 || q.inflight.size > 0) {
+      // a waiting flush offers held-back traces at once; if the writer is still behind, its
+      // pending writes are in flight and awaited below, so this loop never spins
+      if (x.heldBack !== undefined) {
+        clearTimeout(x.heldBack);
+        x.heldBack = undefined;
+      }
       drain();
+      flushBackgroundWriters(); // a writer thread would otherwise wait for more to batch
       await Promise.all([...q.inflight]);
     }
     return true;
@@ -220,13 +287,14 @@ export function getExportStats(): ExportStats {
   return {
     exported: q.stats.exported,
     failed: q.stats.failed,
-    dropped: q.stats.dropped + deliveryStats.dropped,
+    dropped: q.stats.dropped + deliveryStats.dropped + (deliveryStats.overflowed ?? 0),
     queued: q.queue.length,
     truncated: truncationStats.traces,
     sent: deliveryStats.sent,
     retried: deliveryStats.retried,
     spooled: deliveryStats.spooled,
     quarantined: deliveryStats.quarantined ?? 0,
+    overflowed: deliveryStats.overflowed ?? 0,
   };
 }
 
@@ -238,6 +306,15 @@ export function getExportStats(): ExportStats {
  * May throw (a store that cannot open): the exit hooks log it.
  */
 function saveHeldSync(reason: string): void {
+  try {
+    saveQueuedSync(reason);
+  } finally {
+    // what stores handed to their writer threads: no message arrives during exit, so wait here
+    drainBackgroundWritersSync(exitTimeoutMs());
+  }
+}
+
+function saveQueuedSync(reason: string): void {
   const batch = [...x.awaiting, ...q.queue];
   x.awaiting.clear();
   q.queue = [];

@@ -3,6 +3,7 @@ import { Assessment } from "../../entities/assessment.js";
 import { compileLike, rlikeMatches } from "../filter/linear-regex.js";
 import { type FilterClause, type FilterField, parseFilter, parseOrderBy } from "../filter/parser.js";
 import { encodedAssessmentValue } from "../filter/predicate.js";
+import { metadataIndexTerm } from "./schema.js";
 
 /** A parameterised SQL fragment. */
 export interface SqlFragment {
@@ -65,22 +66,29 @@ function comparison(column: string, clause: FilterClause, params: Array<string |
   }
 }
 
-function clauseSql(clause: FilterClause, params: Array<string | number>): string {
+/**
+ * Tells whether `key = value` holds for many traces of `table` (the store counts, capped). A
+ * common value is best tested trace by trace while scanning in the requested order (the first
+ * page comes after a few hundred probes); a rare one is best looked up in the (key, value) index.
+ */
+export type IsCommonValue = (table: string, key: string, value: string | number) => boolean;
+
+function clauseSql(clause: FilterClause, params: Array<string | number>, isCommon?: IsCommonValue): string {
   const f = clause.field;
   switch (f.kind) {
     case "attribute":
       return comparison(ATTRIBUTE_COLUMNS[f.name] as string, clause, params);
     case "span":
-      return `EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = t.trace_id AND ${comparison(SPAN_COLUMNS[f.property], clause, params)})`;
+      return `EXISTS (SELECT 1 FROM spans s WHERE s.trace_rk = t.trace_rk AND ${comparison(SPAN_COLUMNS[f.property], clause, params)})`;
     case "spanAttribute": {
       params.push(f.key);
       const test = comparison("je.value", clause, params, true);
-      return `EXISTS (SELECT 1 FROM spans s, json_each(s.content, '$.attributes') je WHERE s.trace_id = t.trace_id AND je.key = ? AND ${test})`;
+      return `EXISTS (SELECT 1 FROM spans s, json_each(s.content, '$.attributes') je WHERE s.trace_rk = t.trace_rk AND je.key = ? AND ${test})`;
     }
     case "assessment": {
       params.push(f.type, f.name);
       const base =
-        "SELECT 1 FROM assessments a WHERE a.trace_id = t.trace_id AND a.kind = ? AND a.name = ? AND a.valid = 1";
+        "SELECT 1 FROM assessments a WHERE a.trace_rk = t.trace_rk AND a.kind = ? AND a.name = ? AND a.valid = 1";
       if (clause.op === "IS NULL") return `NOT EXISTS (${base})`;
       if (clause.op === "IS NOT NULL") return `EXISTS (${base})`;
       return `EXISTS (${base} AND ${comparison("tw_assessment_value(a.content)", clause, params, true)})`;
@@ -89,11 +97,15 @@ function clauseSql(clause: FilterClause, params: Array<string | number>): string
       const table = KEYED_TABLES[f.kind];
       params.push(f.key);
       if (clause.op === "IS NULL" || clause.op === "IS NOT NULL") {
-        const exists = `EXISTS (SELECT 1 FROM ${table} k WHERE k.trace_id = t.trace_id AND k.key = ?)`;
+        const exists = `EXISTS (SELECT 1 FROM ${table} k WHERE k.trace_rk = t.trace_rk AND k.key = ?)`;
         return clause.op === "IS NULL" ? `NOT ${exists}` : exists;
       }
       const inner = comparison("k.value", clause, params);
-      return `t.trace_id IN (SELECT k.trace_id FROM ${table} k WHERE k.key = ? AND ${inner})`;
+      if (clause.op === "=" && isCommon?.(table, f.key, clause.value as string | number)) {
+        return `EXISTS (SELECT 1 FROM ${table} k WHERE k.trace_rk = t.trace_rk AND k.key = ? AND ${inner})`;
+      }
+      const indexed = f.kind === "metadata" ? metadataIndexTerm("k", f.key) : "";
+      return `t.trace_rk IN (SELECT k.trace_rk FROM ${table} k WHERE k.key = ? AND ${inner}${indexed})`;
     }
   }
 }
@@ -126,18 +138,18 @@ export function registerFilterFunctions(db: DatabaseSync): void {
 }
 
 /** Compiles a filter string to a parameterised WHERE fragment over `traces t` (true when empty). */
-export function filterToSql(filter: string | undefined): SqlFragment {
+export function filterToSql(filter: string | undefined, isCommon?: IsCommonValue): SqlFragment {
   const clauses = parseFilter(filter);
   const params: Array<string | number> = [];
   if (clauses.length === 0) return { sql: "1", params };
-  return { sql: clauses.map((c) => `(${clauseSql(c, params)})`).join(" AND "), params };
+  return { sql: clauses.map((c) => `(${clauseSql(c, params, isCommon)})`).join(" AND "), params };
 }
 
 function orderExpression(field: FilterField, params: Array<string | number>): string {
   if (field.kind === "attribute") return ATTRIBUTE_COLUMNS[field.name] as string;
   if (field.kind !== "tag" && field.kind !== "metadata") throw new Error(`cannot order by ${field.kind} fields`);
   params.push(field.key);
-  return `(SELECT k.value FROM ${KEYED_TABLES[field.kind]} k WHERE k.trace_id = t.trace_id AND k.key = ?)`;
+  return `(SELECT k.value FROM ${KEYED_TABLES[field.kind]} k WHERE k.trace_rk = t.trace_rk AND k.key = ?)`;
 }
 
 /** Compiles order-by clauses (default `timestamp_ms DESC`), always ending with the trace id. */

@@ -1,0 +1,359 @@
+/**
+ * The embedded store's writer thread: writes leave the app's thread, nothing handed over is lost
+ * at any exit (child processes), a producer faster than the disk keeps memory bounded and has its
+ * overflow counted, and a database of the first schema migrates with its traces, tags and
+ * assessments.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { Feedback, Span, SqliteTraceStore, setTraceStore, Trace, TraceData, TraceInfo } from "../src/index.js";
+
+const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
+const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-writer-")), "traces.db");
+
+afterEach(() => {
+  setTraceStore(null);
+});
+
+function makeTrace(n: number, spans = 1): Trace {
+  const hex = (Date.now().toString(16).padStart(12, "0") + n.toString(16).padStart(20, "0")).slice(0, 32);
+  const list = Array.from({ length: spans }, (_, s) =>
+    Span.fromDict({
+      trace_id: hex,
+      span_id: (n * 1000 + s + 1).toString(16).padStart(16, "0"),
+      parent_span_id: s === 0 ? null : (n * 1000 + 1).toString(16).padStart(16, "0"),
+      name: s === 0 ? `root-${n}` : `child-${s}`,
+      start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
+      end_time_unix_nano: 1_700_000_000_005_000_000 + n * 1_000_000,
+      events: [],
+      status: { code: "STATUS_CODE_OK", message: "" },
+      attributes: { "mlflow.spanType": '"CHAIN"', "mlflow.spanInputs": JSON.stringify({ n }) },
+    }),
+  );
+  return new Trace(
+    new TraceInfo({
+      traceId: `tr-${hex}`,
+      experimentId: "0",
+      requestTime: 1_700_000_000_000 + n,
+      executionDuration: 5,
+      state: "OK",
+      tags: { "mlflow.traceName": `root-${n}`, env: n % 2 ? "prod" : "dev" },
+      traceMetadata: { "mlflow.trace_schema.version": "3", "mlflow.traceInputs": JSON.stringify({ n }) },
+    }),
+    new TraceData(list),
+  );
+}
+
+const countRows = (path: string): number => {
+  const db = new DatabaseSync(path, { timeout: 10_000 });
+  const n = Number((db.prepare("SELECT count(*) AS n FROM traces").get() as { n: number }).n);
+  db.close();
+  return n;
+};
+
+/** Runs an ES module body against the built package in a child process; resolves with its exit. */
+function runChild(
+  body: string,
+  onLine?: (line: string) => void,
+  nodeFlags: string[] = [],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(
+      process.execPath,
+      [...nodeFlags, "--input-type=module", "-e", `import * as tw from ${JSON.stringify(distEntry)};\n${body}`],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    let partial = "";
+    child.stdout.on("data", (d) => {
+      stdout += String(d);
+      partial += String(d);
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      for (const l of lines) onLine?.(l);
+    });
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    child.on("exit", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
+describe("the writer thread", () => {
+  it("commits while the app's thread is busy: the SQLite work is not on it", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path);
+    const one = makeTrace(1);
+    const written = store.logTraces([one, makeTrace(2)]);
+    expect(written).toBeInstanceOf(Promise);
+    // the batch is posted to the thread within 10 ms; the thread commits it ~100 ms later
+    await new Promise((r) => setTimeout(r, 30));
+    expect(countRows(path)).toBe(0);
+    // the app's thread never yields here, so only another thread can have written the rows
+    const deadline = Date.now() + 5000;
+    let seen = 0;
+    while (Date.now() < deadline && seen < 2) seen = countRows(path);
+    expect(seen).toBe(2);
+    await written;
+    expect(store.getTrace(one.info.traceId)?.data.spans[0]?.name).toBe("root-1");
+    store.close();
+  });
+
+  it("flushTraces() means written: another connection sees every trace", async () => {
+    const path = tempDb();
+    const { code, stderr } = await runChild(`
+      tw.setTrackingUri(${JSON.stringify(`sqlite://${path}`)});
+      for (let i = 0; i < 500; i++) tw.trace(() => i, { name: "t" + i })();
+      await tw.flushTraces();
+      const { DatabaseSync } = await import("node:sqlite");
+      const db = new DatabaseSync(${JSON.stringify(path)});
+      const n = db.prepare("SELECT count(*) AS n FROM traces").get().n;
+      if (n !== 500) { console.error("saw " + n); process.exit(3); }
+      process.exit(0);`);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+});
+
+describe("exits keep what was handed to the writer thread", () => {
+  // the traces are handed over (the queue drained on setImmediate) but not committed: the writer
+  // waits up to its 100 ms batching interval, so each exit below happens with them in the thread
+  const produce = (path: string) => `
+    tw.setTrackingUri(${JSON.stringify(`sqlite://${path}`)});
+    const step = tw.trace((i) => i * 2, { name: "step" });
+    for (let i = 0; i < 3000; i++) tw.withSpan({ name: "root-" + i }, () => step(i));
+    await new Promise((r) => setImmediate(r));
+    if (tw.getExportStats().queued !== 0) { console.error("still queued"); process.exit(4); }`;
+
+  it("process.exit()", async () => {
+    const path = tempDb();
+    const { code, stderr } = await runChild(`${produce(path)}\nprocess.exit(0);`);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(countRows(path)).toBe(3000);
+  });
+
+  it("SIGTERM, the process still ending by the signal", async () => {
+    const path = tempDb();
+    const { signal } = await runChild(
+      `${produce(path)}\nprocess.kill(process.pid, "SIGTERM"); setInterval(() => {}, 1000);`,
+    );
+    expect(signal).toBe("SIGTERM");
+    expect(countRows(path)).toBe(3000);
+  });
+
+  it("a natural exit without flushTraces()", async () => {
+    const path = tempDb();
+    const { code, stderr } = await runChild(produce(path));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(countRows(path)).toBe(3000);
+  });
+
+  it("an uncaught exception", async () => {
+    const path = tempDb();
+    const { code } = await runChild(`${produce(path)}\nthrow new Error("boom");`);
+    expect(code).toBe(1);
+    expect(countRows(path)).toBe(3000);
+  });
+});
+
+describe("a producer faster than the disk", () => {
+  it("keeps memory bounded, holds back what fits, and counts what overflows", async () => {
+    const path = tempDb();
+    new SqliteTraceStore(path).close();
+    // another connection holds the write lock: the child's writer thread cannot commit at all
+    const blocker = new DatabaseSync(path, { timeout: 10_000 });
+    blocker.exec("BEGIN IMMEDIATE");
+    const produced = 20_000;
+    let released = false;
+    const result = await runChild(
+      `
+      const store = new tw.SqliteTraceStore(${JSON.stringify(path)}, { maxPendingChars: 2_000_000 });
+      tw.setTraceStore(store);
+      tw.setExportQueueLimits({ maxTraces: 2000 });
+      const payload = "x".repeat(4096);
+      const live = () => { gc(); return process.memoryUsage().heapUsed; };
+      const heap0 = live();
+      let peak = 0;
+      for (let i = 0; i < ${produced}; i++) {
+        tw.trace((p) => p.length, { name: "burst" })(payload + i);
+        if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+        if (i % 2000 === 1999) peak = Math.max(peak, live() - heap0);
+      }
+      console.log(JSON.stringify({ phase: "produced", peak, stats: tw.getExportStats() }));
+      await tw.flushTraces();
+      console.log(JSON.stringify({ phase: "flushed", stats: tw.getExportStats() }));
+      process.exit(0);`,
+      (line) => {
+        if (!released && line.includes('"produced"')) {
+          released = true;
+          blocker.exec("COMMIT");
+        }
+      },
+      ["--expose-gc"],
+    );
+    if (!released) blocker.exec("COMMIT");
+    blocker.close();
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const atBurst = lines.find((l) => l.phase === "produced");
+    const atEnd = lines.find((l) => l.phase === "flushed");
+    // 20,000 traces of 4 KiB inputs (kept twice: span inputs and trace metadata) are over 160 MB;
+    // the hand-off (2 M characters) and the queue (2,000 traces, ~20 MB) bound the live heap
+    expect(atBurst.peak).toBeLessThan(64 * 1024 * 1024);
+    expect(atBurst.stats.queued).toBeLessThanOrEqual(2000);
+    expect(atBurst.stats.overflowed).toBeGreaterThan(0);
+    expect(atEnd.stats.dropped).toBe(atEnd.stats.overflowed);
+    expect(result.stderr).toMatch(/writer thread is behind.*getExportStats\(\)\.overflowed/);
+    // every trace is either stored or counted as overflowed
+    expect(countRows(path) + atEnd.stats.overflowed).toBe(produced);
+  }, 60_000);
+});
+
+/** The first schema, as Tracewright 0.1 created it. */
+const SCHEMA_V1 = `
+  CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, creation_time INTEGER NOT NULL);
+  INSERT INTO experiments (experiment_id, name, creation_time) VALUES (0, 'Default', 0);
+  CREATE TABLE runs (run_id TEXT PRIMARY KEY, experiment_id TEXT NOT NULL, name TEXT, status TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER);
+  CREATE TABLE traces (trace_id TEXT PRIMARY KEY, experiment_id TEXT NOT NULL, client_request_id TEXT, request_time INTEGER NOT NULL,
+    execution_duration INTEGER, state TEXT NOT NULL, request_preview TEXT, response_preview TEXT);
+  CREATE INDEX traces_by_experiment_time ON traces (experiment_id, request_time DESC, trace_id);
+  CREATE INDEX traces_by_time ON traces (request_time);
+  CREATE TABLE trace_tags (trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (trace_id, key)) WITHOUT ROWID;
+  CREATE INDEX trace_tags_by_key_value ON trace_tags (key, value);
+  CREATE TABLE trace_metadata (trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (trace_id, key)) WITHOUT ROWID;
+  CREATE INDEX trace_metadata_by_key_value ON trace_metadata (key, value);
+  CREATE TABLE spans (trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE, span_id TEXT NOT NULL, position INTEGER NOT NULL,
+    parent_span_id TEXT, name TEXT NOT NULL, span_type TEXT, status TEXT NOT NULL, start_time_ns INTEGER NOT NULL, end_time_ns INTEGER, content TEXT NOT NULL);
+  CREATE INDEX spans_by_trace ON spans (trace_id, position);
+  CREATE TABLE assessments (assessment_id TEXT PRIMARY KEY, trace_id TEXT NOT NULL REFERENCES traces (trace_id) ON DELETE CASCADE, span_id TEXT,
+    name TEXT NOT NULL, kind TEXT NOT NULL, source_type TEXT NOT NULL, source_id TEXT NOT NULL, create_time INTEGER NOT NULL, valid INTEGER NOT NULL, content TEXT NOT NULL);
+  CREATE INDEX assessments_by_trace ON assessments (trace_id, create_time);
+  PRAGMA user_version = 1;`;
+
+describe("migration from the first schema", () => {
+  it("opens a v1 database, migrates it and keeps its traces, tags, metadata, spans and assessments", async () => {
+    const path = tempDb();
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(SCHEMA_V1);
+    const traces = [makeTrace(1, 3), makeTrace(2, 1), makeTrace(3, 2)];
+    const feedback = new Feedback({ traceId: traces[0]!.info.traceId, name: "correct", value: true });
+    // rows exactly as the v1 writer wrote them
+    for (const t of traces) {
+      const i = t.info;
+      db.prepare("INSERT INTO traces VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
+        i.traceId,
+        i.experimentId,
+        null,
+        i.requestTime,
+        i.executionDuration,
+        i.state,
+        "req",
+        "resp",
+      );
+      for (const [k, v] of Object.entries(i.tags))
+        db.prepare("INSERT INTO trace_tags VALUES (?, ?, ?)").run(i.traceId, k, v);
+      for (const [k, v] of Object.entries(i.traceMetadata))
+        db.prepare("INSERT INTO trace_metadata VALUES (?, ?, ?)").run(i.traceId, k, v);
+      const insertSpan = db.prepare("INSERT INTO spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      for (const [pos, s] of t.data.spans.entries()) {
+        const row = [s.spanId, pos, s.parentId, s.name, s.spanType, s.status.statusCode, s.startTimeNs, s.endTimeNs];
+        insertSpan.run(i.traceId, ...row, JSON.stringify(s.toDict()));
+      }
+    }
+    db.prepare("INSERT INTO assessments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+      feedback.assessmentId,
+      feedback.traceId,
+      null,
+      feedback.name,
+      feedback.type,
+      feedback.source.sourceType,
+      feedback.source.sourceId,
+      feedback.createTime,
+      1,
+      JSON.stringify(feedback.toDict()),
+    );
+    db.close();
+
+    const store = new SqliteTraceStore(path);
+    const first = store.getTrace(traces[0]!.info.traceId);
+    expect(first?.data.spans.map((s) => s.name)).toEqual(["root-1", "child-1", "child-2"]);
+    expect(first?.info.tags).toEqual({ "mlflow.traceName": "root-1", env: "prod" });
+    expect(first?.info.traceMetadata["mlflow.traceInputs"]).toBe(JSON.stringify({ n: 1 }));
+    expect(first?.info.requestPreview).toBe("req");
+    expect(first?.info.assessments.map((a) => [a.name, a.assessmentId])).toEqual([["correct", feedback.assessmentId]]);
+    const prod = store.searchTraces({ experimentIds: ["0"], filterString: "tags.env = 'prod'" });
+    expect(prod.traces.map((t) => t.info.traceId).sort()).toEqual(
+      [traces[0]!.info.traceId, traces[2]!.info.traceId].sort(),
+    );
+    // the migrated file takes new traces and deletes cascade through the new keys
+    await store.logTraces([makeTrace(4, 2)]);
+    expect(store.countTraces()).toBe(4);
+    expect(store.deleteTraces({ experimentId: "0", traceIds: [traces[0]!.info.traceId] })).toBe(1);
+    store.close();
+
+    const check = new DatabaseSync(path, { timeout: 10_000 });
+    expect((check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
+    expect(check.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    expect(check.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
+    expect((check.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n).toBe(5);
+    expect((check.prepare("SELECT count(*) AS n FROM assessments").get() as { n: number }).n).toBe(0);
+    check.close();
+  });
+});
+
+describe("tag filters, common and rare values", () => {
+  it("find the same traces whether the value is tested trace by trace or looked up in the index", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path);
+    // 4,200 traces: env alternates (2,100 each, above the 2,000 that makes a value common),
+    // and every 1,000th also carries a rare tag
+    const traces = Array.from({ length: 4200 }, (_, n) => {
+      const t = makeTrace(n);
+      if (n % 1000 === 7) t.info.tags.rare = "yes";
+      return t;
+    });
+    await store.logTraces(traces);
+    const expectIds = (filter: (t: Trace) => boolean) =>
+      traces
+        .filter(filter)
+        .sort((a, b) => b.info.requestTime - a.info.requestTime)
+        .map((t) => t.info.traceId);
+    const search = (filterString: string, maxResults: number, pageToken?: string) =>
+      store.searchTraces({
+        experimentIds: ["0"],
+        filterString,
+        maxResults,
+        includeSpans: false,
+        ...(pageToken ? { pageToken } : {}),
+      });
+    const prod = search("tags.env = 'prod'", 100);
+    expect(prod.traces.map((t) => t.info.traceId)).toEqual(expectIds((t) => t.info.tags.env === "prod").slice(0, 100));
+    const second = search("tags.env = 'prod'", 100, prod.nextPageToken as string);
+    expect(second.traces.map((t) => t.info.traceId)).toEqual(
+      expectIds((t) => t.info.tags.env === "prod").slice(100, 200),
+    );
+    const rare = search("tags.rare = 'yes'", 100);
+    expect(rare.traces.map((t) => t.info.traceId)).toEqual(expectIds((t) => t.info.tags.rare === "yes"));
+    expect(rare.traces).toHaveLength(5);
+    const both = search("tags.env = 'dev' AND tags.rare = 'yes'", 100);
+    expect(both.traces.map((t) => t.info.traceId)).toEqual(
+      expectIds((t) => t.info.tags.env === "dev" && t.info.tags.rare === "yes"),
+    );
+    expect(search("tags.env = 'nowhere'", 100).traces).toEqual([]);
+    store.close();
+  });
+});
