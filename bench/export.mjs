@@ -77,10 +77,14 @@ rows.push(
 rows.push(
   await sustained(
     "OTLP http/protobuf (batches of 100 traces)",
-    new tw.ReliableRemoteStore(new tw.OtlpTraceStore({ protocol: "http/protobuf", url: `${base}/v1/traces` }), "otlp", {
-      spoolDir: spool(),
-      batchSize: 100,
-    }),
+    new tw.ReliableRemoteStore(
+      new tw.OtlpTraceExporter({ protocol: "http/protobuf", url: `${base}/v1/traces` }),
+      "otlp",
+      {
+        spoolDir: spool(),
+        batchSize: 100,
+      },
+    ),
   ),
 );
 

@@ -1,4 +1,5 @@
-import { currentExperimentId, getTraceStore, pendingExperimentId } from "./config.js";
+import { getTraceStore } from "./config/destination.js";
+import { currentExperimentId, pendingExperimentId } from "./config/experiment.js";
 import type { SpanType } from "./constants.js";
 import {
   type Assessment,

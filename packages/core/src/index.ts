@@ -19,11 +19,11 @@ export {
 export {
   getTraceStore,
   getTrackingUri,
-  setExperiment,
   setTraceDestinations,
   setTraceStore,
   setTrackingUri,
-} from "./config.js";
+} from "./config/destination.js";
+export { setExperiment } from "./config/experiment.js";
 export {
   DEFAULT_EXPERIMENT_ID,
   MAX_PREVIEW_CHARS,
@@ -68,13 +68,14 @@ export {
 export { setMaxPayloadStringChars } from "./internal/json.js";
 export { InMemoryTraceStore } from "./store/memory-store.js";
 export { MlflowRestError } from "./store/mlflow/rest-client.js";
-export { type OtlpProtocol, OtlpTraceStore } from "./store/otlp/otlp-store.js";
+export { type OtlpProtocol, OtlpTraceExporter, OtlpTraceStore } from "./store/otlp/otlp-store.js";
 export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
 export type {
   DeleteTracesOptions,
   Experiment,
   MaybePromise,
   SearchTracesOptions,
+  TraceExporter,
   TracePage,
   TraceStore,
 } from "./store/trace-store.js";

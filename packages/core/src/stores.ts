@@ -11,7 +11,7 @@ export { InMemoryTraceStore } from "./store/memory-store.js";
 export { MlflowTraceStore } from "./store/mlflow/mlflow-store.js";
 export { type MlflowConnection, MlflowRestError } from "./store/mlflow/rest-client.js";
 export { MultiTraceStore } from "./store/multi-store.js";
-export { type OtlpProtocol, OtlpTraceStore } from "./store/otlp/otlp-store.js";
+export { type OtlpProtocol, OtlpTraceExporter, OtlpTraceStore } from "./store/otlp/otlp-store.js";
 export { DEFAULT_TRACKING_URI } from "./store/resolve.js";
 export { SqliteTraceStore } from "./store/sqlite/sqlite-store.js";
 export { sqlitePathFromUri } from "./store/sqlite/uri.js";
@@ -20,6 +20,7 @@ export type {
   Experiment,
   MaybePromise,
   SearchTracesOptions,
+  TraceExporter,
   TracePage,
   TraceStore,
 } from "./store/trace-store.js";

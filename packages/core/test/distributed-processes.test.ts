@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tw from "../src/index.js";
-import { OtlpTraceStore, SqliteTraceStore, type Trace } from "../src/index.js";
+import { OtlpTraceExporter, SqliteTraceStore, type Trace } from "../src/index.js";
 import { MlflowTraceStore } from "../src/stores.js";
 // @ts-expect-error plain ESM shared with the child processes, no declarations
 import { callTool, startToolService } from "./distributed-roles.mjs";
@@ -84,12 +84,12 @@ type Destination = { kind: "sqlite"; uri: string } | { kind: "mlflow"; uri: stri
 
 const CONFIGURE = `
 const dest = JSON.parse(process.env.TW_DEST);
-if (dest.kind === "otlp") tw.setTraceStore(new tw.OtlpTraceStore({ protocol: "http/protobuf", url: dest.url }));
+if (dest.kind === "otlp") tw.setTraceStore(new tw.OtlpTraceExporter({ protocol: "http/protobuf", url: dest.url }));
 else tw.setTrackingUri(dest.uri);
 `;
 
 function configureHere(dest: Destination): void {
-  if (dest.kind === "otlp") tw.setTraceStore(new OtlpTraceStore({ protocol: "http/protobuf", url: dest.url }));
+  if (dest.kind === "otlp") tw.setTraceStore(new OtlpTraceExporter({ protocol: "http/protobuf", url: dest.url }));
   else tw.setTrackingUri(dest.uri);
 }
 

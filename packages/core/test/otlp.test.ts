@@ -8,19 +8,26 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { getTraceExporter } from "../src/config/destination.js";
 import {
+  ConfigurationError,
+  endRun,
   flushTraces,
   getTraceStore,
   InMemoryTraceStore,
+  OtlpTraceExporter,
   OtlpTraceStore,
   SpanAttributeKey,
+  SqliteTraceStore,
+  setExperiment,
   setTraceDestinations,
   setTraceStore,
+  startRun,
   TracewrightClient,
   trace,
   withSpan,
 } from "../src/index.js";
-import type { ReliableRemoteStore } from "../src/stores.js";
+import { MlflowTraceStore, MultiTraceStore, ReliableRemoteStore, type TraceExporter } from "../src/stores.js";
 
 type ProtoType = {
   decode(buf: Uint8Array): unknown;
@@ -115,7 +122,9 @@ describe("exporting to an OpenTelemetry collector", () => {
     process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL = "http/json";
     process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = "api_key=12345";
     process.env.OTEL_SERVICE_NAME = "my-llm-service";
-    expect((getTraceStore() as ReliableRemoteStore).destination).toBeInstanceOf(OtlpTraceStore);
+    const exporter = getTraceExporter();
+    expect(exporter).toBeInstanceOf(ReliableRemoteStore);
+    expect((exporter as ReliableRemoteStore).destination).toBeInstanceOf(OtlpTraceExporter);
     tracedRun();
     await flushTraces();
     expect(received).toHaveLength(1);
@@ -169,5 +178,106 @@ describe("exporting to an OpenTelemetry collector", () => {
     expect(received).toHaveLength(1);
     const page = await new TracewrightClient().searchTraces({ experimentIds: ["0"] });
     expect(page.traces).toHaveLength(1);
+  });
+
+  it("sends OTLP through the deprecated OtlpTraceStore name, the same class", async () => {
+    expect(OtlpTraceStore).toBe(OtlpTraceExporter);
+    setTraceStore(new OtlpTraceStore({ protocol: "http/json", url }));
+    tracedRun();
+    await flushTraces();
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe("a write-only destination", () => {
+  it("has no read methods", () => {
+    const otlp = new OtlpTraceExporter({ protocol: "http/json", url });
+    for (const method of ["getTrace", "searchTraces", "setTraceTag", "logAssessment", "getExperimentByName"])
+      expect(method in otlp).toBe(false);
+    expect((otlp as TraceExporter).readsFrom).toBeUndefined();
+  });
+
+  it("refuses reads with a ConfigurationError that says what to do, set in code or by the environment", async () => {
+    setTraceStore(new OtlpTraceExporter({ protocol: "http/json", url }));
+    expect(() => getTraceStore()).toThrow(ConfigurationError);
+    expect(() => getTraceStore()).toThrow(/write-only.*setTraceDestinations\(\[new SqliteTraceStore/);
+    await expect(new TracewrightClient().getTrace("tr-00000000000000000000000000000001")).rejects.toThrow(
+      ConfigurationError,
+    );
+
+    setTraceStore(null);
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = url;
+    expect(() => getTraceStore()).toThrow(/collector at http:\/\/127\.0\.0\.1.*write-only/);
+  });
+
+  it("still takes an experiment (the Default one: a collector keeps none) and a run (kept in this process)", async () => {
+    setTraceStore(new OtlpTraceExporter({ protocol: "http/json", url }));
+    const experiment = await setExperiment("otlp-only");
+    expect(experiment).toEqual({ experimentId: "0", name: "otlp-only" });
+    const run = await startRun({ runName: "r" });
+    expect(run.runId).toMatch(/^[0-9a-f]{32}$/);
+    tracedRun();
+    await endRun();
+    await flushTraces();
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe("several destinations", () => {
+  it("reads from the first that can read, sqlite here, and exports to both", async () => {
+    const sqlite = new SqliteTraceStore(join(mkdtempSync(join(tmpdir(), "tw-multi-")), "t.db"));
+    setTraceDestinations([new OtlpTraceExporter({ protocol: "http/json", url }), sqlite]);
+    expect(getTraceStore()).toBe(sqlite);
+    const exporter = getTraceExporter();
+    expect(exporter).toBeInstanceOf(MultiTraceStore);
+    expect(exporter.readsFrom).toBe(sqlite);
+    await setExperiment("multi");
+    tracedRun();
+    await flushTraces();
+    expect(received).toHaveLength(1);
+    const { spans } = spansOf(received[0]!);
+    const root = spans.find((s) => s.name === "agent")!;
+    const stored = await new TracewrightClient().getTrace(`tr-${root.traceId}`);
+    expect(stored?.data.spans.map((s) => s.name).sort()).toEqual(["Completions", "agent"]);
+    expect(stored?.info.experimentId).toBe(
+      (sqlite.getExperimentByName("multi") as { experimentId: string }).experimentId,
+    );
+    sqlite.close();
+  });
+
+  it("are wrappers that export only, naming the store their reads go to", () => {
+    const server = new MlflowTraceStore({ baseUrl: "http://127.0.0.1:9" });
+    const reliable = new ReliableRemoteStore(server, "x", { spoolDir: mkdtempSync(join(tmpdir(), "tw-spool-")) });
+    const otlpReliable = new ReliableRemoteStore(new OtlpTraceExporter({ url }), "y", {
+      spoolDir: mkdtempSync(join(tmpdir(), "tw-spool-")),
+    });
+    const local = new InMemoryTraceStore();
+    const multi = new MultiTraceStore([otlpReliable, reliable, local]);
+    for (const wrapper of [reliable, otlpReliable, multi])
+      for (const method of [
+        "getTrace",
+        "searchTraces",
+        "deleteTraces",
+        "logAssessment",
+        "createRun",
+        "getExperimentById",
+      ])
+        expect(method in wrapper).toBe(false);
+    expect(reliable.readsFrom).toBe(server);
+    expect(otlpReliable.readsFrom).toBeUndefined();
+    expect(multi.readsFrom).toBe(server);
+    expect(new MultiTraceStore([otlpReliable, local]).readsFrom).toBe(local);
+    void reliable.close();
+    void otlpReliable.close();
+  });
+
+  it("refuses a destination that cannot take traces, naming it", () => {
+    expect(() => setTraceDestinations([])).toThrow(ConfigurationError);
+    expect(() => setTraceDestinations([new InMemoryTraceStore(), {} as never])).toThrow(
+      /setTraceDestinations: destination 1: expected a trace store or exporter/,
+    );
+    expect(() => setTraceStore("memory:" as never)).toThrow(
+      /setTraceStore: expected a trace store or exporter.*string/,
+    );
   });
 });

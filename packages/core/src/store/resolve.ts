@@ -5,18 +5,32 @@ import { MlflowTraceStore } from "./mlflow/mlflow-store.js";
 import { connectionFromEnv } from "./mlflow/rest-client.js";
 import { SqliteTraceStore } from "./sqlite/sqlite-store.js";
 import { DEFAULT_SQLITE_PATH, sqlitePathFromUri } from "./sqlite/uri.js";
-import type { TraceStore } from "./trace-store.js";
+import type { TraceExporter, TraceStore } from "./trace-store.js";
 
 /** Where traces go when no tracking URI is configured. */
 export const DEFAULT_TRACKING_URI = `sqlite:${DEFAULT_SQLITE_PATH}`;
 
-type StoreFactory = (uri: string) => TraceStore;
+/** Where traces go: what the export queue writes to, and the store reads go to (null when none can). */
+export interface TraceDestination {
+  exporter: TraceExporter;
+  store: TraceStore | null;
+}
 
-const factories = new Map<string, StoreFactory>([
-  ["memory", () => new InMemoryTraceStore()],
-  ["sqlite", (uri) => new SqliteTraceStore(sqlitePathFromUri(uri))],
-  ["http", (uri) => new ReliableRemoteStore(new MlflowTraceStore(connectionFromEnv(uri)), uri)],
-  ["https", (uri) => new ReliableRemoteStore(new MlflowTraceStore(connectionFromEnv(uri)), uri)],
+type DestinationFactory = (uri: string) => TraceDestination;
+
+const local = (store: TraceStore): TraceDestination => ({ exporter: store, store });
+
+/** An MLflow server: traces go through the crash-safe spool, reads straight to the server. */
+function mlflowServer(uri: string): TraceDestination {
+  const server = new MlflowTraceStore(connectionFromEnv(uri));
+  return { exporter: new ReliableRemoteStore(server, uri), store: server };
+}
+
+const factories = new Map<string, DestinationFactory>([
+  ["memory", () => local(new InMemoryTraceStore())],
+  ["sqlite", (uri) => local(new SqliteTraceStore(sqlitePathFromUri(uri)))],
+  ["http", mlflowServer],
+  ["https", mlflowServer],
 ]);
 
 /** The scheme of a tracking URI (`sqlite:///x.db` → `sqlite`), validated. */
@@ -30,8 +44,8 @@ export function schemeOf(uri: string): string {
   return (match[1] as string).toLowerCase();
 }
 
-/** Creates the store a tracking URI names. */
-export function createStoreForUri(uri: string): TraceStore {
+/** Creates the destination a tracking URI names. */
+export function createDestinationForUri(uri: string): TraceDestination {
   const scheme = schemeOf(uri);
   const factory = factories.get(scheme);
   if (!factory) {

@@ -53,14 +53,29 @@ export interface DeleteTracesOptions {
 export type AssignedRunId = string | undefined | void;
 
 /**
- * Where finished traces are stored and read back. The embedded SQLite store, the in-memory
- * store and remote stores implement it; `setTraceStore` accepts any implementation.
+ * Where finished traces are sent: all the export queue needs. An OpenTelemetry collector is only
+ * this; a wrapper that adds delivery (a spool, several destinations) is this too, and names the
+ * store reads go to in {@link TraceExporter.readsFrom}. `setTraceStore` and
+ * `setTraceDestinations` accept any implementation.
  */
-export interface TraceStore {
+export interface TraceExporter {
   /** Persists finished traces. Called off the user's call path by the export queue. */
   logTraces(traces: Trace[]): MaybePromise<void>;
   /** Synchronous variant used to save queued traces when the process exits. */
   logTracesSync?(traces: Trace[]): void;
+  close?(): MaybePromise<void>;
+  /**
+   * The store that holds what this exporter sends, for reads (`getTrace`, `searchTraces`, ...),
+   * experiments and runs; absent when what it sends cannot be read back (a collector).
+   */
+  readonly readsFrom?: TraceStore | undefined;
+}
+
+/**
+ * A destination that can also read and manage what it stores: the embedded SQLite store, the
+ * in-memory store and an MLflow tracking server.
+ */
+export interface TraceStore extends TraceExporter {
   getTrace(traceId: string): MaybePromise<Trace | null>;
   searchTraces(options: SearchTracesOptions): MaybePromise<TracePage>;
   deleteTraces(options: DeleteTracesOptions): MaybePromise<number>;
@@ -85,5 +100,29 @@ export interface TraceStore {
     startTime: number;
   }): MaybePromise<AssignedRunId>;
   endRun?(runId: string, status: string, endTime: number): MaybePromise<void>;
-  close?(): MaybePromise<void>;
+}
+
+/** The read methods every {@link TraceStore} has: what tells a store from a write-only exporter. */
+const READ_METHODS = [
+  "getTrace",
+  "searchTraces",
+  "deleteTraces",
+  "setTraceTag",
+  "deleteTraceTag",
+  "logAssessment",
+  "getExperimentByName",
+  "createExperiment",
+] as const;
+
+/** True when `x` can read and manage traces, not only send them. */
+export function isTraceStore(x: TraceExporter): x is TraceStore {
+  const r = x as unknown as Record<string, unknown>;
+  return READ_METHODS.every((m) => typeof r[m] === "function");
+}
+
+/** The store that reads what `exporter` sends: itself when it is a store, else its `readsFrom`; null when none. */
+export function readableStoreOf(exporter: TraceExporter): TraceStore | null {
+  if (isTraceStore(exporter)) return exporter;
+  const target = exporter.readsFrom;
+  return target && isTraceStore(target) ? target : null;
 }

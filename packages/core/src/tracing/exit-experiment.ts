@@ -1,6 +1,6 @@
 import { experimentForUnstamped, experimentNameOf } from "../store/delivery/experiment-ref.js";
 import { ReliableRemoteStore } from "../store/delivery/reliable-store.js";
-import type { Experiment, TraceStore } from "../store/trace-store.js";
+import { type Experiment, readableStoreOf, type TraceExporter } from "../store/trace-store.js";
 
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === "function";
 
@@ -15,12 +15,15 @@ const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: u
  * the lookup would have. A remote destination is not asked: its spool keeps the trace under the
  * experiment's name and resolves it when delivering.
  */
-export function experimentIdAtExit(store: TraceStore): string {
+export function experimentIdAtExit(exporter: TraceExporter): string {
   const ref = experimentForUnstamped();
   if (ref === undefined) return "";
   const name = experimentNameOf(ref);
   if (name === undefined) return ref;
-  if (store instanceof ReliableRemoteStore) return "";
+  if (exporter instanceof ReliableRemoteStore) return "";
+  // a write-only destination keeps no experiments: the trace is saved as it is
+  const store = readableStoreOf(exporter);
+  if (store === null) return "";
   const found = store.getExperimentByName(name);
   if (isPromise(found)) {
     found.catch(() => undefined); // an asynchronous store: not waited for at exit

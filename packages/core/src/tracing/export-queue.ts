@@ -1,4 +1,5 @@
-import { currentExperimentId, getTraceStore, pendingExperimentId, stampPendingExperiment } from "../config.js";
+import { getTraceExporter } from "../config/destination.js";
+import { currentExperimentId, pendingExperimentId, stampPendingExperiment } from "../config/experiment.js";
 import type { Trace } from "../entities/trace.js";
 import { drainBackgroundWritersSync, flushBackgroundWriters } from "../internal/background-writers.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
@@ -141,7 +142,7 @@ function drain(): void {
 function write(batch: Trace[]): void {
   // a remote destination's spool takes traces at once, under the experiment's name if need be
   try {
-    stampPendingExperiment(batch, getTraceStore());
+    stampPendingExperiment(batch, getTraceExporter());
   } catch {
     // a store that cannot open: writeResolved below logs it and counts the traces failed
   }
@@ -173,7 +174,7 @@ function write(batch: Trace[]): void {
 function writeResolved(batch: Trace[]): void | Promise<void> {
   let result: void | Promise<void>;
   try {
-    result = getTraceStore().logTraces(batch);
+    result = getTraceExporter().logTraces(batch);
   } catch (e) {
     if ((e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL") {
       holdBack(batch);
@@ -320,9 +321,9 @@ function saveQueuedSync(reason: string): void {
   q.queue = [];
   q.queuedBytes = 0;
   if (batch.length === 0) return;
-  let store: ReturnType<typeof getTraceStore>;
+  let store: ReturnType<typeof getTraceExporter>;
   try {
-    store = getTraceStore();
+    store = getTraceExporter();
   } catch (e) {
     q.stats.failed += batch.length;
     throw e;

@@ -1,11 +1,6 @@
-import {
-  currentExperimentId,
-  currentRunId,
-  getTraceStore,
-  pendingExperimentId,
-  requireExperimentById,
-  setActiveRunId,
-} from "../config.js";
+import { getReadableStore } from "../config/destination.js";
+import { currentExperimentId, pendingExperimentId, requireExperimentById } from "../config/experiment.js";
+import { currentRunId, setActiveRunId } from "../config/run.js";
 import { InvalidArgumentError } from "../errors.js";
 import { randomHex } from "../internal/ids.js";
 import { log } from "../internal/log.js";
@@ -36,9 +31,10 @@ export async function startRun(options: { runName?: string; experimentId?: strin
       ? (await requireExperimentById(options.experimentId, "startRun")).experimentId
       : currentExperimentId() || (await pendingExperimentId());
   const name = options.runName ?? null;
-  const store = getTraceStore();
+  // a write-only destination (a collector) keeps no runs: the run then lives in this process only
+  const store = getReadableStore();
   const localId = randomHex(16);
-  const assigned = await store.createRun?.({ runId: localId, experimentId, name, startTime: Date.now() });
+  const assigned = await store?.createRun?.({ runId: localId, experimentId, name, startTime: Date.now() });
   const run: Run = { runId: typeof assigned === "string" && assigned !== "" ? assigned : localId, experimentId, name };
   setActiveRunId(run.runId);
   return run;
@@ -52,7 +48,7 @@ export async function endRun(status: "FINISHED" | "FAILED" | "KILLED" = "FINISHE
     return;
   }
   setActiveRunId(null);
-  await getTraceStore().endRun?.(runId, status, Date.now());
+  await getReadableStore()?.endRun?.(runId, status, Date.now());
 }
 
 /** Runs `fn` inside a new run, ending it (FAILED on error) when `fn` settles. */

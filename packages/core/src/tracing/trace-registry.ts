@@ -1,5 +1,6 @@
 import type { SpanContext } from "@opentelemetry/api";
-import { currentExperimentId, currentRunId } from "../config.js";
+import { currentExperimentId } from "../config/experiment.js";
+import { currentRunId } from "../config/run.js";
 import { SpanAttributeKey, type SpanType, TRACE_SCHEMA_VERSION, TraceMetadataKey, TraceTagKey } from "../constants.js";
 import { LiveSpan, NonRecordingLiveSpan, type SpanEndListener } from "../entities/live-span.js";
 import { Span, type SpanRecord } from "../entities/span.js";

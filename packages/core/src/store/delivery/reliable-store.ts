@@ -1,13 +1,12 @@
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import type { Assessment } from "../../entities/assessment.js";
+import { DEFAULT_EXPERIMENT_ID } from "../../constants.js";
 import { Trace } from "../../entities/trace.js";
 import { runInBackground } from "../../internal/background-io.js";
 import { deliveryStats } from "../../internal/delivery-stats.js";
 import { log } from "../../internal/log.js";
 import { brandClass } from "../../internal/process-state.js";
-import { lookUpExperimentById } from "../experiment-lookup.js";
-import type { DeleteTracesOptions, SearchTracesOptions, TraceStore } from "../trace-store.js";
+import { readableStoreOf, type TraceExporter, type TraceStore } from "../trace-store.js";
 import { experimentForUnstamped, experimentNameOf } from "./experiment-ref.js";
 import { TraceSpool } from "./spool.js";
 
@@ -71,9 +70,10 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
  * process restarts. A well-formed 4xx refusal is logged with the server's message and dropped.
  * Traces whose experiment was still being resolved carry the experiment's name and are resolved,
  * with the same retries, when delivered. Unreadable spool files are moved aside (`quarantine/`).
- * Never throws into the caller's code; reads go straight to the destination.
+ * Never throws into the caller's code. It only exports: reads, experiments and runs go straight
+ * to the destination, named by {@link ReliableRemoteStore.readsFrom} when it can read.
  */
-export class ReliableRemoteStore implements TraceStore {
+export class ReliableRemoteStore implements TraceExporter {
   private readonly spool: TraceSpool;
   private draining: Promise<void> | null = null;
   private failures = 0;
@@ -88,7 +88,7 @@ export class ReliableRemoteStore implements TraceStore {
   private closed = false;
 
   constructor(
-    readonly destination: TraceStore,
+    readonly destination: TraceExporter,
     destinationKey: string,
     options: DeliveryOptions = {},
   ) {
@@ -111,6 +111,11 @@ export class ReliableRemoteStore implements TraceStore {
       });
     }, 30_000);
     this.rescanTimer.unref();
+  }
+
+  /** The destination, when it can read (an MLflow server); undefined for a write-only one (a collector). */
+  get readsFrom(): TraceStore | undefined {
+    return readableStoreOf(this.destination) ?? undefined;
   }
 
   /** Traces waiting in the spool. */
@@ -210,17 +215,23 @@ export class ReliableRemoteStore implements TraceStore {
     }
   }
 
-  /** The id of experiment `name` at the destination, created if absent; cached. */
+  /**
+   * The id of experiment `name` at the destination, created if absent; cached. A write-only
+   * destination (a collector) has no experiments to look names up in: the Default experiment's id,
+   * as the configuration gives traces for such a destination.
+   */
   private async experimentId(name: string): Promise<string> {
     const known = this.experimentIds.get(name);
     if (known !== undefined) return known;
-    let experiment = await this.destination.getExperimentByName(name);
+    const store = this.readsFrom;
+    if (!store) return DEFAULT_EXPERIMENT_ID;
+    let experiment = await store.getExperimentByName(name);
     if (!experiment) {
       try {
-        experiment = await this.destination.createExperiment(name);
+        experiment = await store.createExperiment(name);
       } catch (e) {
         // created meanwhile by another process: look it up again
-        experiment = await this.destination.getExperimentByName(name);
+        experiment = await store.getExperimentByName(name);
         if (!experiment) throw e;
       }
     }
@@ -298,43 +309,6 @@ export class ReliableRemoteStore implements TraceStore {
     return true;
   }
 
-  getTrace(traceId: string) {
-    return this.destination.getTrace(traceId);
-  }
-  searchTraces(options: SearchTracesOptions) {
-    return this.destination.searchTraces(options);
-  }
-  deleteTraces(options: DeleteTracesOptions) {
-    return this.destination.deleteTraces(options);
-  }
-  setTraceTag(traceId: string, key: string, value: string) {
-    return this.destination.setTraceTag(traceId, key, value);
-  }
-  deleteTraceTag(traceId: string, key: string) {
-    return this.destination.deleteTraceTag(traceId, key);
-  }
-  logAssessment(assessment: Assessment) {
-    return this.destination.logAssessment(assessment);
-  }
-  getExperimentByName(name: string) {
-    return this.destination.getExperimentByName(name);
-  }
-  createExperiment(name: string) {
-    return this.destination.createExperiment(name);
-  }
-  listExperiments() {
-    return this.destination.listExperiments?.() ?? [];
-  }
-  getExperimentById(experimentId: string) {
-    return lookUpExperimentById(this.destination, experimentId);
-  }
-  // runs are not traces: created and ended on the destination directly, not through the spool
-  createRun(run: { runId: string; experimentId: string; name: string | null; startTime: number }) {
-    return this.destination.createRun?.(run);
-  }
-  endRun(runId: string, status: string, endTime: number) {
-    return this.destination.endRun?.(runId, status, endTime);
-  }
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);

@@ -2,7 +2,7 @@ import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Trace } from "../../entities/trace.js";
 import { ConfigurationError, TracewrightError } from "../../errors.js";
-import type { TraceStore } from "../trace-store.js";
+import type { TraceExporter } from "../trace-store.js";
 import { toReadableSpan } from "./to-readable-span.js";
 
 /** OTLP transport protocols, as `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` names them. */
@@ -26,16 +26,17 @@ export const otlpEndpointFromEnv = (): string | undefined =>
 /** `ExportResultCode.SUCCESS` of `@opentelemetry/core`, without loading that package up front. */
 const EXPORT_SUCCESS = 0;
 
-const WRITE_ONLY =
-  "An OpenTelemetry collector is write-only: traces sent there cannot be read back through Tracewright. Read them in the collector's backend, or also log to a readable store with setTraceDestinations().";
-
 /**
  * Sends traces to any OpenTelemetry collector with OpenTelemetry's own OTLP exporters
  * (gRPC, HTTP/protobuf or HTTP/JSON). Endpoint, headers and timeouts follow the standard
  * `OTEL_EXPORTER_OTLP_*` variables; `OTEL_SERVICE_NAME` names the service. Spans keep their
  * MLflow attributes and gain the GenAI semantic-convention attributes (`gen_ai.*`).
+ *
+ * Write-only: a collector cannot be asked for traces, experiments or runs, so this has no read
+ * methods. To read what you send, also log to a readable store:
+ * `setTraceDestinations([new SqliteTraceStore(path), new OtlpTraceExporter()])`.
  */
-export class OtlpTraceStore implements TraceStore {
+export class OtlpTraceExporter implements TraceExporter {
   private exporter: Promise<SpanExporter> | undefined;
   private resource: Resource | undefined;
 
@@ -82,29 +83,13 @@ export class OtlpTraceStore implements TraceStore {
   async close(): Promise<void> {
     if (this.exporter) await (await this.exporter).shutdown();
   }
-
-  getTrace(): never {
-    throw new TracewrightError(WRITE_ONLY);
-  }
-  searchTraces(): never {
-    throw new TracewrightError(WRITE_ONLY);
-  }
-  deleteTraces(): never {
-    throw new TracewrightError(WRITE_ONLY);
-  }
-  setTraceTag(): never {
-    throw new TracewrightError(WRITE_ONLY);
-  }
-  deleteTraceTag(): never {
-    throw new TracewrightError(WRITE_ONLY);
-  }
-  logAssessment(): never {
-    throw new TracewrightError(WRITE_ONLY);
-  }
-  getExperimentByName(name: string) {
-    return { experimentId: "0", name };
-  }
-  createExperiment(name: string) {
-    return { experimentId: "0", name };
-  }
 }
+
+/**
+ * The former name of {@link OtlpTraceExporter}, kept so existing code keeps working.
+ *
+ * @deprecated A collector is not a store (nothing can be read back from it): use `OtlpTraceExporter`.
+ */
+export const OtlpTraceStore = OtlpTraceExporter;
+/** @deprecated Use `OtlpTraceExporter`. */
+export type OtlpTraceStore = OtlpTraceExporter;

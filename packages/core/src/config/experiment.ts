@@ -1,117 +1,46 @@
-import { DEFAULT_EXPERIMENT_ID } from "./constants.js";
-import type { Trace } from "./entities/trace.js";
-import { ConfigurationError } from "./errors.js";
-import { runInBackground } from "./internal/background-io.js";
-import { log } from "./internal/log.js";
-import { processSingleton } from "./internal/process-state.js";
-import { experimentNameRef, setActiveExperimentSource } from "./store/delivery/experiment-ref.js";
-import { ReliableRemoteStore } from "./store/delivery/reliable-store.js";
-import { lookUpExperimentById } from "./store/experiment-lookup.js";
-import { MultiTraceStore } from "./store/multi-store.js";
-import { OtlpTraceStore, otlpEndpointFromEnv } from "./store/otlp/otlp-store.js";
-import { createStoreForUri, DEFAULT_TRACKING_URI, schemeOf } from "./store/resolve.js";
-import type { Experiment, TraceStore } from "./store/trace-store.js";
-
-interface ActiveExperiment {
-  id?: string;
-  name?: string;
-  ready?: Promise<string>;
-  /** After a failed lookup: no new lookup before this time (ms since epoch). */
-  retryAt?: number;
-  /** Failed lookups in a row, for the backoff. */
-  failures?: number;
-}
-
 /**
- * Where traces go and which experiment and run are current, shared by every copy of core in the
- * process, so a store set through one copy is the store of all of them.
+ * Which experiment is current: set by `setExperiment` or the environment
+ * (`MLFLOW_EXPERIMENT_ID`, `MLFLOW_EXPERIMENT_NAME`), looked up in the destination's store, and
+ * stamped on new traces.
  */
-const cfg = processSingleton("config", () => ({
-  explicitUri: undefined as string | undefined,
-  customStore: undefined as TraceStore | undefined,
-  cached: undefined as { uri: string; store: TraceStore } | undefined,
-  active: undefined as ActiveExperiment | undefined,
-  activeRunId: null as string | null,
-}));
+import { DEFAULT_EXPERIMENT_ID } from "../constants.js";
+import type { Trace } from "../entities/trace.js";
+import { ConfigurationError } from "../errors.js";
+import { runInBackground } from "../internal/background-io.js";
+import { log } from "../internal/log.js";
+import { experimentNameRef, setActiveExperimentSource } from "../store/delivery/experiment-ref.js";
+import { ReliableRemoteStore } from "../store/delivery/reliable-store.js";
+import { lookUpExperimentById } from "../store/experiment-lookup.js";
+import type { Experiment, TraceExporter } from "../store/trace-store.js";
+import { describeDestination, getReadableStore, onDestinationChange } from "./destination.js";
+import { type ActiveExperiment, configState as cfg } from "./state.js";
 
 // the spool of a remote destination names the active experiment on traces finished before its id was known
 setActiveExperimentSource(() => cfg.active);
 
-/**
- * Selects where traces are stored: `"sqlite:///abs/path.db"`, `"sqlite:relative.db"`,
- * `"memory:"`, ... Overrides `TRACEWRIGHT_TRACKING_URI` and `MLFLOW_TRACKING_URI`.
- */
-export function setTrackingUri(uri: string): void {
-  schemeOf(uri);
-  cfg.explicitUri = uri;
-  cfg.customStore = undefined;
-  cfg.cached = undefined; // a new connection: credentials in the environment may have changed
-  resetExperimentCache();
-}
-
-/** The tracking URI in effect: set explicitly, else from the environment, else the default. */
-export function getTrackingUri(): string {
-  return (
-    cfg.explicitUri ??
-    nonEmpty(process.env.TRACEWRIGHT_TRACKING_URI) ??
-    nonEmpty(process.env.MLFLOW_TRACKING_URI) ??
-    DEFAULT_TRACKING_URI
-  );
-}
-
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v.trim() === "" ? undefined : v.trim();
-}
-
-/** Uses `store` for all traces, whatever the tracking URI says (tests, custom backends). */
-export function setTraceStore(store: TraceStore | null): void {
-  cfg.customStore = store ?? undefined;
-  resetExperimentCache();
-}
-
-/**
- * Sends traces to several destinations at once, e.g. the embedded store and a collector:
- * `setTraceDestinations([new SqliteTraceStore(path), new OtlpTraceStore()])`. Reads use the first.
- */
-export function setTraceDestinations(stores: TraceStore[]): void {
-  setTraceStore(stores.length === 1 ? (stores[0] as TraceStore) : new MultiTraceStore(stores));
-}
-
-/**
- * The store traces are written to and read from: a store set in code, else the tracking URI set
- * in code, else an OpenTelemetry collector when `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is set (as
- * in MLflow, it then replaces the tracking store), else the tracking URI from the environment.
- */
-export function getTraceStore(): TraceStore {
-  if (cfg.customStore) return cfg.customStore;
-  if (cfg.explicitUri === undefined && otlpEndpointFromEnv()) {
-    const key = `otlp:${otlpEndpointFromEnv()}`;
-    if (cfg.cached?.uri !== key)
-      cfg.cached = { uri: key, store: new ReliableRemoteStore(new OtlpTraceStore(), key, { batchSize: 100 }) };
-    return cfg.cached.store;
-  }
-  const uri = getTrackingUri();
-  if (cfg.cached?.uri !== uri) cfg.cached = { uri, store: createStoreForUri(uri) };
-  return cfg.cached.store;
-}
-
-// ---- experiments ---------------------------------------------------------------------------
-
-/** A new store may number experiments differently: keep the name, resolve the id again. */
-function resetExperimentCache(): void {
+/** A new destination may number experiments differently: keep the name, resolve the id again. */
+onDestinationChange(() => {
   if (cfg.active?.name) cfg.active = { name: cfg.active.name };
-}
+});
 
+const nonEmpty = (v: string | undefined): string | undefined =>
+  v === undefined || v.trim() === "" ? undefined : v.trim();
+
+/**
+ * The experiment named `name`, created if absent. A write-only destination (an OpenTelemetry
+ * collector) has no experiments to look the name up in: its traces carry the Default experiment.
+ */
 async function resolveByName(name: string): Promise<Experiment> {
-  const store = getTraceStore();
+  const store = getReadableStore();
+  if (!store) return { experimentId: DEFAULT_EXPERIMENT_ID, name };
   return (await store.getExperimentByName(name)) ?? (await store.createExperiment(name));
 }
 
 /**
  * @internal The experiment with this id in the current store, for APIs that take an experiment
  * id. Throws a {@link ConfigurationError} naming the id when the store has no such experiment
- * (traces logged to it would be invisible to every listing); a store that knows no experiments
- * (an OTLP collector) accepts any id.
+ * (traces logged to it would be invisible to every listing); a destination that knows no
+ * experiments (an OTLP collector) accepts any id.
  */
 export async function requireExperimentById(experimentId: string, api: string): Promise<Experiment> {
   if (typeof experimentId !== "string" || experimentId.trim() === "") {
@@ -119,17 +48,14 @@ export async function requireExperimentById(experimentId: string, api: string): 
       `${api}: experimentId must be a non-empty string, got ${JSON.stringify(experimentId)}.`,
     );
   }
-  const found = await lookUpExperimentById(getTraceStore(), experimentId);
+  const store = getReadableStore();
+  const found = store ? await lookUpExperimentById(store, experimentId) : undefined;
   if (found === null) {
     throw new ConfigurationError(
-      `${api}: no experiment with id "${experimentId}" in ${describeStore()}. Create it with setExperiment("<name>"), or pass the id of an existing one.`,
+      `${api}: no experiment with id "${experimentId}" in ${describeDestination()}. Create it with setExperiment("<name>"), or pass the id of an existing one.`,
     );
   }
   return found ?? { experimentId, name: experimentId };
-}
-
-function describeStore(): string {
-  return cfg.customStore ? "the configured trace store" : `the store at ${getTrackingUri()}`;
 }
 
 /**
@@ -231,30 +157,20 @@ export async function pendingExperimentId(): Promise<string> {
 
 /**
  * @internal Stamps the active experiment on the traces of `batch` that lack one. When the id is
- * not known yet and `store` resolves experiment names itself when delivering (a remote
+ * not known yet and `exporter` resolves experiment names itself when delivering (a remote
  * destination's spool), the trace gets a placeholder naming the experiment instead, so it is
  * spooled at once and can be resolved, with retries, also by a later process. Returns true when
  * some trace still has no experiment (the caller then waits for {@link pendingExperimentId}).
  */
-export function stampPendingExperiment(batch: Trace[], store: TraceStore): boolean {
+export function stampPendingExperiment(batch: Trace[], exporter: TraceExporter): boolean {
   const entry = cfg.active;
   let waiting = false;
   for (const t of batch) {
     if (t.info.experimentId !== "") continue;
     if (entry?.id !== undefined) t.info.traceLocation.mlflowExperiment.experimentId = entry.id;
-    else if (entry?.name !== undefined && store instanceof ReliableRemoteStore)
+    else if (entry?.name !== undefined && exporter instanceof ReliableRemoteStore)
       t.info.traceLocation.mlflowExperiment.experimentId = experimentNameRef(entry.name);
     else waiting = true;
   }
   return waiting;
-}
-
-// ---- runs -----------------------------------------------------------------------------------
-
-/** @internal The active run, stamped on new traces as `mlflow.sourceRun`. */
-export const currentRunId = (): string | null => cfg.activeRunId;
-
-/** @internal */
-export function setActiveRunId(runId: string | null): void {
-  cfg.activeRunId = runId;
 }
