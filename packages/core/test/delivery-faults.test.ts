@@ -101,7 +101,7 @@ function runChild(
 const settleAndPrint = (expr: string, ms = 10_000) => `
   tw.getTraceStore(); // opens the configured destination
   // its exporter (the spool), which the public API does not hand out: read from core's process state
-  const cfg = globalThis[Symbol.for("tracewright.core.process-state.v1")].config;
+  const cfg = globalThis[Symbol.for("tracewright.core.process-state.v2")].config;
   const store = (cfg.customDestination ?? cfg.cached.destination).exporter;
   for (let i = 0; i < ${ms / 20} && store.pending() > 0; i++) await new Promise((r) => setTimeout(r, 20));
   console.log(JSON.stringify(${expr}));

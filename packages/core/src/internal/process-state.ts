@@ -8,7 +8,7 @@
  * versioned `Symbol.for` key: the first copy creates each slot, later copies reuse it. Bump the
  * version when a slot's shape changes incompatibly, so that two incompatible copies keep apart.
  */
-const STATE_KEY = Symbol.for("tracewright.core.process-state.v1");
+const STATE_KEY = Symbol.for("tracewright.core.process-state.v2");
 
 type Slots = Record<string, unknown>;
 
