@@ -1,5 +1,12 @@
 import { processSingleton } from "./process-state.js";
-import { isSecretValue, mayHoldSecret, REDACTED, redactSecretsInString } from "./secrets.js";
+import {
+  isSecretKey,
+  isSecretValue,
+  looksLikeSecret,
+  mayHoldSecret,
+  REDACTED,
+  redactSecretsInString,
+} from "./secrets.js";
 
 /**
  * JSON encoding for span attributes. User payloads can be anything: circular graphs, BigInts,
@@ -66,7 +73,11 @@ function needsSlowPath(value: unknown): boolean {
  * see ./secrets.ts.
  */
 export function toJson(value: unknown): string {
-  if (value === undefined) return "null";
+  if (value === undefined || value === null) return "null";
+  // numbers and booleans are most scalar attributes (a status code, a temperature, a flag):
+  // their JSON is their string form, and no secret can hide in it
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
+  if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "string")
     return JSON.stringify(redactSecretsInString(value.length > payloadLimits.maxStringChars ? truncate(value) : value));
   if (!needsSlowPath(value)) {
@@ -82,6 +93,58 @@ export function toJson(value: unknown): string {
   } catch (e) {
     return JSON.stringify(`<unserializable: ${e instanceof Error ? e.message : String(e)}>`);
   }
+}
+
+/** A string JSON writes as it is, between quotes: no quote, backslash, control character or surrogate. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** Keys as JSON text (with the colon), for the few names a traced function's parameters have. */
+const encodedKeys = new Map<string, string>();
+function encodedKey(key: string): string {
+  let encoded = encodedKeys.get(key);
+  if (encoded === undefined) {
+    encoded = `${JSON.stringify(key)}:`;
+    if (encodedKeys.size > 10_000) encodedKeys.clear();
+    encodedKeys.set(key, encoded);
+  }
+  return encoded;
+}
+
+/**
+ * {@link toJson} of a record of our own making (data properties only, such as a traced call's
+ * bound arguments) whose values are all numbers, booleans, null, undefined or plain strings and
+ * whose keys name no secret; undefined otherwise. For such a record the result is exactly
+ * `toJson`'s (no value to redact, nothing to cut, nothing to escape), without encoding it
+ * generically and scanning the text for secrets afterwards.
+ */
+export function toJsonIfFlat(record: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(record);
+  let out = "{";
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const v = record[key];
+    let encoded: string;
+    if (typeof v === "number") encoded = Number.isFinite(v) ? String(v) : "null";
+    else if (typeof v === "boolean") encoded = v ? "true" : "false";
+    else if (v === null) encoded = "null";
+    else if (v === undefined)
+      continue; // JSON leaves it out
+    else if (
+      typeof v === "string" &&
+      v.length <= payloadLimits.maxStringChars &&
+      !NEEDS_ESCAPE.test(v) &&
+      !looksLikeSecret(v)
+    ) {
+      encoded = `"${v}"`;
+    } else return undefined;
+    if (isSecretKey(key)) return undefined;
+    out += first ? encodedKey(key) : `,${encodedKey(key)}`;
+    out += encoded;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** Decodes an attribute value; a value that is not JSON is returned as the raw string. */

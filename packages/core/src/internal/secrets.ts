@@ -39,6 +39,11 @@ export function mayHoldSecret(json: string): boolean {
   return KEY_HINT.test(json) || SHAPE_HINT.test(json);
 }
 
+/** True when `s` may hold a secret-shaped value (a provider key, a credential, a password in a URL). */
+export function looksLikeSecret(s: string): boolean {
+  return SHAPE_HINT.test(s);
+}
+
 /** Secret-shaped substrings, replaced wherever they occur inside a string. */
 const SHAPES =
   /\bsk-[\w-]{16,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bgh[pousr]_\w{30,}|\bgithub_pat_\w{20,}|\bxox[abposr]-[\w-]{10,}|\bAIza[\w-]{35}|\b(bearer)\s+(?=[\w.~+/-]*[\d.~+/_-])[\w.~+/-]{8,}=*|\b(basic)\s+([A-Za-z0-9+/]{6,}={0,2})|\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:"']+:)[^\s/?#@"']+@/gi;

@@ -1,4 +1,5 @@
 import {
+  type Context,
   context,
   createContextKey,
   isSpanContextValid,
@@ -53,7 +54,11 @@ export function registerActiveSpanResolver(resolver: ActiveSpanResolver): () => 
 
 /** The Tracewright span active in the OpenTelemetry context, ignoring resolvers. */
 export function contextLiveSpan(): LiveSpan | null {
-  const span = otelTrace.getSpan(context.active());
+  return liveSpanIn(context.active());
+}
+
+function liveSpanIn(ctx: Context): LiveSpan | null {
+  const span = otelTrace.getSpan(ctx);
   return span instanceof LiveSpan ? span : null;
 }
 
@@ -77,7 +82,12 @@ function resolvedLiveSpan(): LiveSpan | null {
  * inner one.
  */
 export function activeLiveSpan(): LiveSpan | null {
-  const span = contextLiveSpan();
+  return activeLiveSpanIn(context.active());
+}
+
+/** {@link activeLiveSpan} for a context already read (a span start reads it once for all its lookups). */
+export function activeLiveSpanIn(ctx: Context): LiveSpan | null {
+  const span = liveSpanIn(ctx);
   if (contextState.resolvers.length === 0) return span;
   const resolved = resolvedLiveSpan();
   if (span === null) return resolved;
@@ -85,9 +95,12 @@ export function activeLiveSpan(): LiveSpan | null {
   return span;
 }
 
-/** Runs `fn` with `span` as the active span (for Tracewright and for OpenTelemetry alike). */
-export function runWithSpan<T>(span: LiveSpan, fn: () => T): T {
-  return context.with(otelTrace.setSpan(context.active(), span), fn);
+/**
+ * Runs `fn` with `span` as the active span (for Tracewright and for OpenTelemetry alike), in
+ * `parent` (default: the active context) with the span set.
+ */
+export function runWithSpan<T>(span: LiveSpan, fn: () => T, parent: Context = context.active()): T {
+  return context.with(otelTrace.setSpan(parent, span), fn);
 }
 
 /**
@@ -95,8 +108,13 @@ export function runWithSpan<T>(span: LiveSpan, fn: () => T): T {
  * server span of the app, say): Tracewright traces started inside it join its trace tree.
  */
 export function activeForeignSpanContext(): SpanContext | null {
-  const span = otelTrace.getSpan(context.active());
+  return foreignSpanContextIn(context.active());
+}
+
+/** {@link activeForeignSpanContext} for a context already read. */
+export function foreignSpanContextIn(ctx: Context): SpanContext | null {
+  const span = otelTrace.getSpan(ctx);
   if (!span || span instanceof LiveSpan) return null;
-  const ctx = span.spanContext();
-  return isSpanContextValid(ctx) ? ctx : null;
+  const spanContext = span.spanContext();
+  return isSpanContextValid(spanContext) ? spanContext : null;
 }

@@ -1,8 +1,9 @@
 import { isPromise } from "node:util/types";
+import { type Context, context } from "@opentelemetry/api";
 import type { SpanType } from "../constants.js";
 import type { LiveSpan } from "../entities/live-span.js";
 import { log } from "../internal/log.js";
-import { activeForeignSpanContext, activeLiveSpan, ensureContextManager, runWithSpan } from "./context.js";
+import { activeLiveSpanIn, ensureContextManager, foreignSpanContextIn, runWithSpan } from "./context.js";
 import type { Redactor } from "./redaction.js";
 import { runSafely } from "./safely.js";
 import { endWithError, endWithResult, observeSettlement } from "./settlement.js";
@@ -61,11 +62,21 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** @internal Opens a span, or returns null (and logs) when tracing is off or fails. */
 export function openSpan(options: SpanOptions): LiveSpan | null {
   if (!isTracingEnabled()) return null;
+  return openSpanIn(options, activeContext());
+}
+
+/** The active OpenTelemetry context, once a context manager is in place. */
+function activeContext(): Context {
+  ensureContextManager();
+  return context.active();
+}
+
+/** {@link openSpan} in a context already read (the span's parent is looked up in it). */
+function openSpanIn(options: SpanOptions, ctx: Context): LiveSpan | null {
   try {
-    ensureContextManager();
-    const parent = options.parent === undefined ? activeLiveSpan() : options.parent;
+    const parent = options.parent === undefined ? activeLiveSpanIn(ctx) : options.parent;
     if (parent?._record.suppressedChildTypes?.has(options.spanType ?? "UNKNOWN")) return null;
-    const remoteParent = options.parent === undefined && parent === null ? activeForeignSpanContext() : null;
+    const remoteParent = options.parent === undefined && parent === null ? foreignSpanContextIn(ctx) : null;
     return registry.startSpan({
       remoteParent,
       name: options.name,
@@ -102,12 +113,15 @@ export function instrumentCall<T>(
   call: (span: LiveSpan | null) => T,
   hooks?: InstrumentHooks<T>,
 ): T {
-  const span = openSpan(options);
+  if (!isTracingEnabled()) return call(null);
+  // one read of the context serves the parent lookups and the span's own context
+  const ctx = activeContext();
+  const span = openSpanIn(options, ctx);
   if (span === null) return call(null);
   const h = hooks as InstrumentHooks<unknown> | undefined;
   let result: T;
   try {
-    result = runWithSpan(span, () => call(span));
+    result = runWithSpan(span, () => call(span), ctx);
   } catch (error) {
     endWithError(span, error, h);
     throw error;

@@ -202,9 +202,16 @@ function shed(pieces: Piece[], excess: number): { saved: number; values: number 
  */
 export function applySizeBudget(info: TraceInfo, records: readonly SpanRecord[]): void {
   const { maxSpanBytes, maxTraceBytes } = limits;
+  // the common case, every trace far below the budgets, allocates nothing
+  let boundTotal = 0;
+  let spanOver = false;
+  for (let i = 0; i < records.length; i++) {
+    const bound = upperBound(records[i] as SpanRecord);
+    boundTotal += bound;
+    if (bound > maxSpanBytes) spanOver = true;
+  }
+  if (boundTotal <= maxTraceBytes && !spanOver) return;
   const bounds = records.map(upperBound);
-  const boundTotal = bounds.reduce((a, b) => a + b, 0);
-  if (boundTotal <= maxTraceBytes && bounds.every((b) => b <= maxSpanBytes)) return;
   const traceOver = boundTotal > maxTraceBytes;
   let total = 0;
   let values = 0;
