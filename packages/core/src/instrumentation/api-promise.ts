@@ -150,9 +150,37 @@ function hook(target: ApiPromiseLike, observation: PromiseObservation): void {
 export function observeApiPromise(span: LiveSpan, promise: ApiPromiseLike, hooks: ApiPromiseHooks): void {
   const observation = new PromiseObservation(span, hooks);
   hook(promise, observation);
+  // Watched for collection only once the response is in and nothing has asked for the body:
+  // nearly every call is awaited at once, and registering with a FinalizationRegistry (then
+  // unregistering) costs more than a microsecond per call. Until the response arrives, the
+  // request in flight holds `responsePromise` and with it this reaction, so the promise cannot
+  // be collected unseen in the meantime; after it, the reaction lets go of the promise.
+  let pending: ApiPromiseLike | undefined = promise;
   promise.responsePromise.then(
-    (props) => observation.status(props.response.status),
-    (error: unknown) => observation.failed(error),
+    (props) => {
+      const p = pending;
+      pending = undefined;
+      observation.status(props.response.status);
+      if (p !== undefined && !observation.parseStarted && !parseRequested(p)) {
+        unconsumed.register(p, observation, observation);
+      }
+    },
+    (error: unknown) => {
+      pending = undefined;
+      observation.failed(error);
+    },
   );
-  unconsumed.register(promise, observation, observation);
+}
+
+/**
+ * True when the body was asked for (`then`, `catch`, `finally`, `withResponse()`): a Stainless
+ * `parse()` stores the parse's promise on the APIPromise (a public field in openai 4 to 7 and
+ * `@anthropic-ai/sdk` 1). An SDK without it reads as never asked, so the promise is watched as before.
+ */
+function parseRequested(promise: ApiPromiseLike): boolean {
+  try {
+    return (promise as { parsedPromise?: unknown }).parsedPromise !== undefined;
+  } catch {
+    return false;
+  }
 }
