@@ -2,11 +2,12 @@
  * The shortcuts of the tracing hot path record exactly what the general path records: scalar
  * arguments of a traced function encoded straight from the bound arguments, numbers and
  * booleans encoded without a secret scan, and token usage summed without building the span tree
- * when one span reported it. The general encoder (`toJson` of the bound arguments) is the
+ * when one span reported it, ids cut from one hex text per pool of random bytes. The general encoder (`toJson` of the bound arguments) is the
  * reference each shortcut is checked against.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { SpanAttributeKey, setMaxPayloadStringChars, setRedactor, trace, withSpan } from "../src/index.js";
+import { newOtelTraceId, newSpanId, randomHex } from "../src/internal/ids.js";
 import { toJson, toJsonIfFlat } from "../src/internal/json.js";
 import { storedTraces, useMemoryStore } from "./helpers.js";
 
@@ -212,5 +213,25 @@ describe("trace token usage", () => {
     const [covered, siblings] = await storedTraces(store());
     expect(covered!.info.tokenUsage).toEqual({ input_tokens: 10, output_tokens: 4, total_tokens: 14 });
     expect(siblings!.info.tokenUsage).toEqual({ input_tokens: 3, output_tokens: 3, total_tokens: 6 });
+  });
+});
+
+describe("ids", () => {
+  it("are lowercase hex of the asked length, distinct across many refills of the random pool", () => {
+    const spanIds = new Set<string>();
+    const traceIds = new Set<string>();
+    // 4,096 random bytes make one pool: this crosses it about 300 times, at every offset
+    for (let i = 0; i < 40_000; i++) {
+      const span = newSpanId();
+      const traceId = newOtelTraceId();
+      expect(span).toMatch(/^[0-9a-f]{16}$/);
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(/^0+$/.test(span)).toBe(false);
+      spanIds.add(span);
+      traceIds.add(traceId);
+    }
+    expect(spanIds.size).toBe(40_000);
+    expect(traceIds.size).toBe(40_000);
+    expect(randomHex(5)).toMatch(/^[0-9a-f]{10}$/);
   });
 });

@@ -1,6 +1,7 @@
 import { isPromise, isProxy } from "node:util/types";
 import type { LiveSpan } from "../entities/live-span.js";
 import { SpanEvent } from "../entities/span-event.js";
+import { log } from "../internal/log.js";
 import type { InstrumentHooks } from "./instrument.js";
 import { runSafely } from "./safely.js";
 
@@ -27,12 +28,20 @@ export function endWithError(span: LiveSpan, error: unknown, hooks: InstrumentHo
 
 /** @internal Records `result` on `span` (through the hooks) and ends it unless kept open; never throws. */
 export function endWithResult(span: LiveSpan, result: unknown, hooks: InstrumentHooks<unknown> | undefined): void {
+  // runSafely's work, spelled out: this runs once per span, and closures cost on that path
   let keep: unknown;
-  runSafely("recording a result", () => {
+  try {
     keep = hooks?.onResult?.(span, result as never);
-  });
+  } catch (e) {
+    log.error("tracing failed while recording a result", e);
+  }
   // a failed recording still ends the span: an open span would hold its whole trace back
-  if (keep !== "keep-open") runSafely("ending a span", () => span.end());
+  if (keep === "keep-open") return;
+  try {
+    span.end();
+  } catch (e) {
+    log.error("tracing failed while ending a span", e);
+  }
 }
 
 const nativeThen = Promise.prototype.then;
