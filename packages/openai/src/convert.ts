@@ -35,8 +35,10 @@ const CONTENT_PARAMETERS = new Set(["prompt", "input", "instructions", "suffix"]
 export function requestAttributes(body: unknown, recordContent = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!isRecord(body)) return out;
-  for (const [k, v] of Object.entries(body)) {
+  // keys, then each value read once (as Object.entries reads them), without a pair array per key
+  for (const k of Object.keys(body)) {
     if (!recordContent && CONTENT_PARAMETERS.has(k)) continue;
+    const v = body[k];
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = v;
   }
   return out;
