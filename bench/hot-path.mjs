@@ -3,11 +3,13 @@
 //       answered in process by a custom `fetch` returning a recorded response (no sockets, no
 //       second process), traces handed to a store that only counts them;
 //   (b) trace() against the bare OpenTelemetry startActiveSpan floor and withSpan(), sync and async.
-// Interleaved rounds; the figure is the median of the per-round differences.
-// Run: pnpm bench:hot-path   (builds core and openai, then `node bench/hot-path.mjs`)
+// Interleaved rounds; the figure is the median of the per-round differences. Part (a) runs twice:
+// calls back to back (the export queue only drains when the round ends, so finished traces live
+// through many scavenges), and with an event-loop turn after each call, as real HTTP gives one.
+// Run: pnpm turbo run build --filter=@tracewright/openai... && node bench/hot-path.mjs
+// (BENCH_ONLY=a|b, BENCH_CALLS, BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_SPAN_ROUNDS to vary it)
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { trace as otelTrace } from "@opentelemetry/api";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import * as tw from "@tracewright/core";
 import { autolog } from "@tracewright/openai";
@@ -205,4 +207,3 @@ for (const kind of ONLY === "a" ? [] : ["sync", "async"]) {
   );
 }
 await provider.shutdown();
-void otelTrace;
