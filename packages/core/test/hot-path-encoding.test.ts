@@ -234,4 +234,16 @@ describe("ids", () => {
     expect(traceIds.size).toBe(40_000);
     expect(randomHex(5)).toMatch(/^[0-9a-f]{10}$/);
   });
+
+  it("trace ids lead with the time of their making in ms, across millisecond changes", async () => {
+    for (let i = 0; i < 5; i++) {
+      const before = Date.now();
+      const id = newOtelTraceId();
+      const after = Date.now();
+      const ms = Number.parseInt(id.slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  });
 });

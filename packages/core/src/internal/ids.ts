@@ -21,6 +21,9 @@ export function randomHex(bytes: number): string {
   return ALL_ZEROS.test(hex) ? randomHex(bytes) : hex;
 }
 
+let timePrefixMs = -1;
+let timePrefix = "";
+
 /**
  * A new OpenTelemetry trace id: 32 lowercase hex characters, the first 12 the time in ms, the
  * other 20 random (10 bytes: W3C Trace Context level 2 asks the right-most 7 to be random; AWS
@@ -28,7 +31,15 @@ export function randomHex(bytes: number): string {
  * trace ids append-only: random ones put every insert on a random page of it, which at 1M stored
  * traces costs a 4 KiB page written per trace.
  */
-export const newOtelTraceId = (): string => Date.now().toString(16).padStart(12, "0") + randomHex(10);
+export function newOtelTraceId(): string {
+  const ms = Date.now();
+  // many traces start within one millisecond: its hex form is made once, not per trace
+  if (ms !== timePrefixMs) {
+    timePrefixMs = ms;
+    timePrefix = ms.toString(16).padStart(12, "0");
+  }
+  return timePrefix + randomHex(10);
+}
 
 /** A new span id: 16 lowercase hex characters. */
 export const newSpanId = (): string => randomHex(8);
