@@ -132,18 +132,20 @@ export class LiveSpan extends Span implements OtelSpan {
   addEvent(event: SpanEvent | string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (!this.writable("addEvent")) return this;
     if (event instanceof SpanEvent) {
-      this.record.events.push(event);
+      this.record.events.push(this.redactedEvent(event));
       return this;
     }
     const isTime =
       typeof attributesOrTime === "number" || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date;
     const when = isTime ? (attributesOrTime as TimeInput) : time;
     this.record.events.push(
-      new SpanEvent({
-        name: event,
-        ...(when !== undefined ? { timestamp: timeInputToNs(when) } : {}),
-        attributes: isTime ? {} : ((attributesOrTime as Record<string, unknown> | undefined) ?? {}),
-      }),
+      this.redactedEvent(
+        new SpanEvent({
+          name: event,
+          ...(when !== undefined ? { timestamp: timeInputToNs(when) } : {}),
+          attributes: isTime ? {} : ((attributesOrTime as Record<string, unknown> | undefined) ?? {}),
+        }),
+      ),
     );
     return this;
   }
@@ -151,11 +153,28 @@ export class LiveSpan extends Span implements OtelSpan {
   /** Records an exception event and marks the span ERROR with the error's message. */
   recordException(error: Exception | unknown, _time?: TimeInput): void {
     if (!this.writable("recordException")) return;
-    const event = SpanEvent.fromException(error);
+    // the status message repeats the exception's message: built from the redacted event
+    const event = this.redactedEvent(SpanEvent.fromException(error));
     this.record.events.push(event);
     const type = event.attributes["exception.type"];
     const message = event.attributes["exception.message"];
     this.record.status = new SpanStatus(SpanStatusCode.ERROR, `${String(type)}: ${String(message)}`);
+  }
+
+  /** `event` with each attribute through the span's redactor and the process-wide one (if any). */
+  private redactedEvent(event: SpanEvent): SpanEvent {
+    if (!needsRedaction(this.record.redactor)) return event;
+    const attributes: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(event.attributes)) {
+      const redacted = redactValue(this.record.redactor, value, {
+        target: "event",
+        key,
+        eventName: event.name,
+        spanName: this.record.name,
+      });
+      if (redacted !== undefined) attributes[key] = redacted;
+    }
+    return new SpanEvent({ name: event.name, timestamp: event.timestamp, attributes });
   }
 
   /**

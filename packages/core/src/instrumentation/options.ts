@@ -50,8 +50,25 @@ function withoutContent(messages: unknown): unknown {
   });
 }
 
-/** Leaves content out: inputs and outputs are not recorded, chat messages keep only their structure. */
+/** Event attributes that describe what happened rather than carry the conversation. */
+const STRUCTURAL_EVENT_KEYS = new Set([
+  "reason",
+  "tool",
+  "exception.type",
+  "exception.message",
+  "exception.stacktrace",
+]);
+
+/**
+ * Leaves content out: inputs and outputs are not recorded, chat messages keep only their
+ * structure, and span events keep their numbers, flags and the keys above (a streamed token, an
+ * agent's reasoning text or a GenAI content event's message are dropped).
+ */
 const contentOmitted: Redactor = (value, { target, key }) => {
+  if (target === "event") {
+    if (typeof value !== "string" && typeof value !== "object") return value;
+    return key !== undefined && STRUCTURAL_EVENT_KEYS.has(key) ? value : undefined;
+  }
   if (target !== "attribute") return undefined;
   if (key === SpanAttributeKey.CHAT_MESSAGES) return withoutContent(value);
   return value;

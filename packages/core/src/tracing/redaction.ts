@@ -3,13 +3,18 @@ import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
 
 /** What part of a span a value to redact belongs to. */
-export type RedactionTarget = "inputs" | "outputs" | "attribute";
+export type RedactionTarget = "inputs" | "outputs" | "attribute" | "event";
 
 /** Where a value to redact comes from. */
 export interface RedactionContext {
   target: RedactionTarget;
-  /** The attribute key, for `target: "attribute"` (e.g. `mlflow.chat.messages`). */
+  /**
+   * The attribute key, for `target: "attribute"` (e.g. `mlflow.chat.messages`) and `"event"` (an
+   * attribute of a span event, e.g. `exception.message`).
+   */
   key?: string;
+  /** For `target: "event"`: the event's name (e.g. `exception`, `new_token`). */
+  eventName?: string;
   /** The name of the span the value is recorded on. */
   spanName: string;
 }
