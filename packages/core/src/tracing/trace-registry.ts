@@ -75,53 +75,14 @@ class TraceRegistry implements SpanEndListener {
   /** The id of the most recently finished trace. */
   lastFinishedTraceId: string | null = null;
 
+  /** Opens a span: under its parent's trace when that trace is open here, else as a new trace's root. */
   startSpan(init: SpanInit): LiveSpan {
-    let parent = init.parent ?? null;
-    const remote = parent === null ? (init.remoteParent ?? null) : null;
-    if (remote) {
-      // inside a foreign span of a trace we are already recording: stay in that trace, under the
-      // very span named when it is ours (headers a span of this process sent to itself)
-      const joined = this.open.get(toMlflowTraceId(remote.traceId));
-      if (joined) parent = joined.spans.find((s) => s.spanId === remote.spanId) ?? joined.root;
-    }
-    const startTimeNs = init.startTimeNs ?? nowNs();
+    const { parent, remote } = this.resolveParent(init);
     const parentTrace = parent ? this.open.get(parent.traceId) : undefined;
-    const otelTraceId = parentTrace ? parent!.spanContext().traceId : (remote?.traceId ?? newOtelTraceId());
-    const traceId = parentTrace ? parent!.traceId : toMlflowTraceId(otelTraceId);
-    const attributes: Record<string, string> = {
-      [SpanAttributeKey.REQUEST_ID]: parentTrace
-        ? (parent!._record.attributes[SpanAttributeKey.REQUEST_ID] as string)
-        : JSON.stringify(traceId),
-      [SpanAttributeKey.SPAN_TYPE]: encodeSpanType(init.spanType ?? "UNKNOWN"),
-    };
-    // with a redactor in force, values go through the span's setters, which apply it
-    const redact = needsRedaction(init.redactor);
-    let raw: SpanRecord["raw"];
-    if (init.inputs !== undefined && !redact) {
-      attributes[SpanAttributeKey.INPUTS] = toJson(init.inputs);
-      raw = { inputs: init.inputs };
-    }
-    if (init.attributes && !redact)
-      for (const k of Object.keys(init.attributes)) attributes[k] = toJson(init.attributes[k]);
-    const record: SpanRecord = {
-      traceId,
-      otelTraceId,
-      spanId: newSpanId(),
-      // a parent in another process (distributed tracing) is a real parent in the shared trace;
-      // an app's own OpenTelemetry span is not recorded, so under it our span stays a root
-      parentId: parentTrace ? parent!.spanId : remote && isPropagatedSpanContext(remote) ? remote.spanId : null,
-      name: init.name,
-      startTimeNs,
-      endTimeNs: null,
-      status: UNSET,
-      attributes,
-      events: [],
-    };
-    if (raw) record.raw = raw;
-    if (remote) record.remoteParentId = remote.spanId;
-    if (init.redactor) record.redactor = init.redactor;
-    const span = new LiveSpan(record, this);
-    if (redact) {
+    const startTimeNs = init.startTimeNs ?? nowNs();
+    const span = new LiveSpan(newSpanRecord(init, startTimeNs, parentTrace ? parent : null, remote), this);
+    if (needsRedaction(init.redactor)) {
+      // with a redactor in force, values go through the span's setters, which apply it
       if (init.inputs !== undefined) span.setInputs(init.inputs);
       if (init.attributes) span.setAttributes(init.attributes);
     }
@@ -130,6 +91,27 @@ class TraceRegistry implements SpanEndListener {
       return span;
     }
     if (parent) log.debug(`parent span "${parent.name}" already finished; starting a new trace for "${init.name}"`);
+    this.openTrace(span, init, startTimeNs);
+    return span;
+  }
+
+  /**
+   * The span a new span goes under, and the remote parent it continues (distributed tracing) when
+   * it has no local one. Inside a foreign span of a trace already recorded here, it stays in that
+   * trace, under the very span named when it is ours (headers a span of this process sent itself).
+   */
+  private resolveParent(init: SpanInit): { parent: LiveSpan | null; remote: SpanContext | null } {
+    let parent = init.parent ?? null;
+    const remote = parent === null ? (init.remoteParent ?? null) : null;
+    if (remote) {
+      const joined = this.open.get(toMlflowTraceId(remote.traceId));
+      if (joined) parent = joined.spans.find((s) => s.spanId === remote.spanId) ?? joined.root;
+    }
+    return { parent, remote };
+  }
+
+  /** Starts a new in-progress trace with `root` as its root span. */
+  private openTrace(root: LiveSpan, init: SpanInit, startTimeNs: number): void {
     const runId = currentRunId();
     const metadata: Record<string, string> = {
       [TraceMetadataKey.SCHEMA_VERSION]: TRACE_SCHEMA_VERSION,
@@ -137,15 +119,14 @@ class TraceRegistry implements SpanEndListener {
     };
     if (runId) metadata[TraceMetadataKey.SOURCE_RUN] = runId;
     const info = new TraceInfo({
-      traceId,
+      traceId: root.traceId,
       experimentId: init.experimentId ?? currentExperimentId(),
       requestTime: nsToMs(startTimeNs),
       state: TraceState.IN_PROGRESS,
       tags: { ...(init.tags ?? {}) },
       traceMetadata: metadata,
     });
-    this.open.set(traceId, { info, spans: [span], root: span });
-    return span;
+    this.open.set(root.traceId, { info, spans: [root], root });
   }
 
   /** The in-progress trace info (for updateCurrentTrace), or undefined once finished. */
@@ -193,6 +174,52 @@ class TraceRegistry implements SpanEndListener {
     this.lastFinishedTraceId = info.traceId;
     enqueueTrace(new Trace(info, new TraceData(spans)));
   }
+}
+
+/**
+ * The record of a new span: ids (its parent's trace, a remote parent's trace, or a new one), type,
+ * and inputs and attributes encoded at once unless a redactor must see them first.
+ */
+function newSpanRecord(
+  init: SpanInit,
+  startTimeNs: number,
+  parent: LiveSpan | null,
+  remote: SpanContext | null,
+): SpanRecord {
+  const otelTraceId = parent ? parent.spanContext().traceId : (remote?.traceId ?? newOtelTraceId());
+  const traceId = parent ? parent.traceId : toMlflowTraceId(otelTraceId);
+  const attributes: Record<string, string> = {
+    [SpanAttributeKey.REQUEST_ID]: parent
+      ? (parent._record.attributes[SpanAttributeKey.REQUEST_ID] as string)
+      : JSON.stringify(traceId),
+    [SpanAttributeKey.SPAN_TYPE]: encodeSpanType(init.spanType ?? "UNKNOWN"),
+  };
+  const redact = needsRedaction(init.redactor);
+  let raw: SpanRecord["raw"];
+  if (init.inputs !== undefined && !redact) {
+    attributes[SpanAttributeKey.INPUTS] = toJson(init.inputs);
+    raw = { inputs: init.inputs };
+  }
+  if (init.attributes && !redact)
+    for (const k of Object.keys(init.attributes)) attributes[k] = toJson(init.attributes[k]);
+  const record: SpanRecord = {
+    traceId,
+    otelTraceId,
+    spanId: newSpanId(),
+    // a parent in another process (distributed tracing) is a real parent in the shared trace;
+    // an app's own OpenTelemetry span is not recorded, so under it our span stays a root
+    parentId: parent ? parent.spanId : remote && isPropagatedSpanContext(remote) ? remote.spanId : null,
+    name: init.name,
+    startTimeNs,
+    endTimeNs: null,
+    status: UNSET,
+    attributes,
+    events: [],
+  };
+  if (raw) record.raw = raw;
+  if (remote) record.remoteParentId = remote.spanId;
+  if (init.redactor) record.redactor = init.redactor;
+  return record;
 }
 
 /** Previews, inputs/outputs metadata, token usage and the trace name of a finished trace. */
