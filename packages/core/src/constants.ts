@@ -49,6 +49,11 @@ export const TraceMetadataKey = {
   SOURCE_RUN: "mlflow.sourceRun",
   MODEL_ID: "mlflow.modelId",
   SIZE_BYTES: "mlflow.trace.sizeBytes",
+  SIZE_STATS: "mlflow.trace.sizeStats",
+  SPANS_LOCATION: "mlflow.trace.spansLocation",
+  USER: "mlflow.user",
+  SOURCE_NAME: "mlflow.source.name",
+  SOURCE_TYPE: "mlflow.source.type",
   INPUTS: "mlflow.traceInputs",
   OUTPUTS: "mlflow.traceOutputs",
 } as const;

@@ -1,10 +1,11 @@
 import { userInfo } from "node:os";
+import { TraceMetadataKey } from "../constants.js";
 
 /** Trace metadata keys naming who and what made a trace, as MLflow's Python client writes them. */
 export const SourceMetadataKey = {
-  USER: "mlflow.user",
-  SOURCE_NAME: "mlflow.source.name",
-  SOURCE_TYPE: "mlflow.source.type",
+  USER: TraceMetadataKey.USER,
+  SOURCE_NAME: TraceMetadataKey.SOURCE_NAME,
+  SOURCE_TYPE: TraceMetadataKey.SOURCE_TYPE,
 } as const;
 
 let cached: Readonly<Record<string, string>> | undefined;

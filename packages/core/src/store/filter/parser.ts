@@ -1,3 +1,4 @@
+import { TraceMetadataKey, TraceTagKey } from "../../constants.js";
 import { InvalidFilterError } from "../../errors.js";
 import { compileRlike } from "./linear-regex.js";
 import { type Token, tokenize } from "./tokenizer.js";
@@ -90,8 +91,8 @@ const SEARCH_ATTRIBUTES: Record<string, AttributeTarget> = {
   end_time_ms: "end_time_ms",
   request_id: "trace_id",
   client_request_id: "client_request_id",
-  name: { tag: "mlflow.traceName" },
-  run_id: { metadata: "mlflow.sourceRun" },
+  name: { tag: TraceTagKey.TRACE_NAME },
+  run_id: { metadata: TraceMetadataKey.SOURCE_RUN },
 };
 
 /** Attribute keys an order-by clause can name (`VALID_ORDER_BY_ATTRIBUTE_KEYS`). */
@@ -105,8 +106,8 @@ const ORDER_BY_ATTRIBUTES: Record<string, AttributeTarget> = {
   end_time_ms: "end_time_ms",
   status: "status",
   request_id: "trace_id",
-  name: { tag: "mlflow.traceName" },
-  run_id: { metadata: "mlflow.sourceRun" },
+  name: { tag: TraceTagKey.TRACE_NAME },
+  run_id: { metadata: TraceMetadataKey.SOURCE_RUN },
 };
 
 const NUMERIC = new Set<AttributeName>(["timestamp_ms", "execution_time_ms", "end_time_ms"]);

@@ -1,4 +1,4 @@
-import { TraceTagKey } from "../../constants.js";
+import { TraceMetadataKey, TraceTagKey } from "../../constants.js";
 import { Assessment } from "../../entities/assessment.js";
 import { Trace } from "../../entities/trace.js";
 import { TraceData } from "../../entities/trace-data.js";
@@ -17,7 +17,7 @@ import { assessmentToV3, traceInfoToV3, tracesJsonPath } from "./wire.js";
 type V3Info = Record<string, unknown> & { tags?: Record<string, string> };
 
 /** Tag the server sets when it holds a trace's spans in its database (from OTLP). */
-const SPANS_LOCATION = "mlflow.trace.spansLocation";
+const SPANS_LOCATION = TraceMetadataKey.SPANS_LOCATION;
 
 /** The most traces MLflow's server returns for one search request (it answers 400 above). */
 export const MAX_SEARCH_PAGE = 500;

@@ -1,10 +1,11 @@
+import { TraceMetadataKey } from "../../constants.js";
 import { Trace } from "../../entities/trace.js";
 import { TraceData } from "../../entities/trace-data.js";
 
 /** Trace metadata key of the JSON size statistics MLflow's Python client writes. */
-export const SIZE_STATS_KEY = "mlflow.trace.sizeStats";
+export const SIZE_STATS_KEY = TraceMetadataKey.SIZE_STATS;
 /** Trace metadata key of the total size, kept by MLflow beside the statistics. */
-export const SIZE_BYTES_KEY = "mlflow.trace.sizeBytes";
+export const SIZE_BYTES_KEY = TraceMetadataKey.SIZE_BYTES;
 
 /** The spans' JSON (MLflow span dicts), one string per span, serialised once for both uses. */
 export function spanJsonOf(trace: Trace): string[] {

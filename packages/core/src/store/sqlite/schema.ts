@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { TraceMetadataKey } from "../../constants.js";
 
 /**
  * Schema migrations, applied in order inside one transaction each. `user_version` records how
@@ -9,10 +10,10 @@ import type { DatabaseSync } from "node:sqlite";
  * the (key, value) index, where each would land on a random page. Filters on them scan.
  */
 export const UNINDEXED_METADATA_KEYS = [
-  "mlflow.traceInputs",
-  "mlflow.traceOutputs",
-  "mlflow.trace.tokenUsage",
-  "mlflow.trace.sizeBytes",
+  TraceMetadataKey.INPUTS,
+  TraceMetadataKey.OUTPUTS,
+  TraceMetadataKey.TOKEN_USAGE,
+  TraceMetadataKey.SIZE_BYTES,
   "tracewright.trace.truncation",
 ] as const;
 
