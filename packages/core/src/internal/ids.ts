@@ -47,10 +47,6 @@ export const newSpanId = (): string => randomHex(8);
 /** MLflow's trace id for an OpenTelemetry trace id: `tr-` + 32 hex. */
 export const toMlflowTraceId = (otelTraceId: string): string => TRACE_ID_PREFIX + otelTraceId;
 
-const TRACE_ID_RE = /^tr-[0-9a-f]{32}$/;
-
-/** True when `id` has the MLflow 3 trace id form. */
-export const isMlflowTraceId = (id: string): boolean => TRACE_ID_RE.test(id);
 
 /** The OpenTelemetry trace id inside an MLflow trace id (`tr-<hex>` → `<hex>`). */
 export function otelTraceIdOf(traceId: string): string {
