@@ -47,7 +47,6 @@ export const newSpanId = (): string => randomHex(8);
 /** MLflow's trace id for an OpenTelemetry trace id: `tr-` + 32 hex. */
 export const toMlflowTraceId = (otelTraceId: string): string => TRACE_ID_PREFIX + otelTraceId;
 
-
 /** The OpenTelemetry trace id inside an MLflow trace id (`tr-<hex>` → `<hex>`). */
 export function otelTraceIdOf(traceId: string): string {
   return traceId.startsWith(TRACE_ID_PREFIX) ? traceId.slice(TRACE_ID_PREFIX.length) : traceId;
