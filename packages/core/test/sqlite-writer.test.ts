@@ -1,7 +1,8 @@
 /**
  * The embedded store's writer thread: writes leave the app's thread, nothing handed over is lost
- * at any exit (child processes), a producer faster than the disk keeps memory bounded and has its
- * overflow counted, and a database of the first schema migrates with its traces, tags and
+ * at any exit (child processes), a file another connection keeps locked delays the writes but
+ * never loses them, a producer faster than the disk keeps memory bounded and has its overflow
+ * counted, and a database of the first schema migrates with its traces, tags and
  * assessments.
  */
 import { spawn } from "node:child_process";
@@ -11,7 +12,18 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { Feedback, Span, SqliteTraceStore, setTraceStore, Trace, TraceData, TraceInfo } from "../src/index.js";
+import {
+  Feedback,
+  flushTraces,
+  getExportStats,
+  Span,
+  SqliteTraceStore,
+  setTraceStore,
+  Trace,
+  TraceData,
+  TraceInfo,
+  trace,
+} from "../src/index.js";
 
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-writer-")), "traces.db");
@@ -168,14 +180,16 @@ describe("a producer faster than the disk", () => {
   it("keeps memory bounded, holds back what fits, and counts what overflows", async () => {
     const path = tempDb();
     new SqliteTraceStore(path).close();
-    // another connection holds the write lock: the child's writer thread cannot commit at all
+    // another connection holds the write lock: the child's writer thread cannot commit at all, and
+    // its 250 ms lock timeout passes many times during the burst (on a loaded machine the default
+    // 10 s could pass too: then a batch reported failed was lost, 19,900 rows for 20,000 traces)
     const blocker = new DatabaseSync(path, { timeout: 10_000 });
     blocker.exec("BEGIN IMMEDIATE");
     const produced = 20_000;
     let released = false;
     const result = await runChild(
       `
-      const store = new tw.SqliteTraceStore(${JSON.stringify(path)}, { maxPendingChars: 2_000_000 });
+      const store = new tw.SqliteTraceStore(${JSON.stringify(path)}, { maxPendingChars: 2_000_000, lockTimeoutMs: 250 });
       tw.setTraceStore(store);
       tw.setExportQueueLimits({ maxTraces: 2000 });
       const payload = "x".repeat(4096);
@@ -214,10 +228,74 @@ describe("a producer faster than the disk", () => {
     expect(atBurst.stats.queued).toBeLessThanOrEqual(2000);
     expect(atBurst.stats.overflowed).toBeGreaterThan(0);
     expect(atEnd.stats.dropped).toBe(atEnd.stats.overflowed);
+    expect(atEnd.stats.failed).toBe(0);
     expect(result.stderr).toMatch(/writer thread is behind.*getExportStats\(\)\.overflowed/);
     // every trace is either stored or counted as overflowed
     expect(countRows(path) + atEnd.stats.overflowed).toBe(produced);
   }, 60_000);
+});
+
+describe("a file another connection keeps locked past the writer's lock timeout", () => {
+  const lockedFile = () => {
+    const path = tempDb();
+    new SqliteTraceStore(path).close();
+    const blocker = new DatabaseSync(path, { timeout: 10_000 });
+    blocker.exec("BEGIN IMMEDIATE");
+    return { path, blocker };
+  };
+
+  it("keeps the batches with the writer thread, flushTraces() does not call them written, and they are stored once it is released", async () => {
+    const { path, blocker } = lockedFile();
+    const store = new SqliteTraceStore(path, { lockTimeoutMs: 50 });
+    setTraceStore(store);
+    const before = getExportStats();
+    const step = trace((n: number) => n * 2, { name: "locked" });
+    for (let i = 0; i < 100; i++) step(i);
+    // several 50 ms lock timeouts pass: the group transaction and each batch alone meet the lock
+    await flushTraces({ timeoutMs: 800 });
+    const held = getExportStats();
+    expect(held.failed - before.failed).toBe(0);
+    expect(held.exported - before.exported).toBe(0);
+    expect(countRows(path)).toBe(0);
+    blocker.exec("COMMIT");
+    blocker.close();
+    await flushTraces({ timeoutMs: 10_000 });
+    expect(countRows(path)).toBe(100);
+    const after = getExportStats();
+    expect(after.exported - before.exported).toBe(100);
+    expect(after.failed - before.failed).toBe(0);
+    store.close();
+  });
+
+  it("process.exit() right after a flushTraces() that timed out: the exit drain stores them once the lock is released", async () => {
+    const { path, blocker } = lockedFile();
+    let released = false;
+    const result = await runChild(
+      `
+      const store = new tw.SqliteTraceStore(${JSON.stringify(path)}, { lockTimeoutMs: 50 });
+      tw.setTraceStore(store);
+      const step = tw.trace((n) => n * 2, { name: "locked" });
+      for (let i = 0; i < 100; i++) step(i);
+      await tw.flushTraces({ timeoutMs: 500 });
+      console.log(JSON.stringify({ phase: "exiting", stats: tw.getExportStats() }));
+      process.exit(0);`,
+      (line) => {
+        // released while the child waits in its exit drain (up to the 2 s exit timeout)
+        if (!released && line.includes('"exiting"')) {
+          released = true;
+          setTimeout(() => blocker.exec("COMMIT"), 300);
+        }
+      },
+    );
+    if (!released) blocker.exec("COMMIT");
+    blocker.close();
+    expect(result.code, result.stderr).toBe(0);
+    const exiting = JSON.parse(result.stdout.trim().split("\n")[0] as string);
+    expect(exiting.stats.failed).toBe(0);
+    expect(exiting.stats.exported).toBe(0);
+    expect(result.stderr).not.toMatch(/failed to store|could not save/);
+    expect(countRows(path)).toBe(100);
+  });
 });
 
 /** The first schema, as Tracewright 0.1 created it. */

@@ -15,6 +15,12 @@ export interface HandoffOptions {
   maxPendingChars?: number;
   /** How long the writer thread lets batches gather into one transaction (default 100 ms). */
   commitIntervalMs?: number;
+  /**
+   * How long one attempt of the writer thread waits for a write lock another connection holds
+   * (default 10 s). The batches are then tried again, never given up on because the file was
+   * busy: meanwhile the hand-off fills, and the export queue holds back and counts its overflow.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** Thrown by `logTraces` when the hand-off is full; the export queue holds the traces back. */
@@ -60,6 +66,7 @@ export class WriteHandoff {
   private postTimer: NodeJS.Timeout | undefined;
   private readonly maxPendingChars: number;
   private readonly commitIntervalMs: number;
+  private readonly lockTimeoutMs: number;
 
   constructor(
     private readonly path: string,
@@ -69,6 +76,7 @@ export class WriteHandoff {
   ) {
     this.maxPendingChars = options.maxPendingChars ?? 32 * 1024 * 1024;
     this.commitIntervalMs = options.commitIntervalMs ?? 100;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   }
 
   /** Batches handed over and not yet committed. */
@@ -85,6 +93,7 @@ export class WriteHandoff {
       path: this.path,
       progress: this.progress.buffer as SharedArrayBuffer,
       commitIntervalMs: this.commitIntervalMs,
+      lockTimeoutMs: this.lockTimeoutMs,
       maxCommitChars: 8 * 1024 * 1024,
       autocheckpointPages: 4000,
     };

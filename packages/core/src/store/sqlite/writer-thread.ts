@@ -3,12 +3,18 @@ import type { createBatchWriter, SerializedBatch } from "./batch-writer.js";
 /** What the app's thread gives the writer thread at start. */
 export interface WriterThreadData {
   path: string;
-  /** Int32Array over it: [0] the sequence number of the last batch committed (or given up on). */
+  /**
+   * Int32Array over it: [0] the sequence number of the last batch committed (or given up on: it
+   * failed for a reason of its own). Stored only after the reply saying so was posted, so that an
+   * exit that sees it also finds the reply (which batches failed, which traces were set aside).
+   */
   progress: SharedArrayBuffer;
   /** A commit waits this long for more batches to join it, unless a flush is asked for. */
   commitIntervalMs: number;
   /** ... or until this many characters of batches are waiting. */
   maxCommitChars: number;
+  /** How long one attempt waits for a write lock another connection holds (SQLite's busy timeout). */
+  lockTimeoutMs: number;
   /** SQLite's `wal_autocheckpoint`, in pages. */
   autocheckpointPages: number;
   /** Where replies go: a port of their own, so that an exit can read them synchronously. */
@@ -22,7 +28,8 @@ export type ToWriter =
   | { close: true };
 
 /**
- * Messages from the writer thread: everything up to `committed` is done; `failed` are not stored;
+ * Messages from the writer thread: everything up to `committed` is done; `failed` are not stored
+ * (a batch SQLite refused; never one that only met another connection's write lock);
  * `setAside` holds traces whose id was stored already, for the app's thread to merge or replace.
  */
 export interface FromWriter {
@@ -38,6 +45,12 @@ export interface FromWriter {
  * transaction: each commit rewrites the last page of every B-tree it touched and appends a WAL
  * frame header, so one trace per transaction would write tens of KiB for a span of a few hundred
  * bytes. A batch that fails is retried alone, so one bad trace costs only its own batch.
+ *
+ * Another connection holding the write lock past `lockTimeoutMs` (SQLITE_BUSY) is not a failure
+ * of the batches: they stay, in order, and are tried again after `commitIntervalMs`. Reporting them
+ * failed would lose them although the file only was busy (a long transaction of another process);
+ * waiting keeps the hand-off full instead, so the export queue holds back and counts its overflow,
+ * and an exit that cannot wait longer writes them on the app's thread.
  */
 export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
   const { parentPort, workerData } = process.getBuiltinModule(
@@ -47,18 +60,21 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
   const data = workerData as WriterThreadData;
   const port = parentPort as import("node:worker_threads").MessagePort;
   const progress = new Int32Array(data.progress);
-  const db = new DatabaseSync(data.path, { timeout: 10_000 });
+  const db = new DatabaseSync(data.path, { timeout: data.lockTimeoutMs });
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   db.exec(`PRAGMA wal_autocheckpoint = ${data.autocheckpointPages}`);
   const write = makeWriter(db);
-  let waiting: Array<{ seq: number; payload: SerializedBatch }> = [];
+  type Waiting = { seq: number; payload: SerializedBatch; chars: number };
+  let waiting: Waiting[] = [];
   let waitingChars = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   let setAside: Array<{ seq: number; batch: SerializedBatch }> = [];
-  const inTransaction = (batches: Array<{ seq: number; payload: SerializedBatch }>): void => {
+  // SQLITE_BUSY and its extended codes: the lock is another connection's, the batch is fine
+  const isBusy = (e: unknown): boolean => ((e as { errcode?: unknown } | null)?.errcode as number) % 256 === 5;
+  const inTransaction = (batches: Waiting[]): void => {
     db.exec("BEGIN IMMEDIATE");
     const aside: typeof setAside = [];
     try {
@@ -83,24 +99,40 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
     waitingChars = 0;
     const failed: number[] = [];
     let error: string | undefined;
+    /** Batches at the head of `batches` that are committed or given up on. */
+    let done = 0;
     try {
       inTransaction(batches);
-    } catch {
-      for (const b of batches) {
-        try {
-          inTransaction([b]);
-        } catch (e) {
-          failed.push(b.seq);
-          error = e instanceof Error ? e.message : String(e);
+      done = batches.length;
+    } catch (e) {
+      if (!isBusy(e)) {
+        for (const b of batches) {
+          try {
+            inTransaction([b]);
+          } catch (err) {
+            if (isBusy(err)) break;
+            failed.push(b.seq);
+            error = err instanceof Error ? err.message : String(err);
+          }
+          done++;
         }
       }
     }
-    const last = (batches[batches.length - 1] as { seq: number }).seq;
-    Atomics.store(progress, 0, last);
-    Atomics.notify(progress, 0);
+    if (done < batches.length) {
+      // the file is locked by another connection: kept, ahead of anything newer, and tried again
+      waiting = batches.slice(done);
+      for (const b of waiting) waitingChars += b.chars;
+      timer = setTimeout(commit, data.commitIntervalMs);
+    }
+    if (done === 0) return;
+    const last = (batches[done - 1] as Waiting).seq;
     const reply: FromWriter = { committed: last, failed, error, setAside };
     setAside = [];
+    // the reply first: an exit that sees the progress below reads the reply synchronously, and
+    // must find which of these batches failed or were set aside, not take them all for written
     data.replies.postMessage(reply);
+    Atomics.store(progress, 0, last);
+    Atomics.notify(progress, 0);
   };
 
   port.on("message", (m: ToWriter) => {
@@ -115,6 +147,8 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
     }
     commit();
     if ("close" in m) {
+      // still locked: the app's thread wrote what is left before asking to close (drainSync)
+      if (timer !== undefined) clearTimeout(timer);
       db.close();
       port.close();
     }
