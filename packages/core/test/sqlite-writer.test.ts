@@ -73,6 +73,8 @@ function runChild(
   body: string,
   onLine?: (line: string) => void,
   nodeFlags: string[] = [],
+  /** A child that hangs is killed (SIGKILL) after this long rather than left behind. */
+  killAfterMs = 50_000,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
     const child = spawn(
@@ -80,6 +82,7 @@ function runChild(
       [...nodeFlags, "--input-type=module", "-e", `import * as tw from ${JSON.stringify(distEntry)};\n${body}`],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
+    const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     let stdout = "";
     let stderr = "";
     let partial = "";
@@ -93,7 +96,10 @@ function runChild(
     child.stderr.on("data", (d) => {
       stderr += String(d);
     });
-    child.on("exit", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.on("exit", (code, signal) => {
+      clearTimeout(killer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
   });
 }
 
@@ -296,6 +302,52 @@ describe("a file another connection keeps locked past the writer's lock timeout"
     expect(result.stderr).not.toMatch(/failed to store|could not save/);
     expect(countRows(path)).toBe(100);
   });
+});
+
+describe("a hand-off full of writes that are not the export queue's", () => {
+  it("flushTraces() waits for them instead of spinning: the queue's held-back traces are stored, its timeout holds", async () => {
+    const path = tempDb();
+    // the store's logTraces called directly with a batch over the hand-off's limit (it goes alone):
+    // the queue's traces are held back with nothing of the queue's in flight
+    const result = await runChild(
+      `
+      const store = new tw.SqliteTraceStore(${JSON.stringify(path)}, { maxPendingChars: 1000 });
+      tw.setTraceStore(store);
+      const imported = Array.from({ length: 50 }, (_, n) => {
+        const hex = (n + 1).toString(16).padStart(32, "0");
+        const span = tw.Span.fromDict({
+          trace_id: hex, span_id: (n + 1).toString(16).padStart(16, "0"), parent_span_id: null, name: "imported",
+          start_time_unix_nano: 1_700_000_000_000_000_000, end_time_unix_nano: 1_700_000_000_005_000_000,
+          events: [], status: { code: "STATUS_CODE_OK", message: "" }, attributes: { "mlflow.spanType": '"CHAIN"' },
+        });
+        return new tw.Trace(
+          new tw.TraceInfo({ traceId: "tr-" + hex, experimentId: "0", requestTime: 1_700_000_000_000, executionDuration: 5, state: "OK", tags: {}, traceMetadata: {} }),
+          new tw.TraceData([span]),
+        );
+      });
+      const direct = store.logTraces(imported);
+      const step = tw.trace((n) => n * 2, { name: "queued" });
+      for (let i = 0; i < 20; i++) step(i);
+      await new Promise((r) => setImmediate(r));
+      const heldBack = tw.getExportStats().queued;
+      const started = Date.now();
+      await tw.flushTraces({ timeoutMs: 5000 });
+      await direct;
+      console.log(JSON.stringify({ heldBack, ms: Date.now() - started, stats: tw.getExportStats() }));
+      process.exit(0);`,
+      undefined,
+      [],
+      15_000,
+    );
+    expect(result.signal, "the child hung in flushTraces()").toBe(null);
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout.trim());
+    expect(out.heldBack).toBe(20);
+    expect(out.ms).toBeLessThan(5000);
+    expect(out.stats.exported).toBe(20);
+    expect(result.stderr).not.toMatch(/timed out/);
+    expect(countRows(path)).toBe(70);
+  }, 30_000);
 });
 
 /** The first schema, as Tracewright 0.1 created it. */

@@ -250,13 +250,20 @@ async function settle(timeoutMs: number | undefined): Promise<boolean> {
     // loop: writing may resolve experiments and start further writes
     while (q.queue.length > 0 || q.inflight.size > 0) {
       // a waiting flush offers held-back traces at once; if the writer is still behind, its
-      // pending writes are in flight and awaited below, so this loop never spins
+      // pending writes are in flight and awaited below (or, if none is the queue's, a pause)
       if (x.heldBack !== undefined) {
         clearTimeout(x.heldBack);
         x.heldBack = undefined;
       }
       drain();
       flushBackgroundWriters(); // a writer thread would otherwise wait for more to batch
+      if (q.inflight.size === 0 && x.heldBack !== undefined) {
+        // held back by a hand-off full of writes that are not the queue's (the store's logTraces
+        // called directly): nothing to await, and retrying at once would spin on microtasks and
+        // starve the very message that frees the hand-off (and this flush's own timeout)
+        await new Promise((resolve) => setTimeout(resolve, HOLD_BACK_MS));
+        continue;
+      }
       await Promise.all([...q.inflight]);
     }
     return true;
