@@ -13,6 +13,7 @@ import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  ConfigurationError,
   Feedback,
   flushTraces,
   getExportStats,
@@ -301,6 +302,18 @@ describe("a file another connection keeps locked past the writer's lock timeout"
     expect(exiting.stats.exported).toBe(0);
     expect(result.stderr).not.toMatch(/failed to store|could not save/);
     expect(countRows(path)).toBe(100);
+  });
+});
+
+describe("the writer's options", () => {
+  it("refuses a value that is not a whole number with a ConfigurationError naming the option", () => {
+    const path = tempDb();
+    expect(() => new SqliteTraceStore(path, { lockTimeoutMs: 1.5 })).toThrow(ConfigurationError);
+    expect(() => new SqliteTraceStore(path, { lockTimeoutMs: -1 })).toThrow(/"lockTimeoutMs" must be a whole number/);
+    expect(() => new SqliteTraceStore(path, { maxPendingChars: 0 })).toThrow(/"maxPendingChars"/);
+    expect(() => new SqliteTraceStore(path, { commitIntervalMs: Number.NaN })).toThrow(/"commitIntervalMs".*NaN/);
+    const store = new SqliteTraceStore(path, { lockTimeoutMs: 0, commitIntervalMs: 0, maxPendingChars: 1 });
+    store.close();
   });
 });
 

@@ -75,6 +75,8 @@ export class SqliteTraceStore implements TraceStore {
 
   constructor(path: string, options: HandoffOptions = {}) {
     this.path = path;
+    // options checked (ConfigurationError) before the file is opened, so a refusal leaves nothing open
+    if (path !== ":memory:") this.handoff = new WriteHandoff(path, (payloads) => this.writeInline(payloads), options);
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const { DatabaseSync } = loadSqlite();
     this.db = new DatabaseSync(path, { timeout: 10_000 });
@@ -102,10 +104,7 @@ export class SqliteTraceStore implements TraceStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
-    if (path !== ":memory:") {
-      this.handoff = new WriteHandoff(path, (payloads) => this.writeInline(payloads), options);
-      registerBackgroundWriter(this.handoff);
-    }
+    if (this.handoff) registerBackgroundWriter(this.handoff);
   }
 
   /**

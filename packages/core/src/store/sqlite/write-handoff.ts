@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { ConfigurationError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
 import { batchChars } from "./trace-records.js";
@@ -33,6 +34,17 @@ export class HandoffFullError extends Error {
     super(`the embedded store's writer is ${limit} characters behind; ${traces} trace(s) dropped`);
     this.name = "HandoffFullError";
   }
+}
+
+/** An option's value, or its default; a value that is not a whole number of at least `min` is refused. */
+function wholeNumberOption(name: keyof HandoffOptions, value: unknown, defaultValue: number, min: number): number {
+  if (value === undefined) return defaultValue;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(
+      `SqliteTraceStore option "${name}" must be a whole number of at least ${min}; got ${typeof value === "number" ? value : typeof value}`,
+    );
+  }
+  return value;
 }
 
 /** How long batches gather on the app's thread before one message takes them to the writer. */
@@ -74,9 +86,9 @@ export class WriteHandoff {
     private readonly fallback: (payloads: SerializedBatch[]) => void,
     options: HandoffOptions = {},
   ) {
-    this.maxPendingChars = options.maxPendingChars ?? 32 * 1024 * 1024;
-    this.commitIntervalMs = options.commitIntervalMs ?? 100;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.maxPendingChars = wholeNumberOption("maxPendingChars", options.maxPendingChars, 32 * 1024 * 1024, 1);
+    this.commitIntervalMs = wholeNumberOption("commitIntervalMs", options.commitIntervalMs, 100, 0);
+    this.lockTimeoutMs = wholeNumberOption("lockTimeoutMs", options.lockTimeoutMs, 10_000, 0);
   }
 
   /** Batches handed over and not yet committed. */
