@@ -122,7 +122,8 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
       // the file is locked by another connection: kept, ahead of anything newer, and tried again
       waiting = batches.slice(done);
       for (const b of waiting) waitingChars += b.chars;
-      timer = setTimeout(commit, data.commitIntervalMs);
+      // (not at once even with no interval: with no lock timeout either, that would spin)
+      timer = setTimeout(commit, Math.max(data.commitIntervalMs, 10));
     }
     if (done === 0) return;
     const last = (batches[done - 1] as Waiting).seq;
