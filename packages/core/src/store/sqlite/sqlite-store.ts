@@ -63,7 +63,9 @@ const DRAIN_TIMEOUT_MS = 5000;
  * the returned promise resolves once they are committed, so `flushTraces()` means "written". At
  * exit what was handed over is drained synchronously (nothing is lost on `process.exit()` or
  * SIGTERM). Reads and the management calls (tags, assessments, deletes) run on the calling thread
- * with their own connection. Several processes may write the same file at once.
+ * with their own connection. Several processes may write the same file at once; while another
+ * connection holds the write lock the thread waits and tries again (see `lockTimeoutMs`), so a busy
+ * file delays traces (and fills the hand-off, whose overflow is counted) but never fails them.
  */
 export class SqliteTraceStore implements TraceStore {
   readonly path: string;
