@@ -138,17 +138,11 @@ const RECORD_OUTPUTS = {
   },
 };
 
-/** Options of {@link withSpan} and {@link startSpan}. */
-export interface StartSpanOptions {
-  name: string;
-  spanType?: SpanType;
-  inputs?: unknown;
-  attributes?: Record<string, unknown>;
-  /** Parent span; defaults to the active span. Pass null to start a new trace. */
-  parent?: LiveSpan | null;
-  /** Start time in nanoseconds since the epoch, for spans reported after the fact; defaults to now. */
-  startTimeNs?: number;
-}
+/**
+ * Options of {@link withSpan} and {@link startSpan}: the one {@link SpanOptions}, without the
+ * redactor (integrations set theirs through the kit).
+ */
+export type StartSpanOptions = Omit<SpanOptions, "redactor">;
 
 function requireSpanName(options: { name?: unknown } | undefined, api: string): void {
   if (!options || typeof options.name !== "string" || options.name === "") {
