@@ -329,7 +329,9 @@ describe("item 5: enqueueing costs the same whatever the spool holds", () => {
     const empty = await cost(0);
     const full = await cost(5000);
     expect(full).toBeLessThan(Math.max(0.5, empty * 3));
-  }, 60_000);
+    // it asserts a ratio, not a duration: 8 s alone, but 400 spooled batches fsync'd on a disk the
+    // whole test run shares took up to 58 s in CI, so the limit only guards against a hang
+  }, 180_000);
 });
 
 describe("item 6: one delivery loop per destination", () => {
