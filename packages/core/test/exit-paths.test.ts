@@ -6,7 +6,7 @@
  * the experiment lookup or hang every request.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -195,6 +195,27 @@ async function deliverAfterRestart(env: Record<string, string>, ids: string[]): 
   return result;
 }
 
+/**
+ * Trace ids still held in spool files under `dir` (any depth: the destination's subdirectory and its
+ * quarantine). Tells, when an id never reached the server, a delivery slower than the wait from a
+ * trace that was never saved.
+ */
+function spooledIds(dir: string): Set<string> {
+  const ids = new Set<string>();
+  for (const f of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!f.isFile() || !f.name.endsWith(".json")) continue;
+    try {
+      const batch = JSON.parse(readFileSync(join(f.parentPath, f.name), "utf8")) as Array<{
+        info?: { trace_id?: string };
+      }>;
+      for (const t of batch) if (t.info?.trace_id) ids.add(t.info.trace_id);
+    } catch {
+      // a file removed or half-written meanwhile: its traces are looked for elsewhere
+    }
+  }
+  return ids;
+}
+
 /** The child's traces: N root spans, their ids printed. */
 const makeTraces = (n: number) => `
 const ids = [];
@@ -244,7 +265,14 @@ describe("exit paths while the experiment is still being looked up", () => {
       const experiments = await deliverAfterRestart(env, ids);
       // every trace was kept (a restart offers each to the server) and none under the Default experiment
       const offered = new Map(startTraceRequests().map((r) => [r.id, r.experimentId]));
-      expect(ids.filter((id) => !offered.has(id))).toEqual([]);
+      const spooled = spooledIds(env.TRACEWRIGHT_SPOOL_DIR as string);
+      expect(
+        ids
+          .filter((id) => !offered.has(id))
+          .map(
+            (id) => `${id}: ${spooled.has(id) ? "still spooled (delivered too slowly)" : "in no spool file (lost)"}`,
+          ),
+      ).toEqual([]);
       expect(ids.filter((id) => offered.get(id) === "0")).toEqual([]);
       // and each is stored in its own experiment
       const expected = server.experiments.get(EXPERIMENT) ?? "<experiment never created>";
