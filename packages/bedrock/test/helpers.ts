@@ -1,6 +1,6 @@
 import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime";
-import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
-import { freshMemoryStore, nock, storedTraces } from "@tracewright/testing";
+import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey } from "@tracewright/core";
+import { freshMemoryStore, nock } from "@tracewright/testing";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { autolog } from "../src/index.js";
 import { type Exchange, eventStreamReply, harExchanges, jsonReply, type WireEvent } from "./bedrock-wire.js";
@@ -75,14 +75,7 @@ export function replayHarExchanges(bedrock: FakeBedrock, name: string): Exchange
   return exchanges;
 }
 
-/** The single trace stored, failing loudly otherwise. */
-export async function onlyTrace(store: InMemoryTraceStore): Promise<Trace> {
-  const traces = await storedTraces(store);
-  if (traces.length !== 1) throw new Error(`expected 1 trace, found ${traces.length}`);
-  return traces[0] as Trace;
-}
-
-export const usageOf = (span: Span): unknown => span.getAttribute(SpanAttributeKey.CHAT_USAGE);
 export const toolsOf = (span: Span): unknown => span.getAttribute(SpanAttributeKey.CHAT_TOOLS);
-export const messagesOf = (span: Span): Array<Record<string, unknown>> =>
-  span.getAttribute(SpanAttributeKey.CHAT_MESSAGES) as Array<Record<string, unknown>>;
+
+// shared by every integration's tests
+export { messagesOf, onlyTrace, usageOf } from "@tracewright/testing";

@@ -1,14 +1,6 @@
 import { GoogleGenAI, type Tool, Type } from "@google/genai";
-import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
-import {
-  freshMemoryStore,
-  nock,
-  readHar,
-  readRecordingText,
-  replayBody,
-  replayHar,
-  storedTraces,
-} from "@tracewright/testing";
+import { flushTraces, type InMemoryTraceStore } from "@tracewright/core";
+import { freshMemoryStore, nock, readHar, readRecordingText, replayBody, replayHar } from "@tracewright/testing";
 import { afterEach, beforeAll, beforeEach } from "vitest";
 import { autolog } from "../src/index.js";
 
@@ -55,17 +47,6 @@ export function replayGemini(path: string, recording: string, status = 200): noc
   });
 }
 
-/** The single trace stored, failing loudly otherwise. */
-export async function onlyTrace(store: InMemoryTraceStore): Promise<Trace> {
-  const traces = await storedTraces(store);
-  if (traces.length !== 1) throw new Error(`expected 1 trace, found ${traces.length}`);
-  return traces[0] as Trace;
-}
-
-export const usageOf = (span: Span): unknown => span.getAttribute(SpanAttributeKey.CHAT_USAGE);
-export const messagesOf = (span: Span): Array<Record<string, unknown>> =>
-  span.getAttribute(SpanAttributeKey.CHAT_MESSAGES) as Array<Record<string, unknown>>;
-
 /** The weather tool, as a Gemini function declaration (a `Schema`, types in upper case). */
 export const WEATHER_TOOL: Tool = {
   functionDeclarations: [
@@ -80,3 +61,6 @@ export const WEATHER_TOOL: Tool = {
     },
   ],
 };
+
+// shared by every integration's tests
+export { messagesOf, onlyTrace, usageOf } from "@tracewright/testing";

@@ -1,5 +1,5 @@
-import { flushTraces, type InMemoryTraceStore, type Span, SpanAttributeKey, type Trace } from "@tracewright/core";
-import { freshMemoryStore, nock, storedTraces } from "@tracewright/testing";
+import { flushTraces, type InMemoryTraceStore } from "@tracewright/core";
+import { freshMemoryStore, nock } from "@tracewright/testing";
 import OpenAI from "openai";
 import { afterEach, beforeAll, beforeEach } from "vitest";
 import { autolog } from "../src/index.js";
@@ -26,14 +26,5 @@ export function setupOpenAITest(): { store: () => InMemoryTraceStore; client: ()
   return { store: () => store, client: () => client };
 }
 
-/** The single trace stored, failing loudly otherwise. */
-export async function onlyTrace(store: InMemoryTraceStore): Promise<Trace> {
-  const traces = await storedTraces(store);
-  if (traces.length !== 1) throw new Error(`expected 1 trace, found ${traces.length}`);
-  return traces[0] as Trace;
-}
-
-export const attr = (span: Span, key: string): unknown => span.getAttribute(key);
-export const usageOf = (span: Span): unknown => span.getAttribute(SpanAttributeKey.CHAT_USAGE);
-export const messagesOf = (span: Span): Array<Record<string, unknown>> =>
-  span.getAttribute(SpanAttributeKey.CHAT_MESSAGES) as Array<Record<string, unknown>>;
+// shared by every integration's tests
+export { attr, messagesOf, onlyTrace, usageOf } from "@tracewright/testing";
