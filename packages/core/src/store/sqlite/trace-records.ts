@@ -47,13 +47,6 @@ export function serializeTraces(traces: readonly Trace[]): SerializedBatch {
   return { records: JSON.stringify(records), contents };
 }
 
-/** The characters a batch holds: what the hand-off's bound counts. */
-export function batchChars(batch: SerializedBatch): number {
-  let n = batch.records.length;
-  for (const c of batch.contents) n += c.length;
-  return n;
-}
-
 /** One assessment as the writer's record (the manage path writes assessments itself). */
 export const serializeAssessment = assessmentRecord;
 

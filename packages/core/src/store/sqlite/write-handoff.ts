@@ -2,17 +2,21 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import { ConfigurationError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
-import { batchChars } from "./trace-records.js";
+import { Control, RingWriter, readRingFrame } from "./handoff-ring.js";
 import { type FromWriter, type ToWriter, type WriterThreadData, writerThreadSource } from "./writer-thread.js";
 
 /** Limits and pacing of the hand-off to the writer thread. */
 export interface HandoffOptions {
   /**
-   * Characters of serialised traces handed over and not yet committed, at most (default 32 Mi).
-   * Beyond it `logTraces` refuses new batches with `HandoffFullError`; the export queue then holds
-   * them within its own bounds and drops (and counts, `getExportStats().overflowed`) what does not
-   * fit: when the app produces faster than the disk takes, memory stays bounded.
+   * Bytes of serialised traces (UTF-8) handed over and not yet committed, at most (default 8 MiB):
+   * the size of the shared-memory ring the writer thread reads from (handoff-ring.ts). When it is
+   * full `logTraces` refuses new batches with `HandoffFullError`; the export queue then holds them
+   * within its own bounds and drops (and counts, `getExportStats().overflowed`) what does not fit:
+   * when the app produces faster than the disk takes, memory stays bounded. A single batch larger
+   * than the whole ring is written on the calling thread instead.
    */
+  maxPendingBytes?: number;
+  /** @deprecated The former name of {@link maxPendingBytes} (the bound is in bytes now). */
   maxPendingChars?: number;
   /** How long the writer thread lets batches gather into one transaction (default 100 ms). */
   commitIntervalMs?: number;
@@ -31,7 +35,7 @@ export class HandoffFullError extends Error {
     readonly traces: number,
     limit: number,
   ) {
-    super(`the embedded store's writer is ${limit} characters behind; ${traces} trace(s) dropped`);
+    super(`the embedded store's writer is ${limit} bytes behind; ${traces} trace(s) dropped`);
     this.name = "HandoffFullError";
   }
 }
@@ -47,36 +51,40 @@ function wholeNumberOption(name: keyof HandoffOptions, value: unknown, defaultVa
   return value;
 }
 
-/** How long batches gather on the app's thread before one message takes them to the writer. */
-const POST_INTERVAL_MS = 10;
-
 interface Pending {
-  chars: number;
   resolve(): void;
   reject(e: Error): void;
+  /** Kept only for a batch too large for the ring (it travels as a message). */
+  payload?: SerializedBatch;
 }
 
+/** A ring frame's strings as a batch: the records, then each span's content (see batch-writer.ts). */
+const batchOf = (strings: string[]): SerializedBatch => ({
+  records: strings[0] as string,
+  contents: strings.slice(1),
+});
+
 /**
- * The app thread's end of the embedded store's writer thread: batches are posted as JSON strings,
- * committed by the thread in group transactions, and acknowledged twice — a message that settles
- * the batch's promise, and a shared counter that an exit can wait on synchronously
- * (`Atomics.wait`), since no message is delivered during `exit` or a signal handler.
+ * The app thread's end of the embedded store's writer thread: each batch is copied into a ring of
+ * shared memory (handoff-ring.ts), committed by the thread in group transactions, and
+ * acknowledged twice — a message that settles the batch's promise, and a shared counter that an
+ * exit can wait on synchronously (`Atomics.wait`), since no message is delivered during `exit` or
+ * a signal handler.
  *
- * Durability at exit: {@link drainSync} asks for a commit and waits for the counter; batches the
- * thread has not committed by the deadline are written by the caller with `fallback` (a trace
- * written twice replaces itself, so a late commit by the thread is harmless).
+ * Durability at exit: {@link drainSync} asks for a commit and waits for the counter; the batches
+ * the thread has not committed by the deadline are still in the ring, and the caller writes them
+ * with `fallback` (a trace written twice replaces itself, so a late commit by the thread is
+ * harmless). A writer thread that dies leaves its batches in the ring the same way.
  */
 export class WriteHandoff {
   private worker: Worker | undefined;
   private broken = false;
-  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  private ring: RingWriter | undefined;
   private seq = 0;
-  private readonly pending = new Map<number, Pending & { payload: SerializedBatch }>();
-  private pendingChars = 0;
-  /** Batches not yet posted to the thread (see {@link post}). */
-  private outbox: Array<{ seq: number; payload: SerializedBatch; chars: number }> = [];
-  private postTimer: NodeJS.Timeout | undefined;
-  private readonly maxPendingChars: number;
+  private readonly pending = new Map<number, Pending>();
+  /** Set once the writer was asked to commit early because the ring fills; cleared by its reply. */
+  private askedEarly = false;
+  private readonly maxPendingBytes: number;
   private readonly commitIntervalMs: number;
   private readonly lockTimeoutMs: number;
 
@@ -86,7 +94,8 @@ export class WriteHandoff {
     private readonly fallback: (payloads: SerializedBatch[]) => void,
     options: HandoffOptions = {},
   ) {
-    this.maxPendingChars = wholeNumberOption("maxPendingChars", options.maxPendingChars, 32 * 1024 * 1024, 1);
+    const legacy = wholeNumberOption("maxPendingChars", options.maxPendingChars, 8 * 1024 * 1024, 1);
+    this.maxPendingBytes = wholeNumberOption("maxPendingBytes", options.maxPendingBytes, legacy, 1);
     this.commitIntervalMs = wholeNumberOption("commitIntervalMs", options.commitIntervalMs, 100, 0);
     this.lockTimeoutMs = wholeNumberOption("lockTimeoutMs", options.lockTimeoutMs, 10_000, 0);
   }
@@ -98,18 +107,19 @@ export class WriteHandoff {
 
   private replies: MessagePort | undefined;
 
-  private start(): Worker {
+  private start(ring: RingWriter): Worker {
     const channel = new MessageChannel();
     const data: WriterThreadData = {
       replies: channel.port2,
       path: this.path,
-      progress: this.progress.buffer as SharedArrayBuffer,
+      control: ring.control.buffer as SharedArrayBuffer,
+      ring: ring.data.buffer as SharedArrayBuffer,
       commitIntervalMs: this.commitIntervalMs,
       lockTimeoutMs: this.lockTimeoutMs,
-      maxCommitChars: 8 * 1024 * 1024,
+      maxCommitBytes: 4 * 1024 * 1024,
       autocheckpointPages: 4000,
     };
-    const worker = new Worker(writerThreadSource(createBatchWriter), {
+    const worker = new Worker(writerThreadSource(createBatchWriter, readRingFrame), {
       eval: true,
       workerData: data,
       transferList: [channel.port2],
@@ -126,37 +136,42 @@ export class WriteHandoff {
     return worker;
   }
 
-  /** The writer thread failed: what it held is written here, and so is everything after. */
+  /** The writer thread failed: what it had not committed is written here, and so is everything after. */
   private fail(e: unknown): void {
     if (!this.broken) log.error("the embedded store's writer thread failed; writing on the app's thread instead", e);
     this.broken = true;
     this.worker = undefined;
-    const held = [...this.pending.entries()];
+    const frames = this.ring?.uncommitted() ?? [];
+    const held = new Map(this.pending);
     this.pending.clear();
-    this.outbox = [];
-    this.pendingChars = 0;
-    for (const [, p] of held) {
+    for (const f of frames) {
+      const p = held.get(f.seq);
+      held.delete(f.seq);
+      const batch = f.strings.length > 0 ? batchOf(f.strings) : p?.payload;
+      if (!batch) continue;
       try {
-        this.fallback([p.payload]);
-        p.resolve();
+        this.fallback([batch]);
+        p?.resolve();
       } catch (err) {
-        p.reject(err instanceof Error ? err : new Error(String(err)));
+        p?.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
+    // committed before the thread died, its reply lost with it
+    for (const [, p] of held) p.resolve();
   }
 
   private settle(m: FromWriter): void {
-    const failed = new Set(m.failed);
-    const setAside = new Map(m.setAside.map((a) => [a.seq, a.batch]));
+    this.askedEarly = false;
+    const failed = m.failed.length > 0 ? new Set(m.failed) : undefined;
+    const setAside = m.setAside.length > 0 ? new Map(m.setAside.map((a) => [a.seq, a.batch])) : undefined;
     for (const [seq, p] of this.pending) {
       if (seq > m.committed) break;
       this.pending.delete(seq);
-      this.pendingChars -= p.chars;
-      if (failed.has(seq)) {
+      if (failed?.has(seq)) {
         p.reject(new Error(m.error ?? "the embedded store could not write the batch"));
         continue;
       }
-      const aside = setAside.get(seq);
+      const aside = setAside?.get(seq);
       try {
         // traces stored already (a re-log, another process's part of the trace): merged here
         if (aside) this.fallback([aside]);
@@ -168,9 +183,9 @@ export class WriteHandoff {
     if (this.pending.size === 0) this.worker?.unref();
   }
 
-  /** Throws {@link HandoffFullError} when the hand-off holds its limit already (checked before serialising). */
+  /** Throws {@link HandoffFullError} when the hand-off is (nearly) full already (checked before serialising). */
   assertRoom(traces: number): void {
-    if (this.pendingChars >= this.maxPendingChars) throw new HandoffFullError(traces, this.maxPendingChars);
+    if (this.ring?.fullerThan(0.95)) throw new HandoffFullError(traces, this.maxPendingBytes);
   }
 
   /** Hands a serialised batch over; resolves once it is committed. Throws {@link HandoffFullError} when full. */
@@ -179,14 +194,11 @@ export class WriteHandoff {
       this.fallback([payload]);
       return Promise.resolve();
     }
-    // one batch larger than the whole limit still goes, alone: refusing it forever would lose it
-    const chars = batchChars(payload);
-    if (this.pending.size > 0 && this.pendingChars + chars > this.maxPendingChars) {
-      throw new HandoffFullError(traces, this.maxPendingChars);
-    }
+    this.ring ??= new RingWriter(this.maxPendingBytes);
+    const ring = this.ring;
     if (!this.worker) {
       try {
-        this.worker = this.start();
+        this.worker = this.start(ring);
       } catch (e) {
         // no worker threads here (a restricted runtime): the store still works, on this thread
         this.fail(e);
@@ -194,35 +206,35 @@ export class WriteHandoff {
         return Promise.resolve();
       }
     }
-    const seq = ++this.seq;
+    const seq = this.seq + 1;
+    let written = ring.tryWrite(seq, [payload.records, ...payload.contents]);
+    let large: SerializedBatch | undefined;
+    if (written === "too-large") {
+      // larger than the whole ring: it goes alone (into an empty ring) as a message, the ring
+      // holding its place in the order; it is kept here until committed, for the exit path
+      written = ring.empty ? ring.tryWrite(seq, []) : "full";
+      if (written === "written") {
+        large = payload;
+        this.worker.postMessage({ seq, batch: payload } satisfies ToWriter);
+      }
+    }
+    if (written !== "written") throw new HandoffFullError(traces, this.maxPendingBytes);
+    this.seq = seq;
     const done = new Promise<void>((resolve, reject) => {
-      this.pending.set(seq, { chars, payload, resolve, reject });
+      this.pending.set(seq, large ? { resolve, reject, payload: large } : { resolve, reject });
     });
     if (this.pending.size === 1) this.worker.ref(); // a flush awaited with nothing else alive must still end
-    this.pendingChars += chars;
-    this.outbox.push({ seq, payload, chars });
-    // one message per interval, not per batch: the app thread pays for a post (a structured
-    // clone and a wake-up of the thread) about once per POST_INTERVAL_MS however busy it is
-    if (this.postTimer === undefined) {
-      this.postTimer = setTimeout(() => this.post(), POST_INTERVAL_MS);
-      this.postTimer.unref();
+    ring.wake();
+    if (!this.askedEarly && ring.fullerThan(0.5)) {
+      // filling faster than the commit interval empties it: commit now rather than at the interval
+      this.askedEarly = true;
+      this.worker.postMessage({ flush: true } satisfies ToWriter);
     }
     return done;
   }
 
-  /** Posts the batches gathered since the last post. */
-  private post(): void {
-    if (this.postTimer !== undefined) clearTimeout(this.postTimer);
-    this.postTimer = undefined;
-    if (this.outbox.length === 0 || !this.worker) return;
-    const message: ToWriter = { batches: this.outbox };
-    this.outbox = [];
-    this.worker.postMessage(message);
-  }
-
   /** Asks the writer thread to commit what it holds now instead of at the end of its interval. */
   flushSoon(): void {
-    this.post();
     if (this.worker && this.pending.size > 0) this.worker.postMessage({ flush: true } satisfies ToWriter);
   }
 
@@ -231,15 +243,16 @@ export class WriteHandoff {
    * thread, then writes what it has not committed with the fallback. For exits and `close()`.
    */
   drainSync(timeoutMs: number): void {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 || !this.ring) return;
     const last = this.seq;
     this.flushSoon();
+    const control = this.ring.control;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const done = Atomics.load(this.progress, 0);
+      const done = Atomics.load(control, Control.PROGRESS);
       const left = deadline - Date.now();
       if (done >= last || left <= 0 || !this.worker) break;
-      Atomics.wait(this.progress, 0, done, left);
+      Atomics.wait(control, Control.PROGRESS, done, left);
     }
     // no message is delivered during an exit: read the thread's replies here
     for (
@@ -249,16 +262,17 @@ export class WriteHandoff {
     ) {
       this.settle(m.message as FromWriter);
     }
-    const done = Atomics.load(this.progress, 0);
+    // still in the ring: written here (the thread may commit them too, later: a replacement)
     const late: SerializedBatch[] = [];
-    for (const [seq, p] of this.pending) {
-      if (seq > done) late.push(p.payload);
+    for (const f of this.ring.uncommitted()) {
+      const p = this.pending.get(f.seq);
+      if (!p) continue;
+      if (f.strings.length > 0) late.push(batchOf(f.strings));
+      else if (p.payload) late.push(p.payload);
     }
     if (late.length > 0) this.fallback(late);
     for (const [, p] of this.pending) p.resolve();
     this.pending.clear();
-    this.outbox = [];
-    this.pendingChars = 0;
     this.worker?.unref();
   }
 

@@ -1,18 +1,22 @@
 import type { createBatchWriter, SerializedBatch } from "./batch-writer.js";
+import type { readRingFrame } from "./handoff-ring.js";
 
 /** What the app's thread gives the writer thread at start. */
 export interface WriterThreadData {
   path: string;
   /**
-   * Int32Array over it: [0] the sequence number of the last batch committed (or given up on: it
-   * failed for a reason of its own). Stored only after the reply saying so was posted, so that an
-   * exit that sees it also finds the reply (which batches failed, which traces were set aside).
+   * The hand-off's control words (handoff-ring.ts `Control`). Its PROGRESS word is the sequence
+   * number of the last batch committed (or given up on: it failed for a reason of its own), stored
+   * only after the reply saying so was posted, so that an exit that sees it also finds the reply
+   * (which batches failed, which traces were set aside).
    */
-  progress: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  /** The ring the app's thread writes batches into. */
+  ring: SharedArrayBuffer;
   /** A commit waits this long for more batches to join it, unless a flush is asked for. */
   commitIntervalMs: number;
-  /** ... or until this many characters of batches are waiting. */
-  maxCommitChars: number;
+  /** ... or until this many bytes of batches are waiting. */
+  maxCommitBytes: number;
   /** How long one attempt waits for a write lock another connection holds (SQLite's busy timeout). */
   lockTimeoutMs: number;
   /** SQLite's `wal_autocheckpoint`, in pages. */
@@ -21,11 +25,11 @@ export interface WriterThreadData {
   replies: import("node:worker_threads").MessagePort;
 }
 
-/** Messages to the writer thread. */
-export type ToWriter =
-  | { batches: Array<{ seq: number; payload: SerializedBatch; chars: number }> }
-  | { flush: true }
-  | { close: true };
+/**
+ * Messages to the writer thread. Batches come through the ring, except one too large for it: its
+ * frame in the ring is empty, and the batch comes as a message.
+ */
+export type ToWriter = { flush: true } | { close: true } | { seq: number; batch: SerializedBatch };
 
 /**
  * Messages from the writer thread: everything up to `committed` is done; `failed` are not stored
@@ -40,11 +44,14 @@ export interface FromWriter {
 }
 
 /**
- * The writer thread's code (sent as source text with {@link createBatchWriter}, so it references
- * nothing outside its body). Batches that arrive within `commitIntervalMs` of each other share one
- * transaction: each commit rewrites the last page of every B-tree it touched and appends a WAL
- * frame header, so one trace per transaction would write tens of KiB for a span of a few hundred
- * bytes. A batch that fails is retried alone, so one bad trace costs only its own batch.
+ * The writer thread's code (sent as source text with {@link createBatchWriter} and
+ * {@link readRingFrame}, so it references nothing outside its body). It reads batches from the
+ * ring; those that arrive within `commitIntervalMs` of each other share one transaction: each
+ * commit rewrites the last page of every B-tree it touched and appends a WAL frame header, so one
+ * trace per transaction would write tens of KiB for a span of a few hundred bytes. A batch that
+ * fails is retried alone, so one bad trace costs only its own batch. Only once a batch is
+ * committed does its space in the ring become free: until then the app's thread can read it back
+ * (an exit that cannot wait, a thread that died).
  *
  * Another connection holding the write lock past `lockTimeoutMs` (SQLITE_BUSY) is not a failure
  * of the batches: they stay, in order, and are tried again after `commitIntervalMs`. Reporting them
@@ -52,24 +59,60 @@ export interface FromWriter {
  * waiting keeps the hand-off full instead, so the export queue holds back and counts its overflow,
  * and an exit that cannot wait longer writes them on the app's thread.
  */
-export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
+export function writerThreadMain(makeWriter: typeof createBatchWriter, readFrame: typeof readRingFrame): void {
   const { parentPort, workerData } = process.getBuiltinModule(
     "node:worker_threads",
   ) as typeof import("node:worker_threads");
   const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite");
   const data = workerData as WriterThreadData;
   const port = parentPort as import("node:worker_threads").MessagePort;
-  const progress = new Int32Array(data.progress);
+  // the control words' indexes (handoff-ring.ts Control; literal here: this code is sent as text)
+  const PROGRESS = 0;
+  const HEAD = 1;
+  const TAIL = 2;
+  const USED = 3;
+  const SLEEPING = 4;
+  const control = new Int32Array(data.control);
+  const ringBytes = Buffer.from(data.ring);
+  const ringWords = new Int32Array(data.ring);
   const db = new DatabaseSync(data.path, { timeout: data.lockTimeoutMs });
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   db.exec(`PRAGMA wal_autocheckpoint = ${data.autocheckpointPages}`);
   const write = makeWriter(db);
-  type Waiting = { seq: number; payload: SerializedBatch; chars: number };
+  /** A batch read from the ring: `bytes` of it are freed, and the tail moves to `next`, once it is done. */
+  type Waiting = { seq: number; payload: SerializedBatch; bytes: number; next: number };
   let waiting: Waiting[] = [];
-  let waitingChars = 0;
+  let waitingBytes = 0;
+  /** Where the next frame to read starts. */
+  let readAt = Atomics.load(control, TAIL);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  /** Batches too large for the ring, arrived as messages, until the ring's frame for them is read. */
+  const byMessage = new Map<number, SerializedBatch>();
+
+  /** The head as last read: sleep waits for it to move. */
+  let seenHead = readAt;
+  const readAvailable = (): void => {
+    const head = Atomics.load(control, HEAD);
+    seenHead = head;
+    while (readAt !== head) {
+      const f = readFrame(ringBytes, ringWords, readAt);
+      let payload: SerializedBatch | undefined;
+      if (f.strings.length > 0) payload = { records: f.strings[0] as string, contents: f.strings.slice(1) };
+      else {
+        // its message is still on its way: read on once it has come (in order, so never past it)
+        payload = byMessage.get(f.seq);
+        if (!payload) return;
+        byMessage.delete(f.seq);
+      }
+      readAt = f.next;
+      waiting.push({ seq: f.seq, payload, bytes: f.bytes, next: f.next });
+      waitingBytes += f.bytes + (f.strings.length > 0 ? 0 : payload.records.length);
+    }
+  };
 
   let setAside: Array<{ seq: number; batch: SerializedBatch }> = [];
   // SQLITE_BUSY and its extended codes: the lock is another connection's, the batch is fine
@@ -90,13 +133,12 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
     }
   };
 
-  const commit = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (waiting.length === 0) return;
+  /** Commits what waits; false when another connection's lock kept some of it waiting. */
+  const commit = (): boolean => {
+    if (waiting.length === 0) return true;
     const batches = waiting;
     waiting = [];
-    waitingChars = 0;
+    waitingBytes = 0;
     const failed: number[] = [];
     let error: string | undefined;
     /** Batches at the head of `batches` that are committed or given up on. */
@@ -121,42 +163,85 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter): void {
     if (done < batches.length) {
       // the file is locked by another connection: kept, ahead of anything newer, and tried again
       waiting = batches.slice(done);
-      for (const b of waiting) waitingChars += b.chars;
-      // (not at once even with no interval: with no lock timeout either, that would spin)
-      timer = setTimeout(commit, Math.max(data.commitIntervalMs, 10));
+      for (const b of waiting) waitingBytes += b.bytes;
     }
-    if (done === 0) return;
-    const last = (batches[done - 1] as Waiting).seq;
-    const reply: FromWriter = { committed: last, failed, error, setAside };
+    if (done === 0) return false;
+    const last = batches[done - 1] as Waiting;
+    let freed = 0;
+    for (let i = 0; i < done; i++) freed += (batches[i] as Waiting).bytes;
+    const reply: FromWriter = { committed: last.seq, failed, error, setAside };
     setAside = [];
     // the reply first: an exit that sees the progress below reads the reply synchronously, and
     // must find which of these batches failed or were set aside, not take them all for written
     data.replies.postMessage(reply);
-    Atomics.store(progress, 0, last);
-    Atomics.notify(progress, 0);
+    Atomics.store(control, TAIL, last.next);
+    Atomics.sub(control, USED, freed);
+    Atomics.store(control, PROGRESS, last.seq);
+    Atomics.notify(control, PROGRESS);
+    return done === batches.length;
+  };
+
+  /** Waits for the app's thread to publish a frame; it wakes this thread only while this flag is set. */
+  let asleep = false;
+  // (Atomics.waitAsync is ES2024, newer than the library types this package compiles against)
+  const waitAsync = (
+    Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: unknown } }
+  ).waitAsync;
+  const sleep = (): void => {
+    if (asleep) return;
+    asleep = true;
+    Atomics.store(control, SLEEPING, 1);
+    const wait = waitAsync(control, HEAD, seenHead);
+    if (wait.async) void (wait.value as Promise<unknown>).then(wake);
+    else wake();
+  };
+  const wake = (): void => {
+    asleep = false;
+    Atomics.store(control, SLEEPING, 0);
+    if (closed) return;
+    readAvailable();
+    if (waiting.length === 0) sleep();
+    else if (waitingBytes >= data.maxCommitBytes) tick();
+    else timer ??= setTimeout(tick, data.commitIntervalMs);
+  };
+  /** Commits, then goes on: soon again while batches wait, else to sleep until the next frame. */
+  const tick = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    readAvailable();
+    const clear = commit();
+    if (closed) return;
+    readAvailable();
+    if (waiting.length === 0) {
+      sleep();
+      return;
+    }
+    // (while locked, not at once even with no interval: with no lock timeout either, that would spin)
+    timer = setTimeout(tick, clear ? data.commitIntervalMs : Math.max(data.commitIntervalMs, 10));
   };
 
   port.on("message", (m: ToWriter) => {
-    if ("batches" in m) {
-      for (const b of m.batches) {
-        waiting.push(b);
-        waitingChars += b.chars;
-      }
-      if (waitingChars >= data.maxCommitChars) commit();
-      else if (timer === undefined) timer = setTimeout(commit, data.commitIntervalMs);
+    if ("batch" in m) {
+      byMessage.set(m.seq, m.batch);
+      timer ??= setTimeout(tick, data.commitIntervalMs);
       return;
     }
-    commit();
     if ("close" in m) {
+      closed = true;
+      readAvailable();
+      commit();
       // still locked: the app's thread wrote what is left before asking to close (drainSync)
       if (timer !== undefined) clearTimeout(timer);
       db.close();
       port.close();
+      return;
     }
+    tick();
   });
+  sleep();
 }
 
 /** The writer thread's full source, for `new Worker(source, { eval: true })`. */
-export function writerThreadSource(makeWriter: typeof createBatchWriter): string {
-  return `(${writerThreadMain.toString()})(${makeWriter.toString()});`;
+export function writerThreadSource(makeWriter: typeof createBatchWriter, readFrame: typeof readRingFrame): string {
+  return `(${writerThreadMain.toString()})(${makeWriter.toString()}, ${readFrame.toString()});`;
 }

@@ -1,0 +1,163 @@
+/**
+ * The bounded hand-off between the app's thread and the embedded store's writer thread: a ring of
+ * shared memory that the app's thread writes serialised batches into and the writer thread reads.
+ *
+ * Why shared memory and not a message per batch: a message is a structured clone (CPU on the
+ * app's thread), and the app's thread had to keep each batch's strings alive until the writer
+ * committed them (about a commit interval), so that an exit or a writer that died could write
+ * them itself: those strings outlived the young generation and cost the app's thread garbage
+ * collection. In the ring, a batch is a copy of its UTF-8 bytes, outside the JS heap; the
+ * strings die at once, and what the writer has not committed is still there, readable by the
+ * app's thread at exit. The ring's size is the hand-off's bound.
+ *
+ * Layout: control words (an `Int32Array` over their own `SharedArrayBuffer`, see {@link Control})
+ * and the data ring. A frame starts on a 4-byte boundary: `[byteLength, seq, count, len_1 …
+ * len_count]` as 32-bit words, then the strings' UTF-8 bytes back to back, padded to 4 bytes. A
+ * word of {@link WRAP} where a frame would start says "continue at offset 0". A frame of no
+ * strings holds the place of a batch too large for the ring, which travels as a message instead.
+ */
+
+/** Indexes of the control words. */
+export const Control = {
+  /** The sequence number of the last batch committed or given up on (see writer-thread.ts). */
+  PROGRESS: 0,
+  /** Where the app's thread writes the next frame (byte offset). Written by the app's thread only. */
+  HEAD: 1,
+  /** Where the first frame not yet committed starts. Written by the writer thread only. */
+  TAIL: 2,
+  /** Bytes taken (frames not yet committed, and the wasted ends of the ring before a wrap). */
+  USED: 3,
+  /** 1 while the writer thread waits for a frame (the app's thread then wakes it). */
+  SLEEPING: 4,
+} as const;
+export const CONTROL_WORDS = 5;
+
+/** The frame-start word that sends a reader back to offset 0. */
+export const WRAP = -1;
+
+/** One frame as read back: its batch's strings, and where the next frame starts. */
+export interface RingFrame {
+  seq: number;
+  strings: string[];
+  /** Bytes this frame takes in the ring, the wasted end before it included. */
+  bytes: number;
+  next: number;
+}
+
+/**
+ * Reads the frame at byte offset `at` of `data` (a Buffer over the ring), following a wrap. The
+ * caller knows a frame is there (`at` is not the head). Used by both threads: it is sent to the
+ * writer thread as source text, so it references nothing outside its own body.
+ */
+export function readRingFrame(data: Buffer, words: Int32Array, at: number): RingFrame {
+  let start = at;
+  let wasted = 0;
+  if (start === data.length || words[start >> 2] === -1) {
+    wasted = data.length - start;
+    start = 0;
+  }
+  const total = words[start >> 2] as number;
+  const seq = words[(start >> 2) + 1] as number;
+  const count = words[(start >> 2) + 2] as number;
+  const strings: string[] = new Array(count);
+  let pos = start + 12 + 4 * count;
+  for (let i = 0; i < count; i++) {
+    const len = words[(start >> 2) + 3 + i] as number;
+    strings[i] = data.toString("utf8", pos, pos + len);
+    pos += len;
+  }
+  const end = start + total;
+  return { seq, strings, bytes: wasted + total, next: end === data.length ? 0 : end };
+}
+
+/** The app thread's end of the ring. */
+export class RingWriter {
+  readonly control: Int32Array;
+  readonly data: Buffer;
+  private readonly words: Int32Array;
+  /** Where the next frame goes (the app's thread is the only writer of frames). */
+  private head = 0;
+
+  constructor(capacity: number) {
+    // whole words: frames and the wrap marker are word-aligned
+    const bytes = Math.max(64, Math.ceil(capacity / 4) * 4);
+    const ring = new SharedArrayBuffer(bytes);
+    this.control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+    this.data = Buffer.from(ring);
+    this.words = new Int32Array(ring);
+  }
+
+  get capacity(): number {
+    return this.data.length;
+  }
+
+  /**
+   * Writes one batch's strings as a frame and publishes it. `"full"`: no room now (the writer
+   * thread is behind); `"too-large"`: larger than the whole ring, so it could never go.
+   */
+  tryWrite(seq: number, strings: readonly string[]): "written" | "full" | "too-large" {
+    const lengths: number[] = new Array(strings.length);
+    let total = 12 + 4 * strings.length;
+    for (let i = 0; i < strings.length; i++) {
+      const len = Buffer.byteLength(strings[i] as string, "utf8");
+      lengths[i] = len;
+      total += len;
+    }
+    total = (total + 3) & ~3;
+    if (total >= this.data.length) return "too-large";
+    const c = this.control;
+    let at = this.head;
+    let wasted = 0;
+    if (at + total > this.data.length) {
+      wasted = this.data.length - at;
+      at = 0;
+    }
+    // never quite full: a head that meets the tail means an empty ring
+    if (Atomics.load(c, Control.USED) + wasted + total >= this.data.length) return "full";
+    if (wasted > 0) this.words[this.head >> 2] = WRAP;
+    const w = at >> 2;
+    this.words[w] = total;
+    this.words[w + 1] = seq;
+    this.words[w + 2] = strings.length;
+    let pos = at + 12 + 4 * strings.length;
+    for (let i = 0; i < strings.length; i++) {
+      const len = lengths[i] as number;
+      this.words[w + 3 + i] = len;
+      this.data.write(strings[i] as string, pos, len, "utf8");
+      pos += len;
+    }
+    const end = at + total;
+    this.head = end === this.data.length ? 0 : end;
+    Atomics.add(c, Control.USED, wasted + total);
+    // published last: the writer thread reads frames up to the head it loads
+    Atomics.store(c, Control.HEAD, this.head);
+    return "written";
+  }
+
+  /** Wakes the writer thread if it waits for frames. */
+  wake(): void {
+    if (Atomics.load(this.control, Control.SLEEPING) === 1) Atomics.notify(this.control, Control.HEAD);
+  }
+
+  /** The frames written and not yet committed by the writer thread, oldest first. */
+  uncommitted(): RingFrame[] {
+    const frames: RingFrame[] = [];
+    const done = Atomics.load(this.control, Control.PROGRESS);
+    for (let at = Atomics.load(this.control, Control.TAIL); at !== this.head; ) {
+      const f = readRingFrame(this.data, this.words, at);
+      if (f.seq > done) frames.push(f);
+      at = f.next;
+    }
+    return frames;
+  }
+
+  /** True when no frame is waiting for the writer thread. */
+  get empty(): boolean {
+    return Atomics.load(this.control, Control.USED) === 0;
+  }
+
+  /** True when the ring is more than `fraction` full. */
+  fullerThan(fraction: number): boolean {
+    return Atomics.load(this.control, Control.USED) > this.data.length * fraction;
+  }
+}

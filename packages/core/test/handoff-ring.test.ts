@@ -1,0 +1,161 @@
+/**
+ * The shared-memory ring between the app's thread and the embedded store's writer thread: frames
+ * read back as written (wrapping at the end, UTF-8 of any width), the ring refuses what does not
+ * fit instead of overwriting what the writer has not committed, and through the real store a
+ * ring far smaller than the traffic wraps thousands of times, a batch larger than the ring goes
+ * alone as a message, and a writer thread that dies leaves its batches for the app's thread.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { flushTraces, getExportStats, SqliteTraceStore, setTraceStore, trace } from "../src/index.js";
+import { Control, RingWriter, readRingFrame } from "../src/store/sqlite/handoff-ring.js";
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-ring-")), "traces.db");
+const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
+const countRows = (path: string): number => {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM traces").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+afterEach(() => setTraceStore(null));
+
+/** Plays the writer thread: reads every published frame, then frees them as committed. */
+function drainAsWriter(ring: RingWriter, from: number): { frames: Array<{ seq: number; strings: string[] }>; at: number } {
+  const words = new Int32Array(ring.data.buffer);
+  const frames: Array<{ seq: number; strings: string[] }> = [];
+  let at = from;
+  let freed = 0;
+  let last = 0;
+  while (at !== Atomics.load(ring.control, Control.HEAD)) {
+    const f = readRingFrame(ring.data, words, at);
+    frames.push({ seq: f.seq, strings: f.strings });
+    freed += f.bytes;
+    last = f.seq;
+    at = f.next;
+  }
+  Atomics.store(ring.control, Control.TAIL, at);
+  Atomics.sub(ring.control, Control.USED, freed);
+  if (last > 0) Atomics.store(ring.control, Control.PROGRESS, last);
+  return { frames, at };
+}
+
+describe("the ring", () => {
+  it("reads back every frame as written, across thousands of wraps, in any UTF-8 width", () => {
+    const ring = new RingWriter(1024);
+    const texts = ["plain", "é accentué", "日本語のテキスト", "emoji 🧭🛰️", "", "x".repeat(300)];
+    let at = 0;
+    let seq = 0;
+    const seen: string[][] = [];
+    const sent: string[][] = [];
+    for (let round = 0; round < 3000; round++) {
+      const strings = [texts[round % texts.length] as string, `${round}`, texts[(round * 7) % texts.length] as string];
+      expect(ring.tryWrite(++seq, strings)).toBe("written");
+      sent.push(strings);
+      if (round % 3 === 2) {
+        const got = drainAsWriter(ring, at);
+        at = got.at;
+        seen.push(...got.frames.map((f) => f.strings));
+      }
+    }
+    seen.push(...drainAsWriter(ring, at).frames.map((f) => f.strings));
+    expect(seen).toEqual(sent);
+    expect(Atomics.load(ring.control, Control.USED)).toBe(0);
+  });
+
+  it("refuses a frame that does not fit rather than overwrite what is not committed, and says when one never can", () => {
+    const ring = new RingWriter(256);
+    let seq = 0;
+    const written: number[] = [];
+    for (;;) {
+      const r = ring.tryWrite(++seq, ["y".repeat(40)]);
+      if (r === "full") break;
+      expect(r).toBe("written");
+      written.push(seq);
+    }
+    expect(written.length).toBeGreaterThan(2);
+    // what the writer has not freed is intact, and readable for an exit
+    expect(ring.uncommitted().map((f) => f.seq)).toEqual(written);
+    expect(ring.uncommitted().every((f) => f.strings[0] === "y".repeat(40))).toBe(true);
+    expect(ring.tryWrite(++seq, ["z".repeat(300)])).toBe("too-large");
+    // once the writer frees them, there is room again
+    drainAsWriter(ring, 0);
+    expect(ring.empty).toBe(true);
+    expect(ring.tryWrite(++seq, ["y".repeat(40)])).toBe("written");
+  });
+});
+
+describe("the store over a small ring", () => {
+  it("stores every trace when the ring is far smaller than the traffic", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path, { maxPendingBytes: 8192, commitIntervalMs: 1 });
+    setTraceStore(store);
+    const step = trace((n: number) => ({ n, text: "é".repeat(n % 50) }), { name: "step" });
+    for (let i = 0; i < 3000; i++) {
+      step(i);
+      if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    }
+    await flushTraces();
+    const stats = getExportStats();
+    expect(countRows(path) + stats.overflowed).toBe(3000);
+    expect(stats.failed).toBe(0);
+    // each stored trace is the one logged, byte for byte
+    const some = store.searchTraces({ experimentIds: ["0"], maxResults: 20 }).traces;
+    for (const t of some) {
+      const n = (t.data.spans[0]?.inputs as { n: number }).n;
+      expect(t.data.spans[0]?.outputs).toEqual({ n, text: "é".repeat(n % 50) });
+    }
+    store.close();
+  });
+
+  it("writes a batch larger than the ring alone, as a message, and keeps it through process.exit()", async () => {
+    const path = tempDb();
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `
+        const tw = await import(${JSON.stringify(distEntry)});
+        const store = new tw.SqliteTraceStore(${JSON.stringify(path)}, { maxPendingBytes: 2048, commitIntervalMs: 60000 });
+        tw.setTraceStore(store);
+        const big = tw.trace((s) => s.length, { name: "big" });
+        for (let i = 0; i < 5; i++) big("w".repeat(5000) + i);
+        await new Promise((r) => setImmediate(r));
+        process.exit(0);`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise((r) => child.on("exit", r));
+    expect(code, stderr).toBe(0);
+    expect(countRows(path)).toBe(5);
+  });
+
+  it("a writer thread that dies leaves its uncommitted batches in the ring, and the app's thread writes them", async () => {
+    const path = tempDb();
+    // a commit interval longer than the test: nothing is committed before the thread is ended
+    const store = new SqliteTraceStore(path, { commitIntervalMs: 600_000 });
+    setTraceStore(store);
+    const step = trace((n: number) => n * 2, { name: "doomed" });
+    for (let i = 0; i < 20; i++) step(i);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(countRows(path)).toBe(0);
+    const worker = (store as unknown as { handoff: { worker: { terminate(): Promise<number> } } }).handoff.worker;
+    await worker.terminate();
+    await flushTraces({ timeoutMs: 5000 });
+    expect(countRows(path)).toBe(20);
+    expect(getExportStats().failed).toBe(0);
+    store.close();
+  });
+});
