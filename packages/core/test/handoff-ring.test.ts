@@ -29,7 +29,10 @@ const countRows = (path: string): number => {
 afterEach(() => setTraceStore(null));
 
 /** Plays the writer thread: reads every published frame, then frees them as committed. */
-function drainAsWriter(ring: RingWriter, from: number): { frames: Array<{ seq: number; strings: string[] }>; at: number } {
+function drainAsWriter(
+  ring: RingWriter,
+  from: number,
+): { frames: Array<{ seq: number; strings: string[] }>; at: number } {
   const words = new Int32Array(ring.data.buffer);
   const frames: Array<{ seq: number; strings: string[] }> = [];
   let at = from;
@@ -110,7 +113,7 @@ describe("the store over a small ring", () => {
     // each stored trace is the one logged, byte for byte
     const some = store.searchTraces({ experimentIds: ["0"], maxResults: 20 }).traces;
     for (const t of some) {
-      const n = (t.data.spans[0]?.inputs as { n: number }).n;
+      const n = (t.data.spans[0]?.inputs as { n: number } | undefined)?.n ?? -1;
       expect(t.data.spans[0]?.outputs).toEqual({ n, text: "é".repeat(n % 50) });
     }
     store.close();
