@@ -12,8 +12,19 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { flushTraces, getExportStats, SqliteTraceStore, setTraceStore, trace } from "../src/index.js";
+import {
+  flushTraces,
+  getExportStats,
+  InMemoryTraceStore,
+  SpanType,
+  SqliteTraceStore,
+  setTraceStore,
+  startSpan,
+  trace,
+  withSpan,
+} from "../src/index.js";
 import { Control, RingWriter, readRingFrame } from "../src/store/sqlite/handoff-ring.js";
+import { packTraces, serializeTraces, unpackFrame } from "../src/store/sqlite/trace-records.js";
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-ring-")), "traces.db");
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
@@ -93,6 +104,40 @@ describe("the ring", () => {
     drainAsWriter(ring, 0);
     expect(ring.empty).toBe(true);
     expect(ring.tryWrite(++seq, ["y".repeat(40)])).toBe("written");
+  });
+});
+
+describe("a span packed for the writer thread", () => {
+  it("unpacks to exactly the JSON the span's toDict() gives, whatever the span holds", async () => {
+    const memory = new InMemoryTraceStore();
+    setTraceStore(memory);
+    withSpan(
+      { name: 'root ✓ "quoted"', spanType: SpanType.AGENT, inputs: { q: 'a "b" \\ c\n', n: [1, 2] } },
+      (root) => {
+        root.setAttribute("10", "numeric-looking key");
+        root.setAttribute("weird key \u0000 with nul", { nested: { deep: true } });
+        root.setAttribute("text with nul", "a\u0000b");
+        root.addEvent("evt", { k: "v", n: 3 });
+        const child = startSpan({ name: "child", spanType: SpanType.TOOL, inputs: "日本語" });
+        child.setOutputs({ emoji: "🧭" });
+        child.end({ status: "ERROR" });
+        root.setOutputs(null);
+      },
+    );
+    await flushTraces();
+    const t = memory.searchTraces({ experimentIds: ["0"] }).traces[0];
+    expect(t).toBeDefined();
+    const traces = [t as never, t as never];
+    const frame = packTraces(traces);
+    const unpacked = unpackFrame(frame);
+    const direct = serializeTraces(traces);
+    // span by span, exactly what toDict() gives, and the records the direct serialiser makes
+    expect(unpacked.contents).toEqual(direct.contents);
+    expect(unpacked.contents[0]).toBe(JSON.stringify(t?.data.spans[0]?.toDict()));
+    expect(unpacked.records).toEqual(JSON.parse(direct.records as string));
+    // the bulky values went as they are, not re-encoded on the app's thread
+    const inputs = t?.data.spans[0]?.rawAttribute("mlflow.spanInputs");
+    expect(frame).toContain(inputs);
   });
 });
 

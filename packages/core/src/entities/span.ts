@@ -129,6 +129,14 @@ export class Span {
     return this.record.attributes[key];
   }
 
+  /**
+   * @internal The record {@link toDict} encodes, not copied: for a serialiser that builds the
+   * same JSON elsewhere (the embedded store's writer thread). Read-only.
+   */
+  rawRecord(): Readonly<SpanRecord> {
+    return this.record;
+  }
+
   /** One attribute, decoded; undefined when absent. */
   getAttribute(key: string): unknown {
     const raw = this.record.attributes[key];

@@ -185,11 +185,15 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
     return;
   }
   if (result instanceof Promise) {
+    // the count, not the batch: a closure over the traces would keep them alive until the store
+    // settles (a commit interval for the embedded store), long enough to outlive the young
+    // generation and cost the app's thread a full garbage collection
+    const count = batch.length;
     return track(
       result.then(() => {
-        q.stats.exported += batch.length;
+        q.stats.exported += count;
       }),
-      batch.length,
+      count,
     );
   }
   q.stats.exported += batch.length;

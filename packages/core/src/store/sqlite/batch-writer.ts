@@ -29,7 +29,8 @@ export type TraceRecord = [
  * flat) so that neither thread parses or re-encodes them: the bulk of the bytes is never touched.
  */
 export interface SerializedBatch {
-  records: string;
+  /** JSON text of the records, or the records themselves (as the writer thread unpacks a frame). */
+  records: string | TraceRecord[];
   contents: string[];
 }
 
@@ -63,7 +64,7 @@ export function createBatchWriter(
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return (batch, replace) => {
-    const records = JSON.parse(batch.records) as TraceRecord[];
+    const records = typeof batch.records === "string" ? (JSON.parse(batch.records) as TraceRecord[]) : batch.records;
     const contents = batch.contents;
     const setAside: TraceRecord[] = [];
     const setAsideContents: string[] = [];

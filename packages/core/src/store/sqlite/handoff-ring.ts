@@ -94,43 +94,75 @@ export class RingWriter {
   /**
    * Writes one batch's strings as a frame and publishes it. `"full"`: no room now (the writer
    * thread is behind); `"too-large"`: larger than the whole ring, so it could never go.
+   *
+   * Where there is room for the worst case (3 UTF-8 bytes per UTF-16 unit), the strings are
+   * written straight away and measured by the write itself; only near a full ring is each
+   * measured first (`Buffer.byteLength`, a second pass over every string).
    */
   tryWrite(seq: number, strings: readonly string[]): "written" | "full" | "too-large" {
-    const lengths: number[] = new Array(strings.length);
-    let total = 12 + 4 * strings.length;
-    for (let i = 0; i < strings.length; i++) {
+    const count = strings.length;
+    const header = 12 + 4 * count;
+    let units = 0;
+    for (let i = 0; i < count; i++) units += (strings[i] as string).length;
+    const worst = (header + 3 * units + 3) & ~3;
+    const capacity = this.data.length;
+    // never quite full: a head that meets the tail means an empty ring
+    const free = capacity - Atomics.load(this.control, Control.USED) - 4;
+    let at = this.head;
+    let wasted = 0;
+    if (at + worst > capacity) {
+      wasted = capacity - at;
+      at = 0;
+    }
+    if (wasted + worst <= free) return this.put(seq, strings, at, wasted, undefined);
+    // no room for the worst case: the exact size decides
+    const lengths: number[] = new Array(count);
+    let total = header;
+    for (let i = 0; i < count; i++) {
       const len = Buffer.byteLength(strings[i] as string, "utf8");
       lengths[i] = len;
       total += len;
     }
     total = (total + 3) & ~3;
-    if (total >= this.data.length) return "too-large";
-    const c = this.control;
-    let at = this.head;
-    let wasted = 0;
-    if (at + total > this.data.length) {
-      wasted = this.data.length - at;
+    if (total >= capacity - 4) return "too-large";
+    at = this.head;
+    wasted = 0;
+    if (at + total > capacity) {
+      wasted = capacity - at;
       at = 0;
     }
-    // never quite full: a head that meets the tail means an empty ring
-    if (Atomics.load(c, Control.USED) + wasted + total >= this.data.length) return "full";
+    if (wasted + total > free) return "full";
+    return this.put(seq, strings, at, wasted, lengths);
+  }
+
+  /** Writes the frame at `at` (room checked), and publishes it. */
+  private put(
+    seq: number,
+    strings: readonly string[],
+    at: number,
+    wasted: number,
+    lengths: number[] | undefined,
+  ): "written" {
     if (wasted > 0) this.words[this.head >> 2] = WRAP;
     const w = at >> 2;
-    this.words[w] = total;
-    this.words[w + 1] = seq;
-    this.words[w + 2] = strings.length;
-    let pos = at + 12 + 4 * strings.length;
-    for (let i = 0; i < strings.length; i++) {
-      const len = lengths[i] as number;
+    const count = strings.length;
+    let pos = at + 12 + 4 * count;
+    for (let i = 0; i < count; i++) {
+      const len = lengths
+        ? this.data.write(strings[i] as string, pos, lengths[i] as number, "utf8")
+        : this.data.write(strings[i] as string, pos);
       this.words[w + 3 + i] = len;
-      this.data.write(strings[i] as string, pos, len, "utf8");
       pos += len;
     }
+    const total = ((pos - at + 3) & ~3) as number;
+    this.words[w] = total;
+    this.words[w + 1] = seq;
+    this.words[w + 2] = count;
     const end = at + total;
     this.head = end === this.data.length ? 0 : end;
-    Atomics.add(c, Control.USED, wasted + total);
+    Atomics.add(this.control, Control.USED, wasted + total);
     // published last: the writer thread reads frames up to the head it loads
-    Atomics.store(c, Control.HEAD, this.head);
+    Atomics.store(this.control, Control.HEAD, this.head);
     return "written";
   }
 

@@ -16,7 +16,7 @@ import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, T
 import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
 import { metadataIndexTerm, migrate } from "./schema.js";
 import { filterToSql, orderByToSql, registerFilterFunctions } from "./sql-filter.js";
-import { serializeAssessment, serializeTraces, tracesFromBatch } from "./trace-records.js";
+import { packTraces, serializeAssessment, serializeTraces, tracesFromBatch } from "./trace-records.js";
 import { type HandoffOptions, WriteHandoff } from "./write-handoff.js";
 
 type Row = Record<string, unknown>;
@@ -148,10 +148,9 @@ export class SqliteTraceStore implements TraceStore {
    */
   logTraces(traces: Trace[]): void | Promise<void> {
     if (traces.length === 0) return;
-    this.handoff?.assertRoom(traces.length);
-    const payload = serializeTraces(traces);
-    if (!this.handoff) return this.writeInline([payload]);
-    return this.handoff.write(payload, traces.length);
+    if (!this.handoff) return this.writeInline([serializeTraces(traces)]);
+    this.handoff.assertRoom(traces.length);
+    return this.handoff.write(packTraces(traces), traces.length);
   }
 
   /** Writes on this thread, after everything handed to the writer thread is durable (the exit path). */

@@ -3,6 +3,7 @@ import { ConfigurationError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
 import { Control, RingWriter, readRingFrame } from "./handoff-ring.js";
+import { unpackFrame } from "./trace-records.js";
 import { type FromWriter, type ToWriter, type WriterThreadData, writerThreadSource } from "./writer-thread.js";
 
 /** Limits and pacing of the hand-off to the writer thread. */
@@ -51,6 +52,13 @@ function wholeNumberOption(name: keyof HandoffOptions, value: unknown, defaultVa
   return value;
 }
 
+/**
+ * The writer thread's scheduling priority, as a nice value: below the app's (0), so that when the
+ * CPU is saturated the app's own work goes first and the hand-off absorbs the difference (what
+ * does not fit is counted, `getExportStats().overflowed`); with a core to spare it changes nothing.
+ */
+const WRITER_NICENESS = 10;
+
 interface Pending {
   resolve(): void;
   reject(e: Error): void;
@@ -58,11 +66,8 @@ interface Pending {
   payload?: SerializedBatch;
 }
 
-/** A ring frame's strings as a batch: the records, then each span's content (see batch-writer.ts). */
-const batchOf = (strings: string[]): SerializedBatch => ({
-  records: strings[0] as string,
-  contents: strings.slice(1),
-});
+/** A frame's strings (trace-records.ts `packTraces`) as the batch writer takes them. */
+const batchOf = unpackFrame;
 
 /**
  * The app thread's end of the embedded store's writer thread: each batch is copied into a ring of
@@ -118,8 +123,9 @@ export class WriteHandoff {
       lockTimeoutMs: this.lockTimeoutMs,
       maxCommitBytes: 4 * 1024 * 1024,
       autocheckpointPages: 4000,
+      niceness: WRITER_NICENESS,
     };
-    const worker = new Worker(writerThreadSource(createBatchWriter, readRingFrame), {
+    const worker = new Worker(writerThreadSource(createBatchWriter, readRingFrame, unpackFrame), {
       eval: true,
       workerData: data,
       transferList: [channel.port2],
@@ -188,10 +194,13 @@ export class WriteHandoff {
     if (this.ring?.fullerThan(0.95)) throw new HandoffFullError(traces, this.maxPendingBytes);
   }
 
-  /** Hands a serialised batch over; resolves once it is committed. Throws {@link HandoffFullError} when full. */
-  write(payload: SerializedBatch, traces: number): Promise<void> {
+  /**
+   * Hands one batch over, as the strings `packTraces` made of it; resolves once it is committed.
+   * Throws {@link HandoffFullError} when full.
+   */
+  write(frame: string[], traces: number): Promise<void> {
     if (this.broken) {
-      this.fallback([payload]);
+      this.fallback([batchOf(frame)]);
       return Promise.resolve();
     }
     this.ring ??= new RingWriter(this.maxPendingBytes);
@@ -202,20 +211,20 @@ export class WriteHandoff {
       } catch (e) {
         // no worker threads here (a restricted runtime): the store still works, on this thread
         this.fail(e);
-        this.fallback([payload]);
+        this.fallback([batchOf(frame)]);
         return Promise.resolve();
       }
     }
     const seq = this.seq + 1;
-    let written = ring.tryWrite(seq, [payload.records, ...payload.contents]);
+    let written = ring.tryWrite(seq, frame);
     let large: SerializedBatch | undefined;
     if (written === "too-large") {
       // larger than the whole ring: it goes alone (into an empty ring) as a message, the ring
       // holding its place in the order; it is kept here until committed, for the exit path
       written = ring.empty ? ring.tryWrite(seq, []) : "full";
       if (written === "written") {
-        large = payload;
-        this.worker.postMessage({ seq, batch: payload } satisfies ToWriter);
+        large = batchOf(frame);
+        this.worker.postMessage({ seq, batch: large } satisfies ToWriter);
       }
     }
     if (written !== "written") throw new HandoffFullError(traces, this.maxPendingBytes);

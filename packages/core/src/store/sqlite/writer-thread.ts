@@ -1,5 +1,6 @@
 import type { createBatchWriter, SerializedBatch } from "./batch-writer.js";
 import type { readRingFrame } from "./handoff-ring.js";
+import type { unpackFrame } from "./trace-records.js";
 
 /** What the app's thread gives the writer thread at start. */
 export interface WriterThreadData {
@@ -19,6 +20,8 @@ export interface WriterThreadData {
   maxCommitBytes: number;
   /** How long one attempt waits for a write lock another connection holds (SQLite's busy timeout). */
   lockTimeoutMs: number;
+  /** The writer thread's nice value (Linux: this thread's only). */
+  niceness: number;
   /** SQLite's `wal_autocheckpoint`, in pages. */
   autocheckpointPages: number;
   /** Where replies go: a port of their own, so that an exit can read them synchronously. */
@@ -44,9 +47,9 @@ export interface FromWriter {
 }
 
 /**
- * The writer thread's code (sent as source text with {@link createBatchWriter} and
- * {@link readRingFrame}, so it references nothing outside its body). It reads batches from the
- * ring; those that arrive within `commitIntervalMs` of each other share one transaction: each
+ * The writer thread's code (sent as source text with {@link createBatchWriter},
+ * {@link readRingFrame} and {@link unpackFrame}, so it references nothing outside its body). It
+ * reads batches from the ring, builds each span's stored JSON from its packed form; those that arrive within `commitIntervalMs` of each other share one transaction: each
  * commit rewrites the last page of every B-tree it touched and appends a WAL frame header, so one
  * trace per transaction would write tens of KiB for a span of a few hundred bytes. A batch that
  * fails is retried alone, so one bad trace costs only its own batch. Only once a batch is
@@ -59,7 +62,11 @@ export interface FromWriter {
  * waiting keeps the hand-off full instead, so the export queue holds back and counts its overflow,
  * and an exit that cannot wait longer writes them on the app's thread.
  */
-export function writerThreadMain(makeWriter: typeof createBatchWriter, readFrame: typeof readRingFrame): void {
+export function writerThreadMain(
+  makeWriter: typeof createBatchWriter,
+  readFrame: typeof readRingFrame,
+  unpack: typeof unpackFrame,
+): void {
   const { parentPort, workerData } = process.getBuiltinModule(
     "node:worker_threads",
   ) as typeof import("node:worker_threads");
@@ -75,6 +82,17 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter, readFrame
   const control = new Int32Array(data.control);
   const ringBytes = Buffer.from(data.ring);
   const ringWords = new Int32Array(data.ring);
+  try {
+    // Background work yields to the app: on a busy machine the app's threads (and the servers it
+    // talks to) go first, and a commit of a few milliseconds cannot stall a request's I/O. On
+    // Linux a thread's nice value is its own, so this lowers this thread only; elsewhere it may
+    // lower the process or be refused, in which case the thread keeps the default priority.
+    if (process.platform === "linux") {
+      (process.getBuiltinModule("node:os") as typeof import("node:os")).setPriority(data.niceness);
+    }
+  } catch {
+    // not permitted here: the default priority
+  }
   const db = new DatabaseSync(data.path, { timeout: data.lockTimeoutMs });
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
@@ -101,7 +119,7 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter, readFrame
     while (readAt !== head) {
       const f = readFrame(ringBytes, ringWords, readAt);
       let payload: SerializedBatch | undefined;
-      if (f.strings.length > 0) payload = { records: f.strings[0] as string, contents: f.strings.slice(1) };
+      if (f.strings.length > 0) payload = unpack(f.strings);
       else {
         // its message is still on its way: read on once it has come (in order, so never past it)
         payload = byMessage.get(f.seq);
@@ -110,7 +128,7 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter, readFrame
       }
       readAt = f.next;
       waiting.push({ seq: f.seq, payload, bytes: f.bytes, next: f.next });
-      waitingBytes += f.bytes + (f.strings.length > 0 ? 0 : payload.records.length);
+      waitingBytes += f.bytes + (f.strings.length > 0 ? 0 : payload.contents.length * 1024);
     }
   };
 
@@ -242,6 +260,10 @@ export function writerThreadMain(makeWriter: typeof createBatchWriter, readFrame
 }
 
 /** The writer thread's full source, for `new Worker(source, { eval: true })`. */
-export function writerThreadSource(makeWriter: typeof createBatchWriter, readFrame: typeof readRingFrame): string {
-  return `(${writerThreadMain.toString()})(${makeWriter.toString()}, ${readFrame.toString()});`;
+export function writerThreadSource(
+  makeWriter: typeof createBatchWriter,
+  readFrame: typeof readRingFrame,
+  unpack: typeof unpackFrame,
+): string {
+  return `(${writerThreadMain.toString()})(${makeWriter.toString()}, ${readFrame.toString()}, ${unpack.toString()});`;
 }
