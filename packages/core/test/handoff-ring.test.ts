@@ -25,6 +25,7 @@ import {
 } from "../src/index.js";
 import { Control, RingWriter, readRingFrame } from "../src/store/sqlite/handoff-ring.js";
 import { packTraces, serializeTraces, unpackFrame } from "../src/store/sqlite/trace-records.js";
+import { HandoffFullError } from "../src/store/sqlite/write-handoff.js";
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-ring-")), "traces.db");
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
@@ -187,6 +188,56 @@ describe("the store over a small ring", () => {
     const code = await new Promise((r) => child.on("exit", r));
     expect(code, stderr).toBe(0);
     expect(countRows(path)).toBe(5);
+  });
+
+  it("takes the part of a large batch that fits and hands back the rest, which is stored once there is room", async () => {
+    const path = tempDb();
+    // nothing is committed (so nothing freed) until asked: the ring fills
+    const store = new SqliteTraceStore(path, { maxPendingBytes: 64 * 1024, commitIntervalMs: 600_000 });
+    const memory = new InMemoryTraceStore();
+    setTraceStore(memory);
+    const step = trace((s: string) => s.length, { name: "sized" });
+    for (let i = 0; i < 40; i++) step(`${i}:`.padEnd(4000, "q"));
+    await flushTraces();
+    const traces = memory.searchTraces({ experimentIds: ["0"], maxResults: 100 }).traces;
+    expect(traces.length).toBe(40);
+    // something already waits in the ring: a large batch is then taken in part
+    await flushTraces();
+    const first = store.logTraces(traces.slice(0, 1));
+    let full: HandoffFullError | undefined;
+    try {
+      await store.logTraces(traces.slice(1));
+    } catch (e) {
+      full = e as HandoffFullError;
+    }
+    expect(full).toBeInstanceOf(HandoffFullError);
+    const taken = full?.acceptedCount ?? 0;
+    expect(taken).toBeGreaterThan(0);
+    expect(taken).toBeLessThan(39);
+    expect(full?.rest?.length).toBe(39 - taken);
+    expect(full?.rest?.[0]).toBe(traces[1 + taken]);
+    const handoff = (store as unknown as { handoff: { flushSoon(): void } }).handoff;
+    handoff.flushSoon();
+    await first;
+    await full?.accepted;
+    expect(countRows(path)).toBe(1 + taken);
+    // the rest goes once the commit freed the ring (a part at a time, as the export queue would)
+    let rest = [...(full?.rest ?? [])];
+    while (rest.length > 0) {
+      try {
+        const done = store.logTraces(rest);
+        handoff.flushSoon();
+        await done;
+        rest = [];
+      } catch (e) {
+        const again = e as HandoffFullError;
+        handoff.flushSoon();
+        await again.accepted;
+        rest = [...(again.rest ?? [])];
+      }
+    }
+    expect(countRows(path)).toBe(40);
+    store.close();
   });
 
   it("a writer thread that dies leaves its uncommitted batches in the ring, and the app's thread writes them", async () => {

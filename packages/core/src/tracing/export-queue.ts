@@ -177,7 +177,18 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
     result = getTraceExporter().logTraces(batch);
   } catch (e) {
     if ((e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL") {
-      holdBack(batch);
+      // the store may have taken the first part: that part is written, the rest waits
+      const full = e as { rest?: Trace[]; accepted?: Promise<void>; acceptedCount?: number };
+      const taken = full.acceptedCount ?? 0;
+      if (full.accepted && taken > 0) {
+        track(
+          full.accepted.then(() => {
+            q.stats.exported += taken;
+          }),
+          taken,
+        );
+      }
+      holdBack(full.rest ?? batch);
       return;
     }
     q.stats.failed += batch.length;

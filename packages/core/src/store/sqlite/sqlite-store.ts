@@ -17,7 +17,7 @@ import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
 import { metadataIndexTerm, migrate } from "./schema.js";
 import { filterToSql, orderByToSql, registerFilterFunctions } from "./sql-filter.js";
 import { packTraces, serializeAssessment, serializeTraces, tracesFromBatch } from "./trace-records.js";
-import { type HandoffOptions, WriteHandoff } from "./write-handoff.js";
+import { HandoffFullError, type HandoffOptions, WriteHandoff } from "./write-handoff.js";
 
 type Row = Record<string, unknown>;
 
@@ -51,6 +51,14 @@ interface Statements {
  * has, probing scans everything, 0.9 s, collecting takes no time).
  */
 const COMMON_VALUE_ROWS = 2000;
+
+/** A trace's size as the hand-off will take it, roughly: its spans' attribute text, and its info. */
+function estimatedBytes(t: Trace): number {
+  let n = 256 + (t.info.requestPreview?.length ?? 0) + (t.info.responsePreview?.length ?? 0);
+  for (const k in t.info.traceMetadata) n += (t.info.traceMetadata[k] as string).length + k.length;
+  for (const s of t.data.spans) n += s.approxSizeBytes();
+  return n;
+}
 
 /** How long `close()` and the exit path wait for the writer thread before writing themselves. */
 const DRAIN_TIMEOUT_MS = 5000;
@@ -148,9 +156,38 @@ export class SqliteTraceStore implements TraceStore {
    */
   logTraces(traces: Trace[]): void | Promise<void> {
     if (traces.length === 0) return;
-    if (!this.handoff) return this.writeInline([serializeTraces(traces)]);
-    this.handoff.assertRoom(traces.length);
-    return this.handoff.write(packTraces(traces), traces.length);
+    const handoff = this.handoff;
+    if (!handoff) return this.writeInline([serializeTraces(traces)]);
+    // into an empty hand-off, a batch larger than it goes whole and alone (as a message), as a
+    // direct caller with a large batch expects
+    if (handoff.isEmpty) {
+      let estimate = 0;
+      for (const t of traces) estimate += estimatedBytes(t);
+      if (estimate >= handoff.limit / 2) return handoff.write(packTraces(traces), traces.length);
+    }
+    // else in frames of about `chunkBytes` each, as many as fit: a backlog the export queue offers
+    // at once is taken in part, not refused (and packed again) as a whole until the ring is empty
+    const taken: Promise<void>[] = [];
+    let i = 0;
+    while (i < traces.length) {
+      let j = i;
+      let estimate = 0;
+      do estimate += estimatedBytes(traces[j++] as Trace);
+      while (j < traces.length && estimate < handoff.chunkBytes);
+      if (!handoff.hasRoomFor(estimate)) break;
+      try {
+        taken.push(handoff.write(packTraces(traces.slice(i, j)), j - i));
+      } catch (e) {
+        if (e instanceof HandoffFullError) break;
+        throw e;
+      }
+      i = j;
+    }
+    const all = taken.length === 1 ? taken[0] : Promise.all(taken).then(() => undefined);
+    if (i < traces.length) {
+      throw new HandoffFullError(traces.length - i, handoff.limit, traces.slice(i), i > 0 ? all : undefined, i);
+    }
+    return all;
   }
 
   /** Writes on this thread, after everything handed to the writer thread is durable (the exit path). */

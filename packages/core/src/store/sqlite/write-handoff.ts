@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type { Trace } from "../../entities/trace.js";
 import { ConfigurationError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
@@ -29,14 +30,23 @@ export interface HandoffOptions {
   lockTimeoutMs?: number;
 }
 
-/** Thrown by `logTraces` when the hand-off is full; the export queue holds the traces back. */
+/**
+ * Thrown by `logTraces` when the hand-off is full; the export queue holds the traces back. When the
+ * store took the first part of the batch, `accepted` settles once that part is committed and
+ * `rest` holds the traces it did not take.
+ */
 export class HandoffFullError extends Error {
   readonly code = "TRACEWRIGHT_HANDOFF_FULL";
   constructor(
     readonly traces: number,
     limit: number,
+    /** The traces not taken (all of them when absent). */
+    readonly rest?: readonly Trace[],
+    /** Settles once the traces taken (`acceptedCount`) are committed. */
+    readonly accepted?: Promise<void>,
+    readonly acceptedCount = 0,
   ) {
-    super(`the embedded store's writer is ${limit} bytes behind; ${traces} trace(s) dropped`);
+    super(`the embedded store's writer is ${limit} bytes behind; ${traces} trace(s) not taken`);
     this.name = "HandoffFullError";
   }
 }
@@ -57,7 +67,7 @@ function wholeNumberOption(name: keyof HandoffOptions, value: unknown, defaultVa
  * CPU is saturated the app's own work goes first and the hand-off absorbs the difference (what
  * does not fit is counted, `getExportStats().overflowed`); with a core to spare it changes nothing.
  */
-const WRITER_NICENESS = 10;
+const WRITER_NICENESS = 5;
 
 interface Pending {
   resolve(): void;
@@ -87,6 +97,8 @@ export class WriteHandoff {
   private ring: RingWriter | undefined;
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
+  /** Batches too large for the ring, handed over (as messages) and not yet committed. */
+  private largePending = 0;
   /** Set once the writer was asked to commit early because the ring fills; cleared by its reply. */
   private askedEarly = false;
   private readonly maxPendingBytes: number;
@@ -150,6 +162,7 @@ export class WriteHandoff {
     const frames = this.ring?.uncommitted() ?? [];
     const held = new Map(this.pending);
     this.pending.clear();
+    this.largePending = 0;
     for (const f of frames) {
       const p = held.get(f.seq);
       held.delete(f.seq);
@@ -173,6 +186,7 @@ export class WriteHandoff {
     for (const [seq, p] of this.pending) {
       if (seq > m.committed) break;
       this.pending.delete(seq);
+      if (p.payload) this.largePending--;
       if (failed?.has(seq)) {
         p.reject(new Error(m.error ?? "the embedded store could not write the batch"));
         continue;
@@ -189,9 +203,31 @@ export class WriteHandoff {
     if (this.pending.size === 0) this.worker?.unref();
   }
 
-  /** Throws {@link HandoffFullError} when the hand-off is (nearly) full already (checked before serialising). */
-  assertRoom(traces: number): void {
-    if (this.ring?.fullerThan(0.95)) throw new HandoffFullError(traces, this.maxPendingBytes);
+  /**
+   * Whether a batch of about `bytes` (UTF-16 units of its strings) may fit now: checked before
+   * packing it, so that a full hand-off costs no serialising. An empty ring takes anything (a
+   * batch larger than the ring goes alone).
+   */
+  hasRoomFor(bytes: number): boolean {
+    if (this.broken || !this.ring) return true;
+    // a batch larger than the ring fills the hand-off on its own until committed
+    if (this.largePending > 0) return false;
+    return this.ring.empty || this.ring.freeBytes() > bytes;
+  }
+
+  /** How large a frame a large batch is cut into (estimated size): a quarter of the ring, at most 256 KiB. */
+  get chunkBytes(): number {
+    return Math.min(256 * 1024, this.maxPendingBytes >> 2);
+  }
+
+  /** True when nothing handed over waits for the writer thread. */
+  get isEmpty(): boolean {
+    return this.pending.size === 0;
+  }
+
+  /** The hand-off's bound, in bytes. */
+  get limit(): number {
+    return this.maxPendingBytes;
   }
 
   /**
@@ -216,7 +252,8 @@ export class WriteHandoff {
       }
     }
     const seq = this.seq + 1;
-    let written = ring.tryWrite(seq, frame);
+    // a batch larger than the ring is the only one in the hand-off until committed
+    let written = this.largePending > 0 ? "full" : ring.tryWrite(seq, frame);
     let large: SerializedBatch | undefined;
     if (written === "too-large") {
       // larger than the whole ring: it goes alone (into an empty ring) as a message, the ring
@@ -224,6 +261,7 @@ export class WriteHandoff {
       written = ring.empty ? ring.tryWrite(seq, []) : "full";
       if (written === "written") {
         large = batchOf(frame);
+        this.largePending++;
         this.worker.postMessage({ seq, batch: large } satisfies ToWriter);
       }
     }
@@ -282,6 +320,7 @@ export class WriteHandoff {
     if (late.length > 0) this.fallback(late);
     for (const [, p] of this.pending) p.resolve();
     this.pending.clear();
+    this.largePending = 0;
     this.worker?.unref();
   }
 

@@ -20,7 +20,7 @@ export interface WriterThreadData {
   maxCommitBytes: number;
   /** How long one attempt waits for a write lock another connection holds (SQLite's busy timeout). */
   lockTimeoutMs: number;
-  /** The writer thread's nice value (Linux: this thread's only). */
+  /** How much the writer thread lowers its priority below the app's (nice increment; Linux: this thread only). */
   niceness: number;
   /** SQLite's `wal_autocheckpoint`, in pages. */
   autocheckpointPages: number;
@@ -88,7 +88,9 @@ export function writerThreadMain(
     // Linux a thread's nice value is its own, so this lowers this thread only; elsewhere it may
     // lower the process or be refused, in which case the thread keeps the default priority.
     if (process.platform === "linux") {
-      (process.getBuiltinModule("node:os") as typeof import("node:os")).setPriority(data.niceness);
+      const os = process.getBuiltinModule("node:os") as typeof import("node:os");
+      // relative to the app's own priority (a thread starts with its process's)
+      os.setPriority(Math.min(19, os.getPriority() + data.niceness));
     }
   } catch {
     // not permitted here: the default priority
@@ -187,13 +189,15 @@ export function writerThreadMain(
     const last = batches[done - 1] as Waiting;
     let freed = 0;
     for (let i = 0; i < done; i++) freed += (batches[i] as Waiting).bytes;
-    const reply: FromWriter = { committed: last.seq, failed, error, setAside };
-    setAside = [];
-    // the reply first: an exit that sees the progress below reads the reply synchronously, and
-    // must find which of these batches failed or were set aside, not take them all for written
-    data.replies.postMessage(reply);
+    // their space in the ring first: committed, they are needed no more, and the app's thread
+    // may hand over more as soon as it hears of the commit
     Atomics.store(control, TAIL, last.next);
     Atomics.sub(control, USED, freed);
+    const reply: FromWriter = { committed: last.seq, failed, error, setAside };
+    setAside = [];
+    // then the reply: an exit that sees the progress below reads the reply synchronously, and
+    // must find which of these batches failed or were set aside, not take them all for written
+    data.replies.postMessage(reply);
     Atomics.store(control, PROGRESS, last.seq);
     Atomics.notify(control, PROGRESS);
     return done === batches.length;
