@@ -181,12 +181,7 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
       const full = e as { rest?: Trace[]; accepted?: Promise<void>; acceptedCount?: number };
       const taken = full.acceptedCount ?? 0;
       if (full.accepted && taken > 0) {
-        track(
-          full.accepted.then(() => {
-            q.stats.exported += taken;
-          }),
-          taken,
-        );
+        track(full.accepted, taken, true);
       }
       holdBack(full.rest ?? batch);
       return;
@@ -199,13 +194,7 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
     // the count, not the batch: a closure over the traces would keep them alive until the store
     // settles (a commit interval for the embedded store), long enough to outlive the young
     // generation and cost the app's thread a full garbage collection
-    const count = batch.length;
-    return track(
-      result.then(() => {
-        q.stats.exported += count;
-      }),
-      count,
-    );
+    return track(result, batch.length, true);
   }
   q.stats.exported += batch.length;
 }
@@ -249,13 +238,20 @@ function holdBack(batch: Trace[]): void {
   }
 }
 
-function track(p: Promise<void>, count: number): Promise<void> {
-  const guarded = p.catch((e: unknown) => {
-    q.stats.failed += count;
-    log.error(`failed to store ${count} trace(s)`, e);
-  });
+function track(p: Promise<void>, count: number, exported = false): Promise<void> {
+  // one reaction per write (this runs once per trace at a low rate): counted, logged, untracked
+  const guarded: Promise<void> = p.then(
+    () => {
+      if (exported) q.stats.exported += count;
+      q.inflight.delete(guarded);
+    },
+    (e: unknown) => {
+      q.stats.failed += count;
+      log.error(`failed to store ${count} trace(s)`, e);
+      q.inflight.delete(guarded);
+    },
+  );
   q.inflight.add(guarded);
-  void guarded.finally(() => q.inflight.delete(guarded));
   return guarded;
 }
 
