@@ -24,7 +24,7 @@ import {
   withSpan,
 } from "../src/index.js";
 import { Control, RingWriter, readRingFrame } from "../src/store/sqlite/handoff-ring.js";
-import { packTraces, serializeTraces, unpackFrame } from "../src/store/sqlite/trace-records.js";
+import { packTraces, unpackFrame } from "../src/store/sqlite/trace-records.js";
 import { HandoffFullError } from "../src/store/sqlite/write-handoff.js";
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-ring-")), "traces.db");
@@ -131,11 +131,35 @@ describe("a span packed for the writer thread", () => {
     const traces = [t as never, t as never];
     const frame = packTraces(traces);
     const unpacked = unpackFrame(frame);
-    const direct = serializeTraces(traces);
-    // span by span, exactly what toDict() gives, and the records the direct serialiser makes
-    expect(unpacked.contents).toEqual(direct.contents);
-    expect(unpacked.contents[0]).toBe(JSON.stringify(t?.data.spans[0]?.toDict()));
-    expect(unpacked.records).toEqual(JSON.parse(direct.records as string));
+    // span by span, exactly what toDict() gives
+    const all = traces.flatMap((x: { data: { spans: Array<{ toDict(): unknown }> } }) => x.data.spans);
+    expect(unpacked.contents).toEqual(all.map((s) => JSON.stringify(s.toDict())));
+    // and the trace's fields as the batch writer reads them
+    const info = t?.info;
+    const record = (unpacked.records as unknown[][])[0] as unknown[];
+    expect(record.slice(0, 8)).toEqual([
+      info?.traceId,
+      info?.experimentId,
+      info?.clientRequestId,
+      info?.requestTime,
+      info?.executionDuration,
+      info?.state,
+      info?.requestPreview,
+      info?.responsePreview,
+    ]);
+    expect(record[8]).toEqual(info?.tags);
+    expect(record[9]).toEqual(info?.traceMetadata);
+    expect(record[11]).toEqual(
+      t?.data.spans.map((s) => [
+        s.spanId,
+        s.parentId,
+        s.name,
+        s.spanType,
+        s.status.statusCode,
+        s.startTimeNs,
+        s.endTimeNs,
+      ]),
+    );
     // the bulky values went as they are, not re-encoded on the app's thread
     const inputs = t?.data.spans[0]?.rawAttribute("mlflow.spanInputs");
     expect(frame).toContain(inputs);

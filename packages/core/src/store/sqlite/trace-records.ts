@@ -18,33 +18,11 @@ const assessmentRecord = (a: Assessment): TraceRecord[10][number] => [
 ];
 
 /**
- * Turns traces into the writer thread's input, the only work the app's thread does for the
- * embedded store: each span encoded once, as it is stored, and the rest as one small JSON string.
+ * Traces as the batch writer takes them, made on this thread: what the writer thread makes of a
+ * frame, made here (inline writes: the exit path, merges, a runtime without worker threads).
  */
 export function serializeTraces(traces: readonly Trace[]): SerializedBatch {
-  const records: TraceRecord[] = [];
-  const contents: string[] = [];
-  for (const t of traces) {
-    const info = t.info;
-    records.push([
-      info.traceId,
-      info.experimentId,
-      info.clientRequestId,
-      info.requestTime,
-      info.executionDuration,
-      info.state,
-      info.requestPreview,
-      info.responsePreview,
-      info.tags,
-      info.traceMetadata,
-      info.assessments.map(assessmentRecord),
-      t.data.spans.map((s) => {
-        contents.push(JSON.stringify(s.toDict()));
-        return [s.spanId, s.parentId, s.name, s.spanType, s.status.statusCode, s.startTimeNs, s.endTimeNs];
-      }),
-    ]);
-  }
-  return { records: JSON.stringify(records), contents };
+  return unpackFrame(packTraces(traces));
 }
 
 /**
