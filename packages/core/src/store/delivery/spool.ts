@@ -96,6 +96,9 @@ export class TraceSpool {
   private pendingBytes = 0;
   private inflight: unknown[] | null = null;
   private inflightBytes = 0;
+  /** Where the batch being written in the background is going, so an exit writes it there too. */
+  private inflightName = "";
+  private inflightDir: string | undefined;
   private writing = false;
 
   constructor(
@@ -279,16 +282,18 @@ export class TraceSpool {
 
   /**
    * Writes every batch that is not durable yet, plus `extra`, synchronously: what is being
-   * written in the background may never land once the process exits. (It may land too, and then
-   * is delivered twice rather than not at all.)
+   * written in the background may never land once the process exits. It may land too (its rename
+   * may already have reached the disk, its callback not yet run): so the batch is written under
+   * the background write's own name, and whichever rename comes last leaves one file, not two.
    */
   private flushSync(extra: unknown[] = []): void {
     const inflight = this.inflight;
     if (inflight) {
       this.unreserve(inflight.length, this.inflightBytes);
       this.inflight = null; // the background write no longer adds it to the index
+      this.writeSyncAnywhere(inflight, JSON.stringify(inflight), this.inflightName, this.inflightDir);
     }
-    const items = [...(inflight ?? []), ...this.pendingItems, ...extra];
+    const items = [...this.pendingItems, ...extra];
     const waiters = this.pendingWaiters;
     this.unreserve(this.pendingItems.length, this.pendingBytes);
     this.pendingItems = [];
@@ -298,8 +303,16 @@ export class TraceSpool {
     for (const w of waiters) w();
   }
 
-  private writeSyncAnywhere(items: unknown[], json: string): void {
-    const name = this.nextName(items.length);
+  private writeSyncAnywhere(items: unknown[], json: string, name = this.nextName(items.length), first?: string): void {
+    if (first !== undefined) {
+      try {
+        writeFileDurableSync(first, name, json);
+        this.pushEntry(items, first, json.length, name);
+        return;
+      } catch (e) {
+        log.warn(`trace spool ${first} is not writable at exit (${(e as NodeJS.ErrnoException).code ?? e})`);
+      }
+    }
     for (;;) {
       const dir = this.targets[this.target];
       if (dir === undefined) {
@@ -330,8 +343,10 @@ export class TraceSpool {
         this.pendingBytes = 0;
         const json = JSON.stringify(items);
         const name = this.nextName(items.length);
+        this.inflightName = name;
         for (;;) {
           const dir = this.targets[this.target];
+          this.inflightDir = dir;
           if (this.inflight === null) break; // written synchronously meanwhile (exit)
           if (dir === undefined) {
             this.unreserve(items.length, this.inflightBytes);
@@ -598,7 +613,8 @@ async function writeFileDurable(dir: string, name: string, json: string): Promis
 
 function writeFileDurableSync(dir: string, name: string, json: string): void {
   ensureDirSync(dir);
-  const tmp = join(dir, `.${name}.tmp`);
+  // not the background write's temporary file: that one may still be open and being written
+  const tmp = join(dir, `.${name}.sync.tmp`);
   const fd = openSync(tmp, "w");
   try {
     writeSync(fd, json);
