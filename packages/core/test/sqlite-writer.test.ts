@@ -25,6 +25,7 @@ import {
   TraceInfo,
   trace,
 } from "../src/index.js";
+import { SCHEMA_VERSION } from "../src/store/sqlite/schema.js";
 
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-writer-")), "traces.db");
@@ -449,7 +450,8 @@ describe("migration from the first schema", () => {
     store.close();
 
     const check = new DatabaseSync(path, { timeout: 10_000 });
-    expect((check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
+    // upgraded through v2 to the current schema
+    expect((check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(SCHEMA_VERSION);
     expect(check.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
     expect(check.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
     expect((check.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n).toBe(5);

@@ -96,7 +96,6 @@ export function writerThreadMain(
   const db = new DatabaseSync(data.path, { timeout: data.lockTimeoutMs });
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
-  db.exec("PRAGMA foreign_keys = ON");
   db.exec(`PRAGMA wal_autocheckpoint = ${data.autocheckpointPages}`);
   const write = makeWriter(db);
   /** A batch read from the ring: `bytes` of it are freed, and the tail moves to `next`, once it is done. */
