@@ -18,8 +18,10 @@ import {
   SCHEMA_VERSION,
   SPAN_KEYS_PER_TRACE,
   traceIdMatch,
+  UNINDEXED_METADATA_KEYS,
 } from "../src/store/sqlite/schema.js";
 import { filterToSql, orderByToSql } from "../src/store/sqlite/sql-filter.js";
+import { serializeTraces } from "../src/store/sqlite/trace-records.js";
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-schema-")), "traces.db");
 
@@ -293,6 +295,11 @@ describe("the (key, value) index", () => {
     expectIndexInStep(path);
     // only what a search may need: the schema version and token usage have no entries
     expect(count(path, "SELECT count(*) AS n FROM trace_key_values")).toBe(20 * 3);
+    // the writer thread's own list of keys left out agrees with the schema's
+    const everyKey = Object.fromEntries([...UNINDEXED_METADATA_KEYS, "mlflow.source.name"].map((k) => [k, `${k}!`]));
+    await store.logTraces([makeTrace({ id: hexId(99), time: 1_600_000_000_000, metadata: everyKey })]);
+    expectIndexInStep(path);
+    expect(store.deleteTraces({ experimentId: "0", traceIds: [hexId(99)] })).toBe(1);
 
     const odd = 'a key "with" quotes, dots. and \\ a backslash';
     store.setTraceTag(hexId(103), odd, "v1");
@@ -428,6 +435,31 @@ describe("the writer thread's SQL", () => {
     const rows = keys.all() as Array<{ trace_rk: number; span_key: number }>;
     expect(rows.map((r) => r.span_key - r.trace_rk * SPAN_KEYS_PER_TRACE)).toEqual([0, 1, 2, 0]);
     db.close();
+    store.close();
+  });
+});
+
+describe("interned keys", () => {
+  it("a key interned by a transaction that rolled back is interned again by the next one", async () => {
+    const path = tempDb();
+    new SqliteTraceStore(path).close();
+    const db = new DatabaseSync(path, { timeout: 10_000 });
+    const write = createBatchWriter(db);
+    const batch = (spec: TraceSpec) => serializeTraces([makeTrace(spec)]);
+    db.exec("BEGIN IMMEDIATE");
+    write(batch({ id: hexId(1), time: 1, tags: { first: "a" } }), false);
+    db.exec("ROLLBACK");
+    // another writer takes the key id the rolled-back key had
+    db.exec("INSERT INTO trace_keys (kind, key) VALUES (0, 'someone else')");
+    db.exec("BEGIN IMMEDIATE");
+    write(batch({ id: hexId(2), time: 2, tags: { first: "b", second: "c" } }), false);
+    db.exec("COMMIT");
+    db.close();
+    expectIndexInStep(path);
+    const store = new SqliteTraceStore(path);
+    expect(store.searchTraces({ filterString: "tags.first = 'b'" }).traces.map((t) => t.info.traceId)).toEqual([
+      hexId(2),
+    ]);
     store.close();
   });
 });

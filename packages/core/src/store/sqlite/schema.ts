@@ -246,12 +246,13 @@ const MIGRATIONS: string[] = [
   // v3: fewer rows and B-trees per trace (measured with dbstat: 1,404 bytes of file per one-span
   // trace in v2, in 10 B-trees and 7 rows). A trace is one row: its tags and metadata are JSON
   // objects in it, and the (key, value) index is one table for both, with interned keys and
-  // without the values no search needs (UNINDEXED_METADATA_KEYS), kept by triggers on every path
-  // that writes a trace. `mlflow.traceInputs` / `traceOutputs` are columns, 0 when equal to the
-  // request / response preview (what trace() writes for short inputs): not stored twice. Span
-  // rows are keyed by trace and position in the table's own integer key (no index, no trace
-  // column) and keep only what filters read besides the span JSON. The trace id index holds a
-  // 16-character key of the id, not the id. No foreign keys: the triggers cascade deletes.
+  // without the values no search needs (UNINDEXED_METADATA_KEYS). The writer adds a new trace's
+  // entries (batch-writer.ts); triggers keep them in step when tags change or a trace is deleted.
+  // `mlflow.traceInputs` / `traceOutputs` are columns, 0 when equal to the request / response
+  // preview (what trace() writes for short inputs): not stored twice. Span rows are keyed by trace
+  // and position in the table's own integer key (no index, no trace column) and keep only what
+  // filters read besides the span JSON. The trace id index holds a 16-character key of the id,
+  // not the id. No foreign keys: the delete trigger cascades.
   `
   CREATE TABLE trace_keys (
     key_id INTEGER PRIMARY KEY,
@@ -346,8 +347,6 @@ const MIGRATIONS: string[] = [
   CREATE INDEX traces_by_time ON traces (request_time);
   CREATE INDEX assessments_by_trace ON assessments (trace_rk, create_time);
 
-  CREATE TRIGGER traces_insert AFTER INSERT ON traces BEGIN${addIndexEntries("new")}
-  END;
   CREATE TRIGGER traces_update_keys AFTER UPDATE OF tags, metadata ON traces BEGIN${removeIndexEntries("old")}${addIndexEntries("new")}
   END;
   CREATE TRIGGER traces_delete AFTER DELETE ON traces BEGIN${removeIndexEntries("old")}
