@@ -234,6 +234,7 @@ describe("migration from schema v2", () => {
     expect(ids("tags.`we.ird \"key\"` = 'x'")).toEqual([hexId(2)]);
     expect(ids(`metadata.\`mlflow.traceInputs\` = '${same}'`)).toEqual([hexId(1)]);
     expect(ids("metadata.`mlflow.traceOutputs` IS NULL")).toEqual(["custom-id", hexId(2)]);
+    expect(ids("metadata.`mlflow.trace_schema.version` = '3'")).toEqual([hexId(1)]);
     expect(ids("", "run-1")).toEqual([hexId(1)]);
     expect(ids("feedback.correct = 'true'")).toEqual([hexId(1)]);
 
@@ -255,11 +256,13 @@ describe("migration from schema v2", () => {
       "traces",
     ]);
     // stored once: 0 stands for "the same as the preview"
-    const columns = db.prepare("SELECT trace_id, trace_inputs, trace_outputs FROM traces ORDER BY trace_rk").all();
-    expect(columns.map((r) => [r.trace_inputs, r.trace_outputs])).toEqual([
-      [0, 0],
-      ['{"messages":[]}', null],
-      [null, null],
+    const columns = db
+      .prepare("SELECT trace_inputs, trace_outputs, schema_version, metadata FROM traces ORDER BY trace_rk")
+      .all();
+    expect(columns.map((r) => [r.trace_inputs, r.trace_outputs, r.schema_version, r.metadata])).toEqual([
+      [0, 0, "3", '{"mlflow.sourceRun":"run-1","mlflow.trace.tokenUsage":"{\\"input_tokens\\":1}"}'],
+      ['{"messages":[]}', null, null, "{}"],
+      [null, null, null, "{}"],
     ]);
     db.close();
     expectIndexInStep(path);
@@ -337,8 +340,8 @@ describe("the (key, value) index", () => {
   });
 });
 
-describe("inputs and outputs metadata", () => {
-  it("equal to the previews are stored once, read back whole and found by filters", async () => {
+describe("inputs, outputs and schema version metadata", () => {
+  it("are columns (inputs and outputs equal to the previews stored once), read back whole and found by filters", async () => {
     const path = tempDb();
     const store = new SqliteTraceStore(path);
     const inputs = JSON.stringify({ question: "Which ocean?" });
@@ -346,7 +349,12 @@ describe("inputs and outputs metadata", () => {
       makeTrace({
         id: hexId(1),
         time: 1,
-        metadata: { "mlflow.traceInputs": inputs, "mlflow.traceOutputs": '"Atlantic"', "mlflow.user": "u" },
+        metadata: {
+          "mlflow.traceInputs": inputs,
+          "mlflow.traceOutputs": '"Atlantic"',
+          "mlflow.user": "u",
+          "mlflow.trace_schema.version": "3",
+        },
         requestPreview: inputs,
         responsePreview: '"Atlantic"',
       }),
@@ -360,18 +368,21 @@ describe("inputs and outputs metadata", () => {
     ]);
     const db = new DatabaseSync(path, { timeout: 10_000 });
     const stored = db
-      .prepare("SELECT typeof(trace_inputs) AS i, typeof(trace_outputs) AS o, metadata FROM traces ORDER BY trace_rk")
+      .prepare(
+        "SELECT typeof(trace_inputs) AS i, typeof(trace_outputs) AS o, schema_version AS v, metadata FROM traces ORDER BY trace_rk",
+      )
       .all();
     db.close();
     // the integer 0 (no bytes in the record), and the rest of the metadata without them
     expect(stored).toEqual([
-      { i: "integer", o: "integer", metadata: '{"mlflow.user":"u"}' },
-      { i: "text", o: "text", metadata: "{}" },
+      { i: "integer", o: "integer", v: "3", metadata: '{"mlflow.user":"u"}' },
+      { i: "text", o: "text", v: null, metadata: "{}" },
     ]);
     expect(store.getTrace(hexId(1))?.info.traceMetadata).toEqual({
       "mlflow.traceInputs": inputs,
       "mlflow.traceOutputs": '"Atlantic"',
       "mlflow.user": "u",
+      "mlflow.trace_schema.version": "3",
     });
     const ids = (filterString: string) =>
       store.searchTraces({ experimentIds: ["0"], filterString }).traces.map((t) => t.info.traceId);
@@ -379,6 +390,8 @@ describe("inputs and outputs metadata", () => {
     expect(ids("metadata.`mlflow.traceOutputs` = '\"Atlantic\"'")).toEqual([hexId(1)]);
     expect(ids("metadata.`mlflow.traceOutputs` = 'other'")).toEqual([hexId(2)]);
     expect(ids("metadata.`mlflow.traceInputs` LIKE '%question%'")).toEqual([hexId(1)]);
+    expect(ids("metadata.`mlflow.trace_schema.version` = '3'")).toEqual([hexId(1)]);
+    expect(ids("metadata.`mlflow.trace_schema.version` IS NULL")).toEqual([hexId(2)]);
     expect(
       store
         .searchTraces({ experimentIds: ["0"], orderBy: ["metadata.`mlflow.traceOutputs` ASC"] })

@@ -57,13 +57,14 @@ export function createBatchWriter(
 ): (batch: SerializedBatch, replace: boolean) => SerializedBatch | null {
   const INPUTS = "mlflow.traceInputs";
   const OUTPUTS = "mlflow.traceOutputs";
+  const SCHEMA_VERSION = "mlflow.trace_schema.version";
   const UNINDEXED = new Set([
     INPUTS,
     OUTPUTS,
     "mlflow.trace.tokenUsage",
     "mlflow.trace.sizeBytes",
     "mlflow.trace.sizeStats",
-    "mlflow.trace_schema.version",
+    SCHEMA_VERSION,
     "tracewright.trace.truncation",
   ]);
   const TAG = 0;
@@ -76,8 +77,8 @@ export function createBatchWriter(
   const deleteTrace = db.prepare(`DELETE FROM traces WHERE ${byId}`);
   const insertTrace = db.prepare(
     `INSERT INTO traces (trace_id, experiment_id, client_request_id, request_time, execution_duration, state,
-       request_preview, response_preview, tags, metadata, trace_inputs, trace_outputs)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       request_preview, response_preview, tags, metadata, trace_inputs, trace_outputs, schema_version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // the key's id looked up in the statement itself: NULL (refused by NOT NULL) for a key not
   // interned yet, which is then interned and the entry written again. No cache of ids here: a
@@ -127,20 +128,25 @@ export function createBatchWriter(
         continue;
       }
       // the inputs and outputs metadata are columns of their own, 0 when equal to the preview
-      // (0n: a JavaScript number would be bound as a REAL, 8 bytes, where the integer 0 takes none)
+      // (0n: a JavaScript number would be bound as a REAL, 8 bytes, where the integer 0 takes
+      // none), and so is the schema version
       const tags = r[8];
       const metadata = r[9];
       let metadataJson: string;
       let inputs: string | bigint | null = null;
       let outputs: string | bigint | null = null;
-      if (INPUTS in metadata || OUTPUTS in metadata) {
+      let schemaVersion: string | null = null;
+      if (INPUTS in metadata || OUTPUTS in metadata || SCHEMA_VERSION in metadata) {
         const rest: Record<string, string> = {};
-        for (const k in metadata) if (k !== INPUTS && k !== OUTPUTS) rest[k] = metadata[k] as string;
+        for (const k in metadata) {
+          if (k !== INPUTS && k !== OUTPUTS && k !== SCHEMA_VERSION) rest[k] = metadata[k] as string;
+        }
         metadataJson = JSON.stringify(rest);
         const i = metadata[INPUTS];
         const o = metadata[OUTPUTS];
         if (i !== undefined) inputs = i === r[6] ? 0n : i;
         if (o !== undefined) outputs = o === r[7] ? 0n : o;
+        schemaVersion = metadata[SCHEMA_VERSION] ?? null;
       } else {
         metadataJson = JSON.stringify(metadata);
       }
@@ -158,6 +164,7 @@ export function createBatchWriter(
           metadataJson,
           inputs,
           outputs,
+          schemaVersion,
         ).lastInsertRowid,
       );
       if (rk >= MAX_TRACE_KEY) throw new Error(`the embedded store's trace keys reached ${MAX_TRACE_KEY}`);

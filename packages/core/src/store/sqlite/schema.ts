@@ -249,7 +249,7 @@ const MIGRATIONS: string[] = [
   // without the values no search needs (UNINDEXED_METADATA_KEYS). The writer adds a new trace's
   // entries (batch-writer.ts); triggers keep them in step when tags change or a trace is deleted.
   // `mlflow.traceInputs` / `traceOutputs` are columns, 0 when equal to the request / response
-  // preview (what trace() writes for short inputs): not stored twice. Span rows are keyed by trace
+  // preview (what trace() writes for short inputs): not stored twice; so is the schema version. Span rows are keyed by trace
   // and position in the table's own integer key (no index, no trace column) and keep only what
   // filters read besides the span JSON. The trace id index holds a 16-character key of the id,
   // not the id. No foreign keys: the delete trigger cascades.
@@ -282,19 +282,23 @@ const MIGRATIONS: string[] = [
     -- mlflow.traceInputs / mlflow.traceOutputs: NULL when absent, 0 when equal to the preview
     -- (no declared type: a column type would convert text that looks like a number)
     trace_inputs,
-    trace_outputs
+    trace_outputs,
+    -- mlflow.trace_schema.version, the same in nearly every trace: 1 byte here, 32 in the JSON
+    schema_version TEXT
   );
   INSERT INTO traces_v3 (trace_rk, trace_id, experiment_id, request_time, execution_duration, state, client_request_id,
-      tags, metadata, request_preview, response_preview, trace_inputs, trace_outputs)
+      tags, metadata, request_preview, response_preview, trace_inputs, trace_outputs, schema_version)
     SELECT t.trace_rk, t.trace_id, t.experiment_id, t.request_time, t.execution_duration, t.state, t.client_request_id,
       coalesce((SELECT json_group_object(g.key, g.value) FROM trace_tags g WHERE g.trace_rk = t.trace_rk), '{}'),
       coalesce((SELECT json_group_object(m.key, m.value) FROM trace_metadata m
-        WHERE m.trace_rk = t.trace_rk AND m.key NOT IN ('${TraceMetadataKey.INPUTS}', '${TraceMetadataKey.OUTPUTS}')), '{}'),
+        WHERE m.trace_rk = t.trace_rk
+        AND m.key NOT IN ('${TraceMetadataKey.INPUTS}', '${TraceMetadataKey.OUTPUTS}', '${TraceMetadataKey.SCHEMA_VERSION}')), '{}'),
       t.request_preview, t.response_preview,
       (SELECT iif(m.value IS t.request_preview, 0, m.value) FROM trace_metadata m
         WHERE m.trace_rk = t.trace_rk AND m.key = '${TraceMetadataKey.INPUTS}'),
       (SELECT iif(m.value IS t.response_preview, 0, m.value) FROM trace_metadata m
-        WHERE m.trace_rk = t.trace_rk AND m.key = '${TraceMetadataKey.OUTPUTS}')
+        WHERE m.trace_rk = t.trace_rk AND m.key = '${TraceMetadataKey.OUTPUTS}'),
+      (SELECT m.value FROM trace_metadata m WHERE m.trace_rk = t.trace_rk AND m.key = '${TraceMetadataKey.SCHEMA_VERSION}')
     FROM traces t ORDER BY t.trace_rk;
 
   INSERT INTO trace_keys (kind, key)

@@ -29,10 +29,12 @@ const SPANS_OF_TRACE = `s.span_key BETWEEN t.trace_rk * ${SPAN_KEYS_PER_TRACE} A
 
 /** The stored value of tag or metadata `key` of trace `t`, or NULL (pushes its parameter). */
 function keyedValue(kind: "tag" | "metadata", key: string, params: Array<string | number>): string {
-  // inputs and outputs are columns, 0 when the same as the preview (schema.ts, v3)
+  // inputs, outputs and the schema version are columns, inputs and outputs 0 when the same as
+  // the preview (schema.ts, v3)
   if (kind === "metadata" && key === TraceMetadataKey.INPUTS) {
     return "iif(typeof(t.trace_inputs) = 'integer', t.request_preview, t.trace_inputs)";
   }
+  if (kind === "metadata" && key === TraceMetadataKey.SCHEMA_VERSION) return "t.schema_version";
   if (kind === "metadata" && key === TraceMetadataKey.OUTPUTS) {
     return "iif(typeof(t.trace_outputs) = 'integer', t.response_preview, t.trace_outputs)";
   }

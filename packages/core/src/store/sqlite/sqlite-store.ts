@@ -168,11 +168,12 @@ export class SqliteTraceStore implements TraceStore {
     this.stmts.insertAssessment.run(r[0], traceKey, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]);
   }
 
-  /** The trace's metadata: the JSON object, and the inputs and outputs kept in columns of their own. */
+  /** The trace's metadata: the JSON object, and the keys kept in columns of their own (schema.ts, v3). */
   private metadataFromRow(row: Row): Record<string, string> {
     const metadata = JSON.parse(row.metadata as string) as Record<string, string>;
     const inputs = row.trace_inputs as string | number | null;
     const outputs = row.trace_outputs as string | number | null;
+    if (row.schema_version !== null) metadata[TraceMetadataKey.SCHEMA_VERSION] = row.schema_version as string;
     // 0: the same as the preview (see schema.ts, v3)
     if (inputs !== null)
       metadata[TraceMetadataKey.INPUTS] = typeof inputs === "number" ? (row.request_preview as string) : inputs;
