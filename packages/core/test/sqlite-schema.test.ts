@@ -15,6 +15,7 @@ import { createBatchWriter } from "../src/store/sqlite/batch-writer.js";
 import {
   isIndexedKey,
   KeyKind,
+  removeIndexEntries,
   SCHEMA_VERSION,
   SPAN_KEYS_PER_TRACE,
   traceIdMatch,
@@ -483,7 +484,7 @@ describe("query plans", () => {
       .map((r) => r.detail)
       .join("\n");
 
-  it("find a trace by id through its index and page in time order without sorting every trace", () => {
+  it("find a trace by id and a trace's index entries through their indexes, and page in time order without sorting every trace", () => {
     const path = tempDb();
     new SqliteTraceStore(path).close();
     const db = new DatabaseSync(path);
@@ -498,6 +499,16 @@ describe("query plans", () => {
       ...order.params,
     ]);
     expect(page).toMatch(/USING INDEX traces_by_experiment_time/);
+    // the index entries of a deleted or retagged trace are looked up, not searched for (the
+    // triggers' step, with a row's values in place of old.*)
+    const removal = removeIndexEntries("old")
+      .replaceAll("old.trace_rk", "5")
+      .replaceAll("old.tags", `'{"mlflow.traceName":"x","env":"prod"}'`)
+      .replaceAll("old.metadata", `'{"mlflow.user":"u"}'`)
+      .replace(/;\s*$/, "");
+    const removalPlan = planOf(db, removal, []);
+    expect(removalPlan).toMatch(/SEARCH trace_key_values USING PRIMARY KEY \(key_id=\? AND value=\? AND trace_rk=\?\)/);
+    expect(removalPlan).not.toMatch(/SCAN trace_key_values/);
     // only ties in time are sorted, not every trace of the experiment
     expect(page).toMatch(/USE TEMP B-TREE FOR LAST TERM OF ORDER BY/);
     expect(page).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
