@@ -255,6 +255,23 @@ async function readLatency(store) {
 }
 let i1000 = 10_000_000;
 
+/**
+ * What a trace costs when the app is slow enough that each one is committed alone: every commit
+ * rewrites the last page of each B-tree it touches, so this is mostly pages, not the trace.
+ */
+async function oneTracePerCommit(store, path) {
+  const TRICKLE = 40;
+  const traces = [];
+  for (let k = 0; k < TRICKLE; k++) traces.push(oneSpanTrace(20_000_000 + k));
+  checkpoint(path);
+  const b0 = writeBytes();
+  const threads0 = threadCpu();
+  for (const t of traces) await store.logTraces([t]);
+  const writerUs = (threadCpuSince(threads0).WorkerThread ?? 0) / TRICKLE;
+  checkpoint(path);
+  return { bytes: Math.round((writeBytes() - b0) / TRICKLE), writerUs: Number(writerUs.toFixed(1)) };
+}
+
 const e2e = await ingestEndToEnd();
 console.log(`\nEmbedded store (node ${process.version}, ${dir})`);
 console.log(
@@ -283,6 +300,10 @@ if (first && last) {
 }
 console.log(`\nReads with ${growth.stored} traces stored, median of 10:`);
 console.table(await readLatency(growth.store));
+const trickle = await oneTracePerCommit(growth.store, growth.path);
+console.log(
+  `\nA low rate (each trace its own commit: logged and awaited one at a time), ${growth.stored} traces stored: ${trickle.bytes} bytes written per one-span trace, writer thread ${trickle.writerUs} µs per trace`,
+);
 growth.store.close();
 if (process.env.BENCH_KEEP === "1") console.log(`kept ${dir}`);
 else rmSync(dir, { recursive: true, force: true });

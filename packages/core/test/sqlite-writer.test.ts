@@ -112,9 +112,10 @@ describe("the writer thread", () => {
     const one = makeTrace(1);
     const written = store.logTraces([one, makeTrace(2)]);
     expect(written).toBeInstanceOf(Promise);
-    // the batch is posted to the thread within 10 ms; the thread commits it ~100 ms later
-    await new Promise((r) => setTimeout(r, 30));
+    // handed over, not written
     expect(countRows(path)).toBe(0);
+    // the batch is posted to the thread 10 ms later (from a timer of this thread's)
+    await new Promise((r) => setTimeout(r, 15));
     // the app's thread never yields here, so only another thread can have written the rows
     const deadline = Date.now() + 5000;
     let seen = 0;
@@ -122,6 +123,22 @@ describe("the writer thread", () => {
     expect(seen).toBe(2);
     await written;
     expect(store.getTrace(one.info.traceId)?.data.spans[0]?.name).toBe("root-1");
+    store.close();
+  });
+
+  it("commits a batch that comes after a quiet spell at once, and then at most once per interval", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path, { commitIntervalMs: 3000 });
+    const elapsed = async (traces: Trace[]): Promise<number> => {
+      const t0 = performance.now();
+      await store.logTraces(traces);
+      return performance.now() - t0;
+    };
+    // (before: every batch waited the interval, and a second wake-up of the thread for it)
+    expect(await elapsed([makeTrace(1)])).toBeLessThan(2000);
+    // right after a commit: gathered until the interval since that commit is over
+    expect(await elapsed([makeTrace(2)])).toBeGreaterThan(2000);
+    expect(store.countTraces()).toBe(2);
     store.close();
   });
 
