@@ -53,10 +53,10 @@ export interface FromWriter {
  * are at most one per `commitIntervalMs`, each taking every batch waiting: each commit rewrites
  * the last page of every B-tree it touched and appends a WAL frame header, so one trace per
  * transaction would write tens of KiB for a span of a few hundred bytes. A batch that arrives
- * after a quiet spell commits at once. A batch that
- * fails is retried alone, so one bad trace costs only its own batch. Only once a batch is
- * committed does its space in the ring become free: until then the app's thread can read it back
- * (an exit that cannot wait, a thread that died).
+ * after a quiet spell commits at once. A batch that fails is retried alone, so one bad trace
+ * costs only its own batch. Only once a batch is committed does its space in the ring become
+ * free: until then the app's thread can read it back (an exit that cannot wait, a thread that
+ * died).
  *
  * Another connection holding the write lock past `lockTimeoutMs` (SQLITE_BUSY) is not a failure
  * of the batches: they stay, in order, and are tried again after `commitIntervalMs`. Reporting them
