@@ -153,11 +153,22 @@ function oneSpanTrace(i, spanCount = 1, at = undefined) {
 }
 const spanBytes = JSON.stringify(oneSpanTrace(0).data.spans[0].toDict()).length;
 
-/** Logs `traces` in batches of 1,000, at most 8 batches in flight; resolves once all are committed. */
+/** Logs `traces` in batches of 1,000, at most 8 batches in flight (fewer when the hand-off is full); resolves once all are committed. */
 async function logAll(store, traces) {
   const inflight = [];
   for (let i = 0; i < traces.length; i += 1000) {
-    inflight.push(store.logTraces(traces.slice(i, i + 1000)));
+    const batch = traces.slice(i, i + 1000);
+    for (;;) {
+      try {
+        inflight.push(store.logTraces(batch));
+        break;
+      } catch (e) {
+        // the hand-off's ring is full (8 MiB): wait for a batch in flight, as the export queue would
+        if (e?.code !== "TRACEWRIGHT_HANDOFF_FULL") throw e;
+        if (inflight.length > 0) await inflight.shift();
+        else await new Promise((r) => setTimeout(r, 10));
+      }
+    }
     if (inflight.length >= 8) await inflight.shift();
   }
   await Promise.all(inflight);
