@@ -25,6 +25,7 @@ import {
   TraceInfo,
   trace,
 } from "../src/index.js";
+import { SCHEMA_VERSION } from "../src/store/sqlite/schema.js";
 
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-writer-")), "traces.db");
@@ -111,9 +112,10 @@ describe("the writer thread", () => {
     const one = makeTrace(1);
     const written = store.logTraces([one, makeTrace(2)]);
     expect(written).toBeInstanceOf(Promise);
-    // the batch is posted to the thread within 10 ms; the thread commits it ~100 ms later
-    await new Promise((r) => setTimeout(r, 30));
+    // handed over, not written
     expect(countRows(path)).toBe(0);
+    // the batch is posted to the thread 10 ms later (from a timer of this thread's)
+    await new Promise((r) => setTimeout(r, 15));
     // the app's thread never yields here, so only another thread can have written the rows
     const deadline = Date.now() + 5000;
     let seen = 0;
@@ -121,6 +123,22 @@ describe("the writer thread", () => {
     expect(seen).toBe(2);
     await written;
     expect(store.getTrace(one.info.traceId)?.data.spans[0]?.name).toBe("root-1");
+    store.close();
+  });
+
+  it("commits a batch that comes after a quiet spell at once, and then at most once per interval", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path, { commitIntervalMs: 3000 });
+    const elapsed = async (traces: Trace[]): Promise<number> => {
+      const t0 = performance.now();
+      await store.logTraces(traces);
+      return performance.now() - t0;
+    };
+    // (before: every batch waited the interval, and a second wake-up of the thread for it)
+    expect(await elapsed([makeTrace(1)])).toBeLessThan(2000);
+    // right after a commit: gathered until the interval since that commit is over
+    expect(await elapsed([makeTrace(2)])).toBeGreaterThan(2000);
+    expect(store.countTraces()).toBe(2);
     store.close();
   });
 
@@ -449,7 +467,8 @@ describe("migration from the first schema", () => {
     store.close();
 
     const check = new DatabaseSync(path, { timeout: 10_000 });
-    expect((check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
+    // upgraded through v2 to the current schema
+    expect((check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(SCHEMA_VERSION);
     expect(check.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
     expect(check.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
     expect((check.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n).toBe(5);

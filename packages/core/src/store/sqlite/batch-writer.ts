@@ -41,29 +41,72 @@ export interface SerializedBatch {
  * trace, which only the app's thread can merge (trace-merge.ts); with `replace` true it replaces
  * the stored one. Returns null when nothing was set aside.
  *
+ * Per trace: a lookup of the id, one INSERT of the trace row (schema v3, schema.ts), one per
+ * index entry (tags and indexed metadata) and one per span. Each is a single-row INSERT ... VALUES
+ * on purpose: SQLite gives a statement that may write several rows (INSERT ... SELECT, a trigger,
+ * multi-row VALUES) a statement journal, a copy of every page it touches, which spills to a temp
+ * file once it passes 64 KiB (measured: 8 extra write calls per trace with 16 KiB pages).
+ *
  * This function is also the writer thread's code: it is sent to the worker as source text
- * (`Function.prototype.toString`), so it must reference nothing outside its own body.
+ * (`Function.prototype.toString`), so it must reference nothing outside its own body. It
+ * therefore spells out `traceIdMatch("trace_id", "?1")`, `SPAN_KEYS_PER_TRACE`, `KeyKind` and
+ * `UNINDEXED_METADATA_KEYS` of schema.ts (test/sqlite-schema.test.ts checks that they agree).
  */
 export function createBatchWriter(
   db: DatabaseSync,
 ): (batch: SerializedBatch, replace: boolean) => SerializedBatch | null {
-  const exists = db.prepare("SELECT 1 FROM traces WHERE trace_id = ?");
-  const deleteTrace = db.prepare("DELETE FROM traces WHERE trace_id = ?");
+  const INPUTS = "mlflow.traceInputs";
+  const OUTPUTS = "mlflow.traceOutputs";
+  const SCHEMA_VERSION = "mlflow.trace_schema.version";
+  const UNINDEXED = new Set([
+    INPUTS,
+    OUTPUTS,
+    "mlflow.trace.tokenUsage",
+    "mlflow.trace.sizeBytes",
+    "mlflow.trace.sizeStats",
+    SCHEMA_VERSION,
+    "tracewright.trace.truncation",
+  ]);
+  const TAG = 0;
+  const METADATA = 1;
+  const SPAN_KEYS_PER_TRACE = 1_048_576;
+  const MAX_TRACE_KEY = 2 ** 33;
+  const byId =
+    "iif(length(trace_id) = 35 AND substr(trace_id, 1, 3) = 'tr-', substr(trace_id, 4, 12) || substr(trace_id, 32, 4), trace_id) = iif(length(?1) = 35 AND substr(?1, 1, 3) = 'tr-', substr(?1, 4, 12) || substr(?1, 32, 4), ?1) AND trace_id = ?1";
+  const exists = db.prepare(`SELECT 1 FROM traces WHERE ${byId}`);
+  const deleteTrace = db.prepare(`DELETE FROM traces WHERE ${byId}`);
   const insertTrace = db.prepare(
-    `INSERT INTO traces (trace_id, experiment_id, client_request_id, request_time, execution_duration, state, request_preview, response_preview)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO traces (trace_id, experiment_id, client_request_id, request_time, execution_duration, state,
+       request_preview, response_preview, tags, metadata, trace_inputs, trace_outputs, schema_version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertTag = db.prepare("INSERT OR REPLACE INTO trace_tags (trace_rk, key, value) VALUES (?, ?, ?)");
-  const insertMetadata = db.prepare("INSERT OR REPLACE INTO trace_metadata (trace_rk, key, value) VALUES (?, ?, ?)");
+  // the key's id looked up in the statement itself: NULL (refused by NOT NULL) for a key not
+  // interned yet, which is then interned and the entry written again. No cache of ids here: a
+  // rolled-back transaction would leave it naming ids that no longer exist.
+  const insertEntry = db.prepare(
+    "INSERT INTO trace_key_values (key_id, value, trace_rk) VALUES ((SELECT key_id FROM trace_keys WHERE kind = ? AND key = ?), ?, ?)",
+  );
+  const internKey = db.prepare("INSERT OR IGNORE INTO trace_keys (kind, key) VALUES (?, ?)");
   const insertSpan = db.prepare(
-    `INSERT INTO spans (trace_rk, position, span_id, parent_span_id, name, span_type, status, start_time_ns, end_time_ns, content)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    "INSERT INTO spans (span_key, name, span_type, status, content) VALUES (?, ?, ?, ?, ?)",
   );
   const insertAssessment = db.prepare(
     `INSERT OR REPLACE INTO assessments (assessment_id, trace_rk, span_id, name, kind, source_type, source_id, create_time, valid, content)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // SQLITE_CONSTRAINT_NOTNULL: the entry's key is not interned yet
+  const isNotNull = (e: unknown): boolean => (e as { errcode?: unknown } | null)?.errcode === 1299;
+  const entry = (kind: number, key: string, value: string, rk: number): void => {
+    try {
+      insertEntry.run(kind, key, value, rk);
+    } catch (e) {
+      if (!isNotNull(e)) throw e;
+      internKey.run(kind, key);
+      insertEntry.run(kind, key, value, rk);
+    }
+  };
   return (batch, replace) => {
+    // the batch's one decoding step: what to change when the app thread sends another shape
     const records = typeof batch.records === "string" ? (JSON.parse(batch.records) as TraceRecord[]) : batch.records;
     const contents = batch.contents;
     const setAside: TraceRecord[] = [];
@@ -71,21 +114,66 @@ export function createBatchWriter(
     let next = 0;
     for (const r of records) {
       const spans = r[11];
-      if (exists.get(r[0])) {
-        if (!replace) {
-          setAside.push(r);
-          for (let i = 0; i < spans.length; i++) setAsideContents.push(contents[next + i] as string);
-          next += spans.length;
-          continue;
-        }
-        deleteTrace.run(r[0]); // the cascade clears every row of the stored copy
+      if (spans.length > SPAN_KEYS_PER_TRACE) {
+        throw new Error(
+          `trace ${r[0]} has ${spans.length} spans; the embedded store keeps at most ${SPAN_KEYS_PER_TRACE}`,
+        );
       }
-      const rk = insertTrace.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]).lastInsertRowid;
-      for (const k in r[8]) insertTag.run(rk, k, r[8][k] as string);
-      for (const k in r[9]) insertMetadata.run(rk, k, r[9][k] as string);
+      if (replace) deleteTrace.run(r[0]);
+      else if (exists.get(r[0])) {
+        // stored already: for the app's thread to merge
+        setAside.push(r);
+        for (let i = 0; i < spans.length; i++) setAsideContents.push(contents[next + i] as string);
+        next += spans.length;
+        continue;
+      }
+      // the inputs and outputs metadata are columns of their own, 0 when equal to the preview
+      // (0n: a JavaScript number would be bound as a REAL, 8 bytes, where the integer 0 takes
+      // none), and so is the schema version
+      const tags = r[8];
+      const metadata = r[9];
+      let metadataJson: string;
+      let inputs: string | bigint | null = null;
+      let outputs: string | bigint | null = null;
+      let schemaVersion: string | null = null;
+      if (INPUTS in metadata || OUTPUTS in metadata || SCHEMA_VERSION in metadata) {
+        const rest: Record<string, string> = {};
+        for (const k in metadata) {
+          if (k !== INPUTS && k !== OUTPUTS && k !== SCHEMA_VERSION) rest[k] = metadata[k] as string;
+        }
+        metadataJson = JSON.stringify(rest);
+        const i = metadata[INPUTS];
+        const o = metadata[OUTPUTS];
+        if (i !== undefined) inputs = i === r[6] ? 0n : i;
+        if (o !== undefined) outputs = o === r[7] ? 0n : o;
+        schemaVersion = metadata[SCHEMA_VERSION] ?? null;
+      } else {
+        metadataJson = JSON.stringify(metadata);
+      }
+      const rk = Number(
+        insertTrace.run(
+          r[0],
+          r[1],
+          r[2],
+          r[3],
+          r[4],
+          r[5],
+          r[6],
+          r[7],
+          JSON.stringify(tags),
+          metadataJson,
+          inputs,
+          outputs,
+          schemaVersion,
+        ).lastInsertRowid,
+      );
+      if (rk >= MAX_TRACE_KEY) throw new Error(`the embedded store's trace keys reached ${MAX_TRACE_KEY}`);
+      for (const k in tags) entry(TAG, k, tags[k] as string, rk);
+      for (const k in metadata) if (!UNINDEXED.has(k)) entry(METADATA, k, metadata[k] as string, rk);
+      const first = rk * SPAN_KEYS_PER_TRACE;
       for (let i = 0; i < spans.length; i++) {
         const sp = spans[i] as TraceRecord[11][number];
-        insertSpan.run(rk, i, sp[0], sp[1], sp[2], sp[3], sp[4], sp[5], sp[6], contents[next++] as string);
+        insertSpan.run(first + i, sp[2], sp[3], sp[4], contents[next++] as string);
       }
       for (const a of r[10]) insertAssessment.run(a[0], rk, a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
     }

@@ -1,9 +1,10 @@
 import type { DatabaseSync } from "node:sqlite";
+import { TraceMetadataKey } from "../../constants.js";
 import { Assessment } from "../../entities/assessment.js";
 import { compileLike, rlikeMatches } from "../filter/linear-regex.js";
 import { type FilterClause, type FilterField, parseFilter, parseOrderBy } from "../filter/parser.js";
 import { encodedAssessmentValue } from "../filter/predicate.js";
-import { metadataIndexTerm } from "./schema.js";
+import { isIndexedKey, jsonMemberPath, KeyKind, SPAN_KEYS_PER_TRACE, traceIdKey } from "./schema.js";
 
 /** A parameterised SQL fragment. */
 export interface SqlFragment {
@@ -21,7 +22,29 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   experiment_id: "t.experiment_id",
 };
 
-const KEYED_TABLES = { tag: "trace_tags", metadata: "trace_metadata" } as const;
+const KEY_KINDS = { tag: KeyKind.TAG, metadata: KeyKind.METADATA } as const;
+
+/** The spans of trace `t` (its range of span keys, see SPAN_KEYS_PER_TRACE). */
+const SPANS_OF_TRACE = `s.span_key BETWEEN t.trace_rk * ${SPAN_KEYS_PER_TRACE} AND t.trace_rk * ${SPAN_KEYS_PER_TRACE} + ${SPAN_KEYS_PER_TRACE - 1}`;
+
+/** The stored value of tag or metadata `key` of trace `t`, or NULL (pushes its parameter). */
+function keyedValue(kind: "tag" | "metadata", key: string, params: Array<string | number>): string {
+  // inputs, outputs and the schema version are columns, inputs and outputs 0 when the same as
+  // the preview (schema.ts, v3)
+  if (kind === "metadata" && key === TraceMetadataKey.INPUTS) {
+    return "iif(typeof(t.trace_inputs) = 'integer', t.request_preview, t.trace_inputs)";
+  }
+  if (kind === "metadata" && key === TraceMetadataKey.SCHEMA_VERSION) return "t.schema_version";
+  if (kind === "metadata" && key === TraceMetadataKey.OUTPUTS) {
+    return "iif(typeof(t.trace_outputs) = 'integer', t.response_preview, t.trace_outputs)";
+  }
+  params.push(jsonMemberPath(key));
+  return kind === "tag" ? "json_extract(t.tags, ?)" : "json_extract(t.metadata, ?)";
+}
+
+/** The trace ids of `ids` as the trace id index keys them (one parameter each). */
+const idKeys = (ids: readonly unknown[]): string =>
+  `SELECT ${traceIdKey("p.column1")} FROM (VALUES ${ids.map(() => "(?)").join(", ")}) p`;
 const SPAN_COLUMNS = { name: "s.name", type: "s.span_type", status: "s.status", content: "s.content" } as const;
 
 /**
@@ -71,19 +94,27 @@ function comparison(column: string, clause: FilterClause, params: Array<string |
  * common value is best tested trace by trace while scanning in the requested order (the first
  * page comes after a few hundred probes); a rare one is best looked up in the (key, value) index.
  */
-export type IsCommonValue = (table: string, key: string, value: string | number) => boolean;
+export type IsCommonValue = (kind: KeyKind, key: string, value: string) => boolean;
 
 function clauseSql(clause: FilterClause, params: Array<string | number>, isCommon?: IsCommonValue): string {
   const f = clause.field;
   switch (f.kind) {
-    case "attribute":
+    case "attribute": {
+      if (f.name === "trace_id" && (clause.op === "=" || clause.op === "IN")) {
+        // through the trace id index (which keys a shortened id): the key first, then the id
+        const ids = clause.op === "=" ? [clause.value] : (clause.value as string[]);
+        params.push(...(ids as string[]));
+        const byKey = `${traceIdKey("t.trace_id")} IN (${idKeys(ids)})`;
+        return `${byKey} AND ${comparison("t.trace_id", clause, params)}`;
+      }
       return comparison(ATTRIBUTE_COLUMNS[f.name] as string, clause, params);
+    }
     case "span":
-      return `EXISTS (SELECT 1 FROM spans s WHERE s.trace_rk = t.trace_rk AND ${comparison(SPAN_COLUMNS[f.property], clause, params)})`;
+      return `EXISTS (SELECT 1 FROM spans s WHERE ${SPANS_OF_TRACE} AND ${comparison(SPAN_COLUMNS[f.property], clause, params)})`;
     case "spanAttribute": {
       params.push(f.key);
       const test = comparison("je.value", clause, params, true);
-      return `EXISTS (SELECT 1 FROM spans s, json_each(s.content, '$.attributes') je WHERE s.trace_rk = t.trace_rk AND je.key = ? AND ${test})`;
+      return `EXISTS (SELECT 1 FROM spans s, json_each(s.content, '$.attributes') je WHERE ${SPANS_OF_TRACE} AND je.key = ? AND ${test})`;
     }
     case "assessment": {
       params.push(f.type, f.name);
@@ -94,18 +125,22 @@ function clauseSql(clause: FilterClause, params: Array<string | number>, isCommo
       return `EXISTS (${base} AND ${comparison("tw_assessment_value(a.content)", clause, params, true)})`;
     }
     default: {
-      const table = KEYED_TABLES[f.kind];
-      params.push(f.key);
-      if (clause.op === "IS NULL" || clause.op === "IS NOT NULL") {
-        const exists = `EXISTS (SELECT 1 FROM ${table} k WHERE k.trace_rk = t.trace_rk AND k.key = ?)`;
-        return clause.op === "IS NULL" ? `NOT ${exists}` : exists;
+      const kind = KEY_KINDS[f.kind];
+      const probe =
+        clause.op === "IS NULL" ||
+        clause.op === "IS NOT NULL" ||
+        !isIndexedKey(kind, f.key) ||
+        (clause.op === "=" && isCommon?.(kind, f.key, clause.value as string) === true);
+      if (probe) {
+        // tested on each trace's own row: IS [NOT] NULL, keys without index entries, and values so
+        // common that the first page comes after a few probes in the requested order
+        const value = keyedValue(f.kind, f.key, params);
+        if (clause.op === "IS NULL" || clause.op === "IS NOT NULL") return `${value} ${clause.op}`;
+        return comparison(value, clause, params);
       }
-      const inner = comparison("k.value", clause, params);
-      if (clause.op === "=" && isCommon?.(table, f.key, clause.value as string | number)) {
-        return `EXISTS (SELECT 1 FROM ${table} k WHERE k.trace_rk = t.trace_rk AND k.key = ? AND ${inner})`;
-      }
-      const indexed = f.kind === "metadata" ? metadataIndexTerm("k", f.key) : "";
-      return `t.trace_rk IN (SELECT k.trace_rk FROM ${table} k WHERE k.key = ? AND ${inner}${indexed})`;
+      params.push(kind, f.key);
+      const inner = comparison("v.value", clause, params);
+      return `t.trace_rk IN (SELECT v.trace_rk FROM trace_key_values v WHERE v.key_id = (SELECT key_id FROM trace_keys WHERE kind = ? AND key = ?) AND ${inner})`;
     }
   }
 }
@@ -148,8 +183,7 @@ export function filterToSql(filter: string | undefined, isCommon?: IsCommonValue
 function orderExpression(field: FilterField, params: Array<string | number>): string {
   if (field.kind === "attribute") return ATTRIBUTE_COLUMNS[field.name] as string;
   if (field.kind !== "tag" && field.kind !== "metadata") throw new Error(`cannot order by ${field.kind} fields`);
-  params.push(field.key);
-  return `(SELECT k.value FROM ${KEYED_TABLES[field.kind]} k WHERE k.trace_rk = t.trace_rk AND k.key = ?)`;
+  return keyedValue(field.kind, field.key, params);
 }
 
 /** Compiles order-by clauses (default `timestamp_ms DESC`), always ending with the trace id. */
