@@ -241,6 +241,11 @@ export class LiveSpan extends Span implements OtelSpan {
   get _record(): SpanRecord {
     return this.record;
   }
+
+  /** @internal What is told when the span ends: its trace, for the trace registry. */
+  get _listener(): SpanEndListener {
+    return this.listener;
+  }
 }
 
 const OK_STATUS = new SpanStatus(SpanStatusCode.OK);
