@@ -1,6 +1,6 @@
 // Overhead of @tracewright/core's fluent API, against a plain call and a bare OpenTelemetry span.
 // Run: pnpm bench:core   (builds core, then `node --expose-gc bench/core.mjs`)
-// (BENCH_ITERATIONS calls per variant and round, BENCH_ROUNDS rounds, BENCH_ONLY_SPANS=1 skips the heap figure)
+// (BENCH_ROUND_MS, BENCH_ROUNDS, BENCH_SQLITE_CALLS to vary it; BENCH_ONLY_SPANS=1 skips the heap figure)
 //
 // Every variant runs once per round, in an order that rotates each round, so drift (JIT, GC, the
 // other engineers' load on this machine) hits them alike; each figure is the median over rounds,
@@ -9,7 +9,11 @@
 // store: until its writer thread has committed them), and `forceFlush()` for OpenTelemetry.
 // Three costs per call:
 //   - main-thread CPU (`process.threadCpuUsage()`): what the app's thread pays, the figure the
-//     targets are about (the embedded store writes on a worker thread);
+//     targets are about (the embedded store writes on a worker thread). On this machine it
+//     advances in ticks of 4 ms (`process.cpuUsage()` does not), so a round runs for about
+//     BENCH_ROUND_MS (calls per variant are calibrated in the first warm-up round): a 20 ms round
+//     was ±20 % in one tick. The embedded store's rounds are capped at BENCH_SQLITE_CALLS calls,
+//     which its hand-off and the export queue hold without dropping any (checked at the end);
 //   - all-thread CPU (`process.cpuUsage()`): that plus the writer thread, GC helper threads, ...;
 //   - wall time of the call loop alone, as the app sees its calls (the flush after it is excluded:
 //     it waits for the writer thread's commit interval).
@@ -20,8 +24,10 @@ import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trac
 import * as tw from "@tracewright/core";
 import { median } from "./lib.mjs";
 
-const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20_000);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
+const SQLITE_CALLS = Number(process.env.BENCH_SQLITE_CALLS ?? 20_000);
+const CALIBRATION_CALLS = 5000;
 const WARMUP_ROUNDS = 2;
 const YIELD_EVERY = 1000;
 
@@ -70,7 +76,7 @@ const variants = {
     body: (i) => tw.withSpan({ name: "w", inputs: { x: i } }, () => noop(i)),
     store: noopStore,
   },
-  "trace(), embedded SQLite store": { body: (i) => tracedNoop(i), store: sqliteStore },
+  "trace(), embedded SQLite store": { body: (i) => tracedNoop(i), store: sqliteStore, maxCalls: SQLITE_CALLS },
   "trace() async, no-op store": { body: (i) => tracedAsyncNoop(i), store: noopStore, async: true },
   "trace() inside withSpan (2 spans), no-op store": {
     body: (i) => tw.withSpan({ name: "outer" }, () => tracedNoop(i)),
@@ -91,14 +97,15 @@ const allCpuUs = () => {
 };
 
 /** One round of one variant: ns per call of main-thread CPU, all-thread CPU and loop wall time. */
-async function round(variant) {
+async function round(variant, calls) {
+  variant.callsMade = (variant.callsMade ?? 0) + calls;
   tw.setTraceStore(variant.store ?? noopStore);
   if (variant.tracing === false) tw.disableTracing();
   const { body } = variant;
   const main0 = mainCpuUs();
   const all0 = allCpuUs();
   const wall0 = process.hrtime.bigint();
-  for (let i = 0; i < ITERATIONS; i++) {
+  for (let i = 0; i < calls; i++) {
     if (variant.async) await body(i);
     else body(i);
     // lets the export queue and the batch span processor run, as an app's event loop would
@@ -110,18 +117,28 @@ async function round(variant) {
   const main = (mainCpuUs() - main0) * 1000;
   const all = (allCpuUs() - all0) * 1000;
   tw.enableTracing();
-  return { main: main / ITERATIONS, all: all / ITERATIONS, wall: wall / ITERATIONS };
+  return { main: main / calls, all: all / calls, wall: wall / calls };
 }
+
+/** Calls per round of each variant, made to last about ROUND_MS (from a calibration round's wall time). */
+const callsPerRound = {};
 
 async function measureAll() {
   const names = Object.keys(variants);
+  const calibrate = (n, wallNsPerCall) => {
+    const calls = Math.max(CALIBRATION_CALLS, Math.round((ROUND_MS * 1e6) / wallNsPerCall / YIELD_EVERY) * YIELD_EVERY);
+    callsPerRound[n] = Math.min(calls, variants[n].maxCalls ?? Number.POSITIVE_INFINITY);
+  };
+  for (const n of names) calibrate(n, (await round(variants[n], CALIBRATION_CALLS)).wall);
   const perRound = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = -WARMUP_ROUNDS; r < ROUNDS; r++) {
     // rotate the order each round so drift does not favour one variant
     const order = names.map((_, k) => names[(k + r + WARMUP_ROUNDS) % names.length]);
     const cost = {};
-    for (const n of order) cost[n] = await round(variants[n]);
+    for (const n of order) cost[n] = await round(variants[n], callsPerRound[n]);
     if (r >= 0) for (const n of names) perRound[n].push(cost[n]);
+    // the calibration ran cold code: the warm-up rounds set the calls per round again, warm
+    else for (const n of names) calibrate(n, cost[n].wall);
   }
   return perRound;
 }
@@ -138,7 +155,7 @@ async function main() {
 
   const perRound = await measureAll();
   // every trace of the SQLite variant reached the file, every other traced variant's the no-op store
-  const expectedSqlite = (ROUNDS + WARMUP_ROUNDS) * ITERATIONS;
+  const expectedSqlite = variants["trace(), embedded SQLite store"].callsMade;
   const stored = sqliteStore.countTraces();
   if (stored !== expectedSqlite)
     throw new Error(`expected ${expectedSqlite} traces in the embedded store, found ${stored}`);
@@ -146,13 +163,14 @@ async function main() {
   const rows = {};
   for (const [name, rounds] of Object.entries(perRound)) {
     rows[name] = {
+      "calls/round": callsPerRound[name],
       "main-thread CPU ns": Math.round(median(rounds.map((c) => c.main))),
       "all-thread CPU ns": Math.round(median(rounds.map((c) => c.all))),
       "wall ns": Math.round(median(rounds.map((c) => c.wall))),
     };
   }
   console.log(
-    `\n@tracewright/core overhead: ns per call, ${ITERATIONS} calls x ${ROUNDS} rotated rounds ` +
+    `\n@tracewright/core overhead: ns per call, ${ROUNDS} rotated rounds of about ${ROUND_MS} ms per variant ` +
       `(+${WARMUP_ROUNDS} warm-up), median; node ${process.version}`,
   );
   console.table(rows);

@@ -155,8 +155,12 @@ export function toJsonIfFlat(record: Record<string, unknown>): string | undefine
  */
 export interface FlatArgumentsPlan {
   readonly params: readonly ParamSpec[] | null;
-  /** `"name":` of each parameter; null when the parameters cannot be encoded this way. */
-  readonly keys: readonly string[] | null;
+  /**
+   * Each parameter's key as JSON text, as the first entry (`{"name":`) and as a later one
+   * (`,"name":`); null when the parameters cannot be encoded this way.
+   */
+  readonly firstKeys: readonly string[] | null;
+  readonly laterKeys: readonly string[] | null;
   readonly secret: readonly boolean[];
   /** A parameter is named like an extra argument's key (`arg2`), which the two could share. */
   readonly argLikeName: boolean;
@@ -171,7 +175,8 @@ export function flatArgumentsPlan(params: readonly ParamSpec[] | null): FlatArgu
   const encodable = new Set(names).size === names.length && !names.includes("__proto__");
   return {
     params,
-    keys: encodable ? names.map((n) => `${JSON.stringify(n)}:`) : null,
+    firstKeys: encodable ? names.map((n) => `{${JSON.stringify(n)}:`) : null,
+    laterKeys: encodable ? names.map((n) => `,${JSON.stringify(n)}:`) : null,
     secret: names.map(isSecretKey),
     argLikeName: names.some((n) => ARG_LIKE.test(n)),
   };
@@ -186,12 +191,12 @@ export function flatArgumentsPlan(params: readonly ParamSpec[] | null): FlatArgu
  * binds the arguments and encodes them the general way.
  */
 export function flatArgumentsJson(plan: FlatArgumentsPlan, args: ArrayLike<unknown>): string | undefined {
-  const { params, keys, secret } = plan;
-  let out = "{";
-  let first = true;
+  const { params, firstKeys, laterKeys, secret } = plan;
+  // built from whole pieces (`{"x":` + `1`), so a call with one scalar argument makes two strings
+  let out = "";
   let i = 0;
   if (params !== null) {
-    if (keys === null) return undefined;
+    if (firstKeys === null || laterKeys === null) return undefined;
     if (args.length > params.length && plan.argLikeName) return undefined;
     for (; i < params.length; i++) {
       const p = params[i] as ParamSpec;
@@ -203,9 +208,8 @@ export function flatArgumentsJson(plan: FlatArgumentsPlan, args: ArrayLike<unkno
       }
       const encoded = flatScalarJson(v);
       if (encoded === undefined || secret[i]) return undefined;
-      out += first ? (keys[i] as string) : `,${keys[i] as string}`;
+      out += (out === "" ? firstKeys[i] : laterKeys[i]) as string;
       out += encoded;
-      first = false;
     }
   }
   // arguments beyond the parameters (or all of them, when the parameters are unknown): argN
@@ -215,11 +219,10 @@ export function flatArgumentsJson(plan: FlatArgumentsPlan, args: ArrayLike<unkno
     const key = `arg${i}`;
     const encoded = flatScalarJson(v);
     if (encoded === undefined || isSecretKey(key)) return undefined;
-    out += first ? encodedKey(key) : `,${encodedKey(key)}`;
+    out += out === "" ? `{${encodedKey(key)}` : `,${encodedKey(key)}`;
     out += encoded;
-    first = false;
   }
-  return `${out}}`;
+  return out === "" ? "{}" : `${out}}`;
 }
 
 /** Decodes an attribute value; a value that is not JSON is returned as the raw string. */

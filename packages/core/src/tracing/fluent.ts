@@ -67,6 +67,26 @@ export function trace<F extends AnyFunction>(
   }) as TraceDecorator;
 }
 
+/**
+ * `fn.apply(thisArg, args)` for a call's own `arguments`: the same arguments, the same count. A
+ * few arguments are passed one by one, which V8 calls directly; `apply` with an arguments object
+ * takes a generic path that cost a traced call about 0.1 µs.
+ */
+function callWith(fn: AnyFunction, thisArg: unknown, args: IArguments): unknown {
+  switch (args.length) {
+    case 0:
+      return fn.call(thisArg);
+    case 1:
+      return fn.call(thisArg, args[0]);
+    case 2:
+      return fn.call(thisArg, args[0], args[1]);
+    case 3:
+      return fn.call(thisArg, args[0], args[1], args[2]);
+    default:
+      return fn.apply(thisArg, args as unknown as unknown[]);
+  }
+}
+
 /** What `trace(options)` returns: a wrapper for a function, and a method decorator (TS 5 or legacy). */
 export type TraceDecorator = (<G extends AnyFunction>(fn: G, context?: unknown) => G) &
   ((target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => PropertyDescriptor);
@@ -119,7 +139,7 @@ function wrapFunction<F extends AnyFunction>(fn: F, options: TraceOptions): F {
         options.attributes === undefined
           ? openSpanIn(opening, ctx)
           : openSpanIn({ name, spanType, inputs, attributes: options.attributes }, ctx);
-      if (span === null) return fn.apply(thisArg, args as unknown as unknown[]);
+      if (span === null) return callWith(fn, thisArg, args);
       try {
         const record = span._record;
         // the same JSON the span's setter would record; previews read it back (for scalars the
@@ -130,12 +150,12 @@ function wrapFunction<F extends AnyFunction>(fn: F, options: TraceOptions): F {
       } catch (e) {
         log.error("tracing failed while recording a traced call's inputs", e);
       }
-      return runInSpan(span, ctx, () => fn.apply(thisArg, args as unknown as unknown[]), RECORD_OUTPUTS);
+      return runInSpan(span, ctx, () => callWith(fn, thisArg, args), RECORD_OUTPUTS);
     };
     wrapped = function (this: unknown) {
       // biome-ignore lint/complexity/noArguments: avoids a rest-array allocation on the hot path
       const args = arguments;
-      if (!isTracingEnabled()) return fn.apply(this, args as unknown as unknown[]);
+      if (!isTracingEnabled()) return callWith(fn, this, args);
       return traced(this, args);
     };
   }
