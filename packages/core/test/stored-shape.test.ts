@@ -41,7 +41,10 @@ describe("a traced call as stored", () => {
     withSpan({ name: "outer", inputs: { q: "why" } }, () => add(1));
     add(5, 6);
     await flushTraces();
-    const [nested, single] = memory.allTraces();
+    const byRoot = (name: string) => memory.allTraces().find((t) => t.data.spans[0]!.name === name);
+    const nested = byRoot("outer");
+    const single = byRoot("add");
+    expect(memory.allTraces()).toHaveLength(2);
 
     const root = single!.data.spans[0]!;
     const traceHex = single!.info.traceId.slice(3);

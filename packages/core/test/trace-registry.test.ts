@@ -9,6 +9,9 @@ import { InvalidArgumentError, startSpan, TracewrightClient, updateCurrentTrace,
 import { storedTraces, treeOf, useMemoryStore } from "./helpers.js";
 
 const store = useMemoryStore();
+/** The trees of the stored traces, in the order of their root spans' names (the store orders by start time, in ms). */
+const storedTrees = async () =>
+  (await storedTraces(store())).map((t) => treeOf(t)).sort((x, y) => (x[0] ?? "").localeCompare(y[0] ?? ""));
 const client = new TracewrightClient();
 
 describe("open traces looked up by id", () => {
@@ -29,14 +32,17 @@ describe("open traces looked up by id", () => {
     underC.end();
     c.end();
     a.end();
-    const traces = await storedTraces(store());
-    expect(traces.map((t) => treeOf(t))).toEqual([
-      ["d (UNKNOWN) OK"],
+    expect(await storedTrees()).toEqual([
+      ["a (UNKNOWN) OK", "  under-a (UNKNOWN) OK"],
       ["b (UNKNOWN) OK"],
       ["c (UNKNOWN) OK", "  under-c (UNKNOWN) OK"],
-      ["a (UNKNOWN) OK", "  under-a (UNKNOWN) OK"],
+      ["d (UNKNOWN) OK"],
     ]);
-    expect(traces[0]!.info.tags.seen).toBe("yes");
+    expect(
+      store()
+        .allTraces()
+        .find((t) => t.data.spans[0]!.name === "d")!.info.tags.seen,
+    ).toBe("yes");
   });
 
   it("keeps the index up to date once built: traces opened later are found, finished ones are not", async () => {
@@ -53,13 +59,12 @@ describe("open traces looked up by id", () => {
       client.endSpan({ traceId: child.traceId, spanId: child.spanId });
       client.endTrace({ traceId: roots[i]!.traceId });
     }
-    const traces = await storedTraces(store());
-    expect(traces.map((t) => treeOf(t))).toEqual([
-      ["root-2 (UNKNOWN) OK"],
+    expect(await storedTrees()).toEqual([
       ["root-0 (UNKNOWN) OK"],
-      ["root-4 (UNKNOWN) OK"],
       ["root-1 (UNKNOWN) OK", "  child-1 (UNKNOWN) OK"],
+      ["root-2 (UNKNOWN) OK"],
       ["root-3 (UNKNOWN) OK", "  child-3 (UNKNOWN) OK"],
+      ["root-4 (UNKNOWN) OK"],
     ]);
   });
 
@@ -70,10 +75,13 @@ describe("open traces looked up by id", () => {
     child.end({ outputs: "too late" });
     const orphan = startSpan({ name: "orphan", parent: root });
     orphan.end();
-    const [first, second] = await storedTraces(store());
-    expect(treeOf(first!)).toEqual(["root (UNKNOWN) OK", "  child (UNKNOWN) OK"]);
-    expect(first!.searchSpans({ name: "child" })[0]!.outputs).toBeNull();
-    expect(treeOf(second!)).toEqual(["orphan (UNKNOWN) OK"]);
-    expect(second!.info.traceId).not.toBe(first!.info.traceId);
+    const traces = await storedTraces(store());
+    const first = traces.find((t) => t.data.spans[0]!.name === "root")!;
+    const second = traces.find((t) => t.data.spans[0]!.name === "orphan")!;
+    expect(traces).toHaveLength(2);
+    expect(treeOf(first)).toEqual(["root (UNKNOWN) OK", "  child (UNKNOWN) OK"]);
+    expect(first.searchSpans({ name: "child" })[0]!.outputs).toBeNull();
+    expect(treeOf(second)).toEqual(["orphan (UNKNOWN) OK"]);
+    expect(second.info.traceId).not.toBe(first.info.traceId);
   });
 });
