@@ -80,7 +80,7 @@ export class TracewrightClient {
       ...(options.attributes !== undefined ? { attributes: options.attributes } : {}),
     });
     if (!span) throw new InvalidArgumentError("startTrace: tracing is disabled.");
-    const info = registry.openTraceInfo(span.traceId);
+    const info = registry.openTraceInfoOf(span);
     if (info) {
       Object.assign(info.tags, options.tags ?? {});
       if (options.experimentId !== undefined) info.traceLocation.mlflowExperiment.experimentId = options.experimentId;

@@ -6,9 +6,18 @@
  * reference each shortcut is checked against.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { SpanAttributeKey, setMaxPayloadStringChars, setRedactor, trace, withSpan } from "../src/index.js";
-import { newOtelTraceId, newSpanId, randomHex } from "../src/internal/ids.js";
-import { toJson, toJsonIfFlat } from "../src/internal/json.js";
+import {
+  Span,
+  SpanAttributeKey,
+  SpanStatus,
+  setMaxPayloadStringChars,
+  setRedactor,
+  trace,
+  withSpan,
+} from "../src/index.js";
+import { hexToBase64, newOtelTraceId, newSpanId, randomHex } from "../src/internal/ids.js";
+import { flatArgumentsJson, flatArgumentsPlan, toJson, toJsonIfFlat } from "../src/internal/json.js";
+import { bindArguments, parseParams } from "../src/internal/params.js";
 import { storedTraces, useMemoryStore } from "./helpers.js";
 
 const store = useMemoryStore();
@@ -244,6 +253,136 @@ describe("ids", () => {
       expect(ms).toBeGreaterThanOrEqual(before);
       expect(ms).toBeLessThanOrEqual(after);
       await new Promise((r) => setTimeout(r, 2));
+    }
+  });
+});
+
+describe("flatArgumentsJson", () => {
+  // functions whose parameters bind arguments in every way bindArguments knows
+  const FUNCTIONS: Function[] = [
+    (x: unknown) => x,
+    (x: unknown, query: unknown) => [x, query],
+    (x: unknown, y: unknown = 4, s = "a,b") => [x, y, s],
+    (x: unknown, ...rest: unknown[]) => [x, rest],
+    (x: unknown, list = [1]) => [x, list],
+    ({ a }: { a: unknown }, b: unknown) => [a, b],
+    (apiKey: unknown, max_tokens: unknown) => [apiKey, max_tokens],
+    (password: unknown) => password,
+    (arg1: unknown, x: unknown) => [arg1, x],
+    // sloppy-mode duplicates and a `__proto__` parameter: an object would merge or drop them
+    new Function("a", "a", "return a"),
+    new Function("__proto__", "x", "return x"),
+    Math.max, // native: parameters unknown, every argument is argN
+  ];
+  const ARGS: unknown[][] = [
+    [],
+    [1],
+    [undefined, 2],
+    [1, 2, 3],
+    [1, undefined, undefined, 4],
+    ["plain words", true, null],
+    ['say "hi"', 1],
+    [`use ${OPENAI_KEY}`],
+    [{ nested: 1 }, 2],
+    [1.5, Number.NaN, Number.POSITIVE_INFINITY, -0],
+    ["x".repeat(300)],
+    [AWS_ID, AWS_SECRET],
+  ];
+
+  it("is toJsonIfFlat of the bound arguments wherever it answers, and answers the common cases", () => {
+    let answered = 0;
+    for (const limit of [1_000_000, 100]) {
+      setMaxPayloadStringChars(limit);
+      for (const fn of FUNCTIONS) {
+        const params = parseParams(fn);
+        const plan = flatArgumentsPlan(params);
+        for (const args of ARGS) {
+          const fast = flatArgumentsJson(plan, args);
+          const reference = toJsonIfFlat(bindArguments(params, args));
+          const what = `${String(fn).slice(0, 40)} (${JSON.stringify(args)})`;
+          if (fast === undefined) continue;
+          answered++;
+          expect(fast, what).toBe(reference);
+          expect(fast, what).toBe(toJson(bindArguments(params, args)));
+        }
+      }
+    }
+    expect(answered).toBeGreaterThan(60);
+    const plain = flatArgumentsPlan(parseParams((x: number, y = 4) => x + y));
+    expect(flatArgumentsJson(plain, [1])).toBe('{"x":1,"y":4}');
+  });
+
+  it("declines what the one pass cannot encode as the bound record would be: rest, duplicates, __proto__, secrets", () => {
+    const decline = (fn: Function, args: unknown[]) => flatArgumentsJson(flatArgumentsPlan(parseParams(fn)), args);
+    expect(decline((x: unknown, ...rest: unknown[]) => [x, rest], [1])).toBeUndefined();
+    expect(decline(new Function("a", "a", "return a"), [1, 2])).toBeUndefined();
+    expect(decline(new Function("__proto__", "return 1"), [1])).toBeUndefined();
+    expect(decline((arg1: unknown) => arg1, [1, 2])).toBeUndefined(); // `arg1` is also the second argument's key
+    expect(decline((apiKey: unknown) => apiKey, ["x"])).toBeUndefined();
+    expect(decline((x: unknown) => x, [{ y: 1 }])).toBeUndefined();
+  });
+
+  it("records through trace() what the general path records, for each kind of parameter list", async () => {
+    const rest = trace(function rest(a: number, ...more: number[]) {
+      return more.length + a;
+    });
+    const defaults = trace(function defaults(a: number, b = 7, c = "c") {
+      return a + b + c;
+    });
+    rest(1, 2, 3);
+    defaults(1);
+    (defaults as (...args: unknown[]) => string)(1, undefined, "d", 9); // one argument too many
+    const spans = (await storedTraces(store())).map((t) => t.data.spans[0]!);
+    expect(spans.map((s) => s.rawAttribute(SpanAttributeKey.INPUTS))).toEqual([
+      toJson({ a: 1, more: [2, 3] }),
+      toJson({ a: 1, b: 7, c: "c" }),
+      toJson({ a: 1, b: 7, c: "d", arg3: 9 }),
+    ]);
+  });
+});
+
+describe("span ids in MLflow's span dict", () => {
+  it("are the base64 of their bytes, as Buffer makes it, for every id and any other hex", () => {
+    for (let i = 0; i < 5_000; i++) {
+      for (const hex of [newSpanId(), newOtelTraceId(), randomHex(8).toUpperCase(), randomHex(16).toUpperCase()]) {
+        expect(hexToBase64(hex)).toBe(Buffer.from(hex, "hex").toString("base64"));
+      }
+    }
+    for (const odd of [
+      "",
+      "0",
+      "abc",
+      "0000000000000000",
+      "ffffffffffffffff",
+      "zz34567890abcdef",
+      "0123456789abcdeg",
+    ]) {
+      expect(hexToBase64(odd)).toBe(Buffer.from(odd, "hex").toString("base64"));
+    }
+    const nonAscii = `${"a".repeat(15)}é`;
+    expect(hexToBase64(nonAscii)).toBe(Buffer.from(nonAscii, "hex").toString("base64"));
+    expect(hexToBase64(`${"0".repeat(31)}é`)).toBe(Buffer.from(`${"0".repeat(31)}é`, "hex").toString("base64"));
+  });
+
+  it("are written in the span dict MLflow reads: trace, span and parent id, in base64, for spans of several traces", async () => {
+    withSpan({ name: "a" }, () => withSpan({ name: "a1" }, () => 1));
+    withSpan({ name: "b" }, () => withSpan({ name: "b1" }, () => 2));
+    const traces = await storedTraces(store());
+    for (const t of traces) {
+      for (const span of t.data.spans) {
+        const d = span.toDict();
+        const b64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
+        expect(d.trace_id).toBe(b64(t.info.traceId.slice(3)));
+        expect(d.span_id).toBe(b64(span.spanId));
+        expect(d.parent_span_id).toBe(span.parentId === null ? null : b64(span.parentId));
+        expect(Span.fromDict(d).spanId).toBe(span.spanId);
+      }
+    }
+  });
+
+  it("spell the span's status code as MLflow does", () => {
+    for (const code of ["OK", "ERROR", "UNSET"] as const) {
+      expect(new SpanStatus(code, "why").toDict()).toEqual({ code: `STATUS_CODE_${code}`, message: "why" });
     }
   });
 });

@@ -16,7 +16,7 @@ class LazyQuery {
   }
 }
 
-const openTraces = () => (registry as unknown as { open: Map<string, unknown> }).open.size;
+const openTraces = () => registry.openTraceCount();
 
 afterEach(() => vi.restoreAllMocks());
 

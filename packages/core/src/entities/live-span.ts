@@ -53,6 +53,16 @@ export class LiveSpan extends Span implements OtelSpan {
     return this.record.raw;
   }
 
+  /**
+   * Keeps an object given as inputs or outputs beside its JSON, for the trace's previews, which
+   * would otherwise parse the JSON back. A scalar's JSON says all it does: none is kept for it
+   * (the common case, which then allocates nothing more), and one kept before is forgotten.
+   */
+  private keepRaw(kind: "inputs" | "outputs", value: unknown): void {
+    if (typeof value === "object" && value !== null) this.rawValues()[kind] = value;
+    else if (this.record.raw !== undefined) this.record.raw[kind] = undefined;
+  }
+
   /** True once {@link LiveSpan.end} was called. */
   get ended(): boolean {
     return this.record.endTimeNs !== null;
@@ -74,7 +84,7 @@ export class LiveSpan extends Span implements OtelSpan {
       return this;
     }
     this.record.attributes[SpanAttributeKey.INPUTS] = toJson(value);
-    this.rawValues().inputs = value;
+    this.keepRaw("inputs", value);
     return this;
   }
 
@@ -88,7 +98,7 @@ export class LiveSpan extends Span implements OtelSpan {
       return this;
     }
     this.record.attributes[SpanAttributeKey.OUTPUTS] = toJson(value);
-    this.rawValues().outputs = value;
+    this.keepRaw("outputs", value);
     return this;
   }
 
@@ -240,6 +250,11 @@ export class LiveSpan extends Span implements OtelSpan {
   /** @internal The mutable record, for the trace registry. */
   get _record(): SpanRecord {
     return this.record;
+  }
+
+  /** @internal What is told when the span ends: its trace, for the trace registry. */
+  get _listener(): SpanEndListener {
+    return this.listener;
   }
 }
 

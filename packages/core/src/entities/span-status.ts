@@ -9,6 +9,9 @@ export const SpanStatusCode = {
 export type SpanStatusCode = (typeof SpanStatusCode)[keyof typeof SpanStatusCode];
 
 const WIRE_PREFIX = "STATUS_CODE_";
+/** The wire forms of the common codes, made once: every span written spells its status. */
+const WIRE_OK = `${WIRE_PREFIX}OK`;
+const WIRE_ERROR = `${WIRE_PREFIX}ERROR`;
 
 /** The outcome of a span: a code and, for errors, a description. */
 export class SpanStatus {
@@ -33,7 +36,9 @@ export class SpanStatus {
 
   /** MLflow's dict form: `{ code: "STATUS_CODE_OK", message }`. */
   toDict(): { code: string; message: string } {
-    return { code: WIRE_PREFIX + this.statusCode, message: this.description };
+    const code = this.statusCode;
+    const wire = code === "OK" ? WIRE_OK : code === "ERROR" ? WIRE_ERROR : WIRE_PREFIX + code;
+    return { code: wire, message: this.description };
   }
 
   toString(): string {

@@ -92,7 +92,7 @@ export class Span {
   /** The span type (`"CHAT_MODEL"`, `"TOOL"`, or a custom string). */
   get spanType(): SpanType {
     const raw = this.record.attributes[SpanAttributeKey.SPAN_TYPE];
-    return raw === undefined ? SpanType.UNKNOWN : (fromJson(raw) as SpanType);
+    return raw === undefined ? SpanType.UNKNOWN : decodeSpanType(raw);
   }
   get inputs(): unknown {
     return this.getAttribute(SpanAttributeKey.INPUTS) ?? null;
@@ -120,7 +120,8 @@ export class Span {
   /** @internal Roughly how many bytes the span's data takes (attribute text and name). */
   approxSizeBytes(): number {
     let n = this.record.name.length + 64;
-    for (const v of Object.values(this.record.attributes)) n += v.length;
+    const attributes = this.record.attributes;
+    for (const key in attributes) n += (attributes[key] as string).length;
     return n;
   }
 
@@ -147,13 +148,13 @@ export class Span {
   toDict(): SpanDict {
     const r = this.record;
     return {
-      trace_id: hexToBase64(r.otelTraceId),
+      trace_id: traceIdBase64(r.otelTraceId),
       span_id: hexToBase64(r.spanId),
       parent_span_id: r.parentId === null ? null : hexToBase64(r.parentId),
       name: r.name,
       start_time_unix_nano: r.startTimeNs,
       end_time_unix_nano: r.endTimeNs,
-      events: r.events.map((e) => e.toDict()),
+      events: r.events.length === 0 ? [] : r.events.map((e) => e.toDict()),
       status: r.status.toDict(),
       attributes: { ...r.attributes },
     };
@@ -166,6 +167,28 @@ export class Span {
   static fromDict(d: SpanDict | Record<string, unknown>): Span {
     return new Span(spanRecordFromDict(d as Record<string, unknown>));
   }
+}
+
+/** Span types as stored (JSON) to their names: a trace's spans repeat a handful of types. */
+const decodedSpanTypes = new Map<string, SpanType>();
+function decodeSpanType(raw: string): SpanType {
+  let type = decodedSpanTypes.get(raw);
+  if (type === undefined) {
+    type = fromJson(raw) as SpanType;
+    if (typeof type === "string" && decodedSpanTypes.size < 1000) decodedSpanTypes.set(raw, type);
+  }
+  return type;
+}
+
+/** The last trace id converted: the spans of a trace are written one after the other. */
+let lastTraceIdHex = "";
+let lastTraceIdBase64 = "";
+function traceIdBase64(hex: string): string {
+  if (hex !== lastTraceIdHex) {
+    lastTraceIdBase64 = hexToBase64(hex);
+    lastTraceIdHex = hex;
+  }
+  return lastTraceIdBase64;
 }
 
 function encodeAttributeValue(v: unknown): string {

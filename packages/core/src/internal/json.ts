@@ -1,3 +1,4 @@
+import type { ParamSpec } from "./params.js";
 import { processSingleton } from "./process-state.js";
 import {
   isSecretKey,
@@ -112,6 +113,19 @@ function encodedKey(key: string): string {
 }
 
 /**
+ * The JSON of a value that {@link toJsonIfFlat} writes as it is: a number, boolean, null, or a
+ * string with nothing to escape, cut or redact; undefined for anything else.
+ */
+function flatScalarJson(v: unknown): string | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (v === null) return "null";
+  if (typeof v === "string" && v.length <= payloadLimits.maxStringChars && !NEEDS_ESCAPE.test(v) && !looksLikeSecret(v))
+    return `"${v}"`;
+  return undefined;
+}
+
+/**
  * {@link toJson} of a record of our own making (data properties only, such as a traced call's
  * bound arguments) whose values are all numbers, booleans, null, undefined or plain strings and
  * whose keys name no secret; undefined otherwise. For such a record the result is exactly
@@ -125,26 +139,90 @@ export function toJsonIfFlat(record: Record<string, unknown>): string | undefine
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     const v = record[key];
-    let encoded: string;
-    if (typeof v === "number") encoded = Number.isFinite(v) ? String(v) : "null";
-    else if (typeof v === "boolean") encoded = v ? "true" : "false";
-    else if (v === null) encoded = "null";
-    else if (v === undefined)
-      continue; // JSON leaves it out
-    else if (
-      typeof v === "string" &&
-      v.length <= payloadLimits.maxStringChars &&
-      !NEEDS_ESCAPE.test(v) &&
-      !looksLikeSecret(v)
-    ) {
-      encoded = `"${v}"`;
-    } else return undefined;
-    if (isSecretKey(key)) return undefined;
+    if (v === undefined) continue; // JSON leaves it out
+    const encoded = flatScalarJson(v);
+    if (encoded === undefined || isSecretKey(key)) return undefined;
     out += first ? encodedKey(key) : `,${encodedKey(key)}`;
     out += encoded;
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * What {@link flatArgumentsJson} needs to know of a function's parameters, worked out once per
+ * traced function: each parameter's key as JSON text, and whether it names a secret.
+ */
+export interface FlatArgumentsPlan {
+  readonly params: readonly ParamSpec[] | null;
+  /**
+   * Each parameter's key as JSON text, as the first entry (`{"name":`) and as a later one
+   * (`,"name":`); null when the parameters cannot be encoded this way.
+   */
+  readonly firstKeys: readonly string[] | null;
+  readonly laterKeys: readonly string[] | null;
+  readonly secret: readonly boolean[];
+  /** A parameter is named like an extra argument's key (`arg2`), which the two could share. */
+  readonly argLikeName: boolean;
+}
+
+const ARG_LIKE = /^arg\d+$/;
+
+/** The plan of {@link flatArgumentsJson} for parameters read by `parseParams`. */
+export function flatArgumentsPlan(params: readonly ParamSpec[] | null): FlatArgumentsPlan {
+  const names = params?.map((p) => p.name) ?? [];
+  // keys an object would merge or treat specially make the one-pass encoding differ from it
+  const encodable = new Set(names).size === names.length && !names.includes("__proto__");
+  return {
+    params,
+    firstKeys: encodable ? names.map((n) => `{${JSON.stringify(n)}:`) : null,
+    laterKeys: encodable ? names.map((n) => `,${JSON.stringify(n)}:`) : null,
+    secret: names.map(isSecretKey),
+    argLikeName: names.some((n) => ARG_LIKE.test(n)),
+  };
+}
+
+/**
+ * `toJsonIfFlat(bindArguments(params, args))`, in one pass over the arguments and without
+ * building the record: the inputs of a traced call with scalar arguments, the common case,
+ * encoded straight from its arguments. Undefined wherever `toJsonIfFlat` of the bound record
+ * would be (a value to encode generically, a secret-named parameter), and also where the
+ * parameters do not allow the one pass (a rest parameter, duplicate names): the caller then
+ * binds the arguments and encodes them the general way.
+ */
+export function flatArgumentsJson(plan: FlatArgumentsPlan, args: ArrayLike<unknown>): string | undefined {
+  const { params, firstKeys, laterKeys, secret } = plan;
+  // built from whole pieces (`{"x":` + `1`), so a call with one scalar argument makes two strings
+  let out = "";
+  let i = 0;
+  if (params !== null) {
+    if (firstKeys === null || laterKeys === null) return undefined;
+    if (args.length > params.length && plan.argLikeName) return undefined;
+    for (; i < params.length; i++) {
+      const p = params[i] as ParamSpec;
+      if (p.rest) return undefined; // bound as an array: never flat
+      let v = i < args.length ? args[i] : undefined;
+      if (v === undefined) {
+        if (!("defaultValue" in p)) continue; // not bound, so not recorded
+        v = p.defaultValue;
+      }
+      const encoded = flatScalarJson(v);
+      if (encoded === undefined || secret[i]) return undefined;
+      out += (out === "" ? firstKeys[i] : laterKeys[i]) as string;
+      out += encoded;
+    }
+  }
+  // arguments beyond the parameters (or all of them, when the parameters are unknown): argN
+  for (; i < args.length; i++) {
+    const v = args[i];
+    if (v === undefined) continue;
+    const key = `arg${i}`;
+    const encoded = flatScalarJson(v);
+    if (encoded === undefined || isSecretKey(key)) return undefined;
+    out += out === "" ? `{${encodedKey(key)}` : `,${encodedKey(key)}`;
+    out += encoded;
+  }
+  return out === "" ? "{}" : `${out}}`;
 }
 
 /** Decodes an attribute value; a value that is not JSON is returned as the raw string. */

@@ -10,6 +10,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { LiveSpan } from "../entities/live-span.js";
 import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
+import { contextWithSpan } from "./span-bound-context.js";
 
 /** Finds the innermost span of a run tree that an integration tracks itself (e.g. LangChain's). */
 export type ActiveSpanResolver = () => LiveSpan | null;
@@ -100,7 +101,7 @@ export function activeLiveSpanIn(ctx: Context): LiveSpan | null {
  * `parent` (default: the active context) with the span set.
  */
 export function runWithSpan<T>(span: LiveSpan, fn: () => T, parent: Context = context.active()): T {
-  return context.with(otelTrace.setSpan(parent, span), fn);
+  return context.with(contextWithSpan(parent, span), fn);
 }
 
 /**

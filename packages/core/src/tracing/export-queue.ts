@@ -1,5 +1,6 @@
 import { getTraceExporter } from "../config/destination.js";
 import { currentExperimentId, pendingExperimentId, stampPendingExperiment } from "../config/experiment.js";
+import type { Span } from "../entities/span.js";
 import type { Trace } from "../entities/trace.js";
 import { drainBackgroundWritersSync, flushBackgroundWriters } from "../internal/background-writers.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
@@ -81,7 +82,12 @@ export function setExportQueueLimits(limits: { maxTraces?: number; maxBytes?: nu
   if (limits.exitTimeoutMs !== undefined) setExitTimeout(limits.exitTimeoutMs);
 }
 
-const traceBytes = (trace: Trace): number => trace.data.spans.reduce((n, s) => n + s.approxSizeBytes(), 0);
+function traceBytes(trace: Trace): number {
+  const spans = trace.data.spans;
+  let n = 0;
+  for (let i = 0; i < spans.length; i++) n += (spans[i] as Span).approxSizeBytes();
+  return n;
+}
 
 /**
  * Chooses whether finished traces are written in the background (the default: user code never

@@ -65,28 +65,19 @@ export function openSpan(options: SpanOptions): LiveSpan | null {
   return openSpanIn(options, activeContext());
 }
 
-/** The active OpenTelemetry context, once a context manager is in place. */
-function activeContext(): Context {
+/** @internal The active OpenTelemetry context, once a context manager is in place. */
+export function activeContext(): Context {
   ensureContextManager();
   return context.active();
 }
 
-/** {@link openSpan} in a context already read (the span's parent is looked up in it). */
-function openSpanIn(options: SpanOptions, ctx: Context): LiveSpan | null {
+/** @internal {@link openSpan} in a context already read (the span's parent is looked up in it). */
+export function openSpanIn(options: SpanOptions, ctx: Context): LiveSpan | null {
   try {
     const parent = options.parent === undefined ? activeLiveSpanIn(ctx) : options.parent;
     if (parent?._record.suppressedChildTypes?.has(options.spanType ?? "UNKNOWN")) return null;
     const remoteParent = options.parent === undefined && parent === null ? foreignSpanContextIn(ctx) : null;
-    return registry.startSpan({
-      remoteParent,
-      name: options.name,
-      spanType: options.spanType,
-      parent,
-      inputs: options.inputs,
-      attributes: options.attributes,
-      startTimeNs: options.startTimeNs,
-      redactor: options.redactor,
-    });
+    return registry.startSpan(options, parent, remoteParent);
   } catch (e) {
     log.error(`could not start span "${options.name}"`, e);
     return null;
@@ -118,10 +109,19 @@ export function instrumentCall<T>(
   const ctx = activeContext();
   const span = openSpanIn(options, ctx);
   if (span === null) return call(null);
+  return runInSpan(span, ctx, () => call(span), hooks);
+}
+
+/**
+ * @internal The second half of {@link instrumentCall}, for a caller that opened `span` itself in
+ * `ctx` (with {@link activeContext} and {@link openSpanIn}): runs `body` with the span active,
+ * and ends the span when `body` returns, throws, or its promise settles.
+ */
+export function runInSpan<T>(span: LiveSpan, ctx: Context, body: () => T, hooks: InstrumentHooks<T> | undefined): T {
   const h = hooks as InstrumentHooks<unknown> | undefined;
   let result: T;
   try {
-    result = runWithSpan(span, () => call(span), ctx);
+    result = runWithSpan(span, body, ctx);
   } catch (error) {
     endWithError(span, error, h);
     throw error;
