@@ -13,6 +13,8 @@ import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  AssessmentSource,
+  Feedback,
   flushTraces,
   getExportStats,
   InMemoryTraceStore,
@@ -128,6 +130,16 @@ describe("a span packed for the writer thread", () => {
     await flushTraces();
     const t = memory.searchTraces({ experimentIds: ["0"] }).traces[0];
     expect(t).toBeDefined();
+    // with an assessment, a client request id and a tag with a comma (the frame's numbers are comma-separated)
+    t?.info.assessments.push(
+      new Feedback({
+        traceId: t.info.traceId,
+        name: "correct",
+        value: true,
+        source: new AssessmentSource({ sourceType: "HUMAN", sourceId: "alice" }),
+      }),
+    );
+    if (t) t.info.tags["a,b"] = "c,d";
     const traces = [t as never, t as never];
     const frame = packTraces(traces);
     const unpacked = unpackFrame(frame);
@@ -149,6 +161,9 @@ describe("a span packed for the writer thread", () => {
     ]);
     expect(record[8]).toEqual(info?.tags);
     expect(record[9]).toEqual(info?.traceMetadata);
+    expect((record[10] as unknown[]).length).toBe(1);
+    expect((record[10] as unknown[][])[0]?.[2]).toBe("correct");
+    expect((record[8] as Record<string, string>)["a,b"]).toBe("c,d");
     expect(record[11]).toEqual(
       t?.data.spans.map((s) => [
         s.spanId,

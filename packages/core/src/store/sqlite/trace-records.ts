@@ -27,65 +27,69 @@ export function serializeTraces(traces: readonly Trace[]): SerializedBatch {
 
 /**
  * Turns traces into the strings of one hand-off frame, the only work the app's thread does for
- * the embedded store besides copying them into the ring. The bulky strings — each span
- * attribute's value, the previews, the metadata values — go as they are, each a string of the
- * frame; the rest of a trace and of each span goes as a small JSON array saying how many of the
- * strings after it are its own. The writer thread builds the stored JSON from that
- * ({@link unpackFrame}): escaping those strings (the attribute values are JSON text, whose every
- * quote becomes \" inside a span's JSON) is the writer's work, not the app's.
+ * the embedded store besides copying them into the ring. Every string of a trace goes as it is —
+ * ids, names, each span attribute's value (JSON text already), the previews, each tag and
+ * metadata key and value — and the numbers of a trace and of each span as one short
+ * comma-separated string that also says which optional strings follow and how many pairs. Nothing
+ * is JSON-encoded here (the rare assessments and span events aside): the writer thread builds the
+ * stored JSON ({@link unpackFrame}), so escaping (the attribute values' every quote becomes \"
+ * inside a span's JSON) is the writer's work, not the app's.
  *
- * A frame: for each trace, `[traceId, experimentId, clientRequestId, requestTime,
- * executionDuration, state, tags, metadataKeys, assessments, spans, previews]` (`previews`: 0
- * none, 1 request, 2 response, 3 both), then the previews and the metadata values; then for each
- * span `[otelTraceId, spanId, parentId, name, startTimeNs, endTimeNs, events, status, spanType,
- * attributeKeys]`, then its attribute values.
+ * Per trace: `"requestTime,executionDuration,spans,tags,metadata,flags"`, traceId, experimentId,
+ * state, [clientRequestId], [requestPreview], [responsePreview], [assessments JSON], the tags and
+ * the metadata as key, value, …; flags: 1 clientRequestId, 2 request preview, 4 response preview,
+ * 8 assessments. Per span: `"startTimeNs,endTimeNs,attributes,flags"`, otelTraceId, spanId, name,
+ * status code, status message, span type, [parentId], [events JSON], the attributes as key,
+ * value, …; flags: 1 parent, 2 events. An absent number is empty.
  */
 export function packTraces(traces: readonly Trace[]): string[] {
   const out: string[] = [];
   for (const t of traces) {
     const info = t.info;
+    const tags = info.tags;
     const metadata = info.traceMetadata;
+    const tagKeys = Object.keys(tags);
     const metadataKeys = Object.keys(metadata);
+    const spans = t.data.spans;
+    const assessments = info.assessments;
+    const client = info.clientRequestId;
     const request = info.requestPreview;
     const response = info.responsePreview;
-    const spans = t.data.spans;
+    const flags =
+      (client === null ? 0 : 1) |
+      (request === null ? 0 : 2) |
+      (response === null ? 0 : 4) |
+      (assessments.length === 0 ? 0 : 8);
     out.push(
-      JSON.stringify([
-        info.traceId,
-        info.experimentId,
-        info.clientRequestId,
-        info.requestTime,
-        info.executionDuration,
-        info.state,
-        info.tags,
-        metadataKeys,
-        info.assessments.length === 0 ? 0 : info.assessments.map(assessmentRecord),
-        spans.length,
-        (request === null ? 0 : 1) + (response === null ? 0 : 2),
-      ]),
+      `${info.requestTime},${info.executionDuration ?? ""},${spans.length},${tagKeys.length},${metadataKeys.length},${flags}`,
+      info.traceId,
+      info.experimentId,
+      info.state,
     );
+    if (client !== null) out.push(client);
     if (request !== null) out.push(request);
     if (response !== null) out.push(response);
-    for (const k of metadataKeys) out.push(metadata[k] as string);
+    if (assessments.length > 0) out.push(JSON.stringify(assessments.map(assessmentRecord)));
+    for (const k of tagKeys) out.push(k, tags[k] as string);
+    for (const k of metadataKeys) out.push(k, metadata[k] as string);
     for (const s of spans) {
       const r = s.rawRecord();
       const attrs = r.attributes;
       const keys = Object.keys(attrs);
+      const parent = r.parentId;
+      const events = r.events;
       out.push(
-        JSON.stringify([
-          r.otelTraceId,
-          r.spanId,
-          r.parentId,
-          r.name,
-          r.startTimeNs,
-          r.endTimeNs,
-          r.events.length === 0 ? 0 : r.events.map((e) => e.toDict()),
-          r.status.toDict(),
-          s.spanType,
-          keys,
-        ]),
+        `${r.startTimeNs},${r.endTimeNs ?? ""},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2)}`,
+        r.otelTraceId,
+        r.spanId,
+        r.name,
+        r.status.statusCode,
+        r.status.description,
+        s.spanType,
       );
-      for (const k of keys) out.push(attrs[k] as string);
+      if (parent !== null) out.push(parent);
+      if (events.length > 0) out.push(JSON.stringify(events.map((e) => e.toDict())));
+      for (const k of keys) out.push(k, attrs[k] as string);
     }
   }
   return out;
@@ -98,71 +102,72 @@ export function packTraces(traces: readonly Trace[]): string[] {
  */
 export function unpackFrame(strings: readonly string[]): SerializedBatch {
   const b64 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
+  const num = (text: string | undefined): number | null => (text === "" || text === undefined ? null : Number(text));
   const records: TraceRecord[] = [];
   const contents: string[] = [];
   let i = 0;
+  const next = (): string => strings[i++] as string;
   while (i < strings.length) {
-    const h = JSON.parse(strings[i++] as string) as [
-      string,
-      string,
-      string | null,
-      number,
-      number | null,
-      string,
-      Record<string, string>,
-      string[],
-      0 | TraceRecord[10],
-      number,
-      number,
-    ];
-    const request = h[10] & 1 ? (strings[i++] as string) : null;
-    const response = h[10] & 2 ? (strings[i++] as string) : null;
+    const n = next().split(",");
+    const spanCount = Number(n[2]);
+    const tagCount = Number(n[3]);
+    const metadataCount = Number(n[4]);
+    const flags = Number(n[5]);
+    const traceId = next();
+    const experimentId = next();
+    const state = next();
+    const client = flags & 1 ? next() : null;
+    const request = flags & 2 ? next() : null;
+    const response = flags & 4 ? next() : null;
+    const assessments = flags & 8 ? (JSON.parse(next()) as TraceRecord[10]) : [];
+    const tags: Record<string, string> = {};
+    for (let k = 0; k < tagCount; k++) tags[next()] = next();
     const metadata: Record<string, string> = {};
-    for (const k of h[7]) metadata[k] = strings[i++] as string;
+    for (let k = 0; k < metadataCount; k++) metadata[next()] = next();
     const spans: TraceRecord[11] = [];
-    for (let n = 0; n < h[9]; n++) {
-      const sh = JSON.parse(strings[i++] as string) as [
-        string,
-        string,
-        string | null,
-        string,
-        number,
-        number | null,
-        0 | unknown[],
-        { code: string; message: string },
-        string | null,
-        string[],
-      ];
+    for (let k = 0; k < spanCount; k++) {
+      const m = next().split(",");
+      const start = Number(m[0]);
+      const end = num(m[1]);
+      const attributeCount = Number(m[2]);
+      const spanFlags = Number(m[3]);
+      const otelTraceId = next();
+      const spanId = next();
+      const name = next();
+      const code = next();
+      const message = next();
+      const spanType = next();
+      const parent = spanFlags & 1 ? next() : null;
+      const events = spanFlags & 2 ? (JSON.parse(next()) as unknown[]) : [];
       const attributes: Record<string, string> = {};
-      for (const k of sh[9]) attributes[k] = strings[i++] as string;
+      for (let a = 0; a < attributeCount; a++) attributes[next()] = next();
       contents.push(
         JSON.stringify({
-          trace_id: b64(sh[0]),
-          span_id: b64(sh[1]),
-          parent_span_id: sh[2] === null ? null : b64(sh[2]),
-          name: sh[3],
-          start_time_unix_nano: sh[4],
-          end_time_unix_nano: sh[5],
-          events: sh[6] === 0 ? [] : sh[6],
-          status: sh[7],
+          trace_id: b64(otelTraceId),
+          span_id: b64(spanId),
+          parent_span_id: parent === null ? null : b64(parent),
+          name,
+          start_time_unix_nano: start,
+          end_time_unix_nano: end,
+          events,
+          status: { code: `STATUS_CODE_${code}`, message },
           attributes,
         }),
       );
-      // the status code as the span's column holds it: without the wire prefix
-      spans.push([sh[1], sh[2], sh[3], sh[8], sh[7].code.replace(/^STATUS_CODE_/, ""), sh[4], sh[5]]);
+      spans.push([spanId, parent, name, spanType, code, start, end]);
     }
     records.push([
-      h[0],
-      h[1],
-      h[2],
-      h[3],
-      h[4],
-      h[5],
+      traceId,
+      experimentId,
+      client,
+      Number(n[0]),
+      num(n[1]),
+      state,
       request,
       response,
-      h[6],
+      tags,
       metadata,
-      h[8] === 0 ? [] : h[8],
+      assessments,
       spans,
     ]);
   }
