@@ -329,7 +329,9 @@ describe("the writer's options", () => {
     expect(() => new SqliteTraceStore(path, { lockTimeoutMs: 1.5 })).toThrow(ConfigurationError);
     expect(() => new SqliteTraceStore(path, { lockTimeoutMs: -1 })).toThrow(/"lockTimeoutMs" must be a whole number/);
     expect(() => new SqliteTraceStore(path, { maxPendingChars: 0 })).toThrow(/"maxPendingChars"/);
-    expect(() => new SqliteTraceStore(path, { maxPendingBytes: 2.5 })).toThrow(/"maxPendingBytes" must be a whole number/);
+    expect(() => new SqliteTraceStore(path, { maxPendingBytes: 2.5 })).toThrow(
+      /"maxPendingBytes" must be a whole number/,
+    );
     expect(() => new SqliteTraceStore(path, { commitIntervalMs: Number.NaN })).toThrow(/"commitIntervalMs".*NaN/);
     const store = new SqliteTraceStore(path, { lockTimeoutMs: 0, commitIntervalMs: 0, maxPendingChars: 1 });
     store.close();
