@@ -90,6 +90,20 @@ function traceBytes(trace: Trace): number {
 }
 
 /**
+ * Sizes of traces held back, kept: a backlog is offered again every few milliseconds, and summing
+ * every held trace's spans again each time made the app's thread pay for the backlog's size.
+ */
+const heldSizes = new WeakMap<Trace, number>();
+function heldTraceBytes(trace: Trace): number {
+  let n = heldSizes.get(trace);
+  if (n === undefined) {
+    n = traceBytes(trace);
+    heldSizes.set(trace, n);
+  }
+  return n;
+}
+
+/**
  * Chooses whether finished traces are written in the background (the default: user code never
  * waits on I/O) or immediately when the root span ends (handy in tests and short scripts).
  */
@@ -222,7 +236,7 @@ function holdBack(batch: Trace[]): void {
   let keptBytes = 0;
   let overflowed = 0;
   for (const t of batch) {
-    const size = traceBytes(t);
+    const size = heldTraceBytes(t);
     if (kept.length + q.queue.length < q.maxQueuedTraces && keptBytes + size + q.queuedBytes <= q.maxQueuedBytes) {
       kept.push(t);
       keptBytes += size;

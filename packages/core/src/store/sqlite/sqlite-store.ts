@@ -163,12 +163,12 @@ export class SqliteTraceStore implements TraceStore {
     if (traces.length === 0) return;
     const handoff = this.handoff;
     if (!handoff) return this.writeInline([serializeTraces(traces)]);
-    // into an empty hand-off, a batch larger than it goes whole and alone (as a message), as a
-    // direct caller with a large batch expects
+    // into an empty hand-off, a batch larger than the whole ring goes whole and alone (as a
+    // message), as a direct caller with a large batch expects; anything smaller goes in frames
     if (handoff.isEmpty) {
       let estimate = 0;
       for (const t of traces) estimate += estimatedBytes(t);
-      if (estimate >= handoff.limit / 2) return handoff.write(packTraces(traces), traces.length);
+      if (estimate >= handoff.limit) return handoff.write(packTraces(traces), traces.length);
     }
     // else in frames of about `chunkBytes` each, as many as fit: a backlog the export queue offers
     // at once is taken in part, not refused (and packed again) as a whole until the ring is empty

@@ -72,8 +72,8 @@ const WRITER_NICENESS = 5;
 interface Pending {
   resolve(): void;
   reject(e: Error): void;
-  /** Kept only for a batch too large for the ring (it travels as a message). */
-  payload?: SerializedBatch;
+  /** Kept only for a batch too large for the ring (it travels as a message): its frame's strings. */
+  payload?: string[];
 }
 
 /** A frame's strings (trace-records.ts `packTraces`) as the batch writer takes them. */
@@ -166,7 +166,8 @@ export class WriteHandoff {
     for (const f of frames) {
       const p = held.get(f.seq);
       held.delete(f.seq);
-      const batch = f.strings.length > 0 ? batchOf(f.strings) : p?.payload;
+      const strings = f.strings.length > 0 ? f.strings : p?.payload;
+      const batch = strings && batchOf(strings);
       if (!batch) continue;
       try {
         this.fallback([batch]);
@@ -254,15 +255,16 @@ export class WriteHandoff {
     const seq = this.seq + 1;
     // a batch larger than the ring is the only one in the hand-off until committed
     let written = this.largePending > 0 ? "full" : ring.tryWrite(seq, frame);
-    let large: SerializedBatch | undefined;
+    let large: string[] | undefined;
     if (written === "too-large") {
       // larger than the whole ring: it goes alone (into an empty ring) as a message, the ring
       // holding its place in the order; it is kept here until committed, for the exit path
       written = ring.empty ? ring.tryWrite(seq, []) : "full";
       if (written === "written") {
-        large = batchOf(frame);
+        // the frame's strings as they are: the writer thread unpacks them, as it does the ring's
+        large = frame;
         this.largePending++;
-        this.worker.postMessage({ seq, batch: large } satisfies ToWriter);
+        this.worker.postMessage({ seq, frame } satisfies ToWriter);
       }
     }
     if (written !== "written") throw new HandoffFullError(traces, this.maxPendingBytes);
@@ -315,7 +317,7 @@ export class WriteHandoff {
       const p = this.pending.get(f.seq);
       if (!p) continue;
       if (f.strings.length > 0) late.push(batchOf(f.strings));
-      else if (p.payload) late.push(p.payload);
+      else if (p.payload) late.push(batchOf(p.payload));
     }
     if (late.length > 0) this.fallback(late);
     for (const [, p] of this.pending) p.resolve();

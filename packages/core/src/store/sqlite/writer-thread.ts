@@ -32,7 +32,7 @@ export interface WriterThreadData {
  * Messages to the writer thread. Batches come through the ring, except one too large for it: its
  * frame in the ring is empty, and the batch comes as a message.
  */
-export type ToWriter = { flush: true } | { close: true } | { seq: number; batch: SerializedBatch };
+export type ToWriter = { flush: true } | { close: true } | { seq: number; frame: string[] };
 
 /**
  * Messages from the writer thread: everything up to `committed` is done; `failed` are not stored
@@ -255,8 +255,8 @@ export function writerThreadMain(
   };
 
   port.on("message", (m: ToWriter) => {
-    if ("batch" in m) {
-      byMessage.set(m.seq, m.batch);
+    if ("frame" in m) {
+      byMessage.set(m.seq, unpack(m.frame));
       timer ??= setTimeout(tick, data.commitIntervalMs);
       return;
     }
