@@ -53,9 +53,11 @@ const COMMON_VALUE_ROWS = 2000;
 
 /** A trace's size as the hand-off will take it, roughly: its spans' attribute text, and its info. */
 function estimatedBytes(t: Trace): number {
-  let n = 256 + (t.info.requestPreview?.length ?? 0) + (t.info.responsePreview?.length ?? 0);
-  for (const k in t.info.traceMetadata) n += (t.info.traceMetadata[k] as string).length + k.length;
-  for (const s of t.data.spans) n += s.approxSizeBytes();
+  // the metadata gets a margin, not a count: it is mostly small (inputs and outputs are cut to
+  // 250 characters), and an estimate that falls short only means a frame found full
+  let n = 1024 + (t.info.requestPreview?.length ?? 0) + (t.info.responsePreview?.length ?? 0);
+  const spans = t.data.spans;
+  for (let i = 0; i < spans.length; i++) n += (spans[i] as Span).approxSizeBytes();
   return n;
 }
 
@@ -163,12 +165,18 @@ export class SqliteTraceStore implements TraceStore {
     if (traces.length === 0) return;
     const handoff = this.handoff;
     if (!handoff) return this.writeInline([serializeTraces(traces)]);
+    // estimated once: a batch that fits goes as one frame (the common case: no chunking)
+    const sizes = new Array<number>(traces.length);
+    let total = 0;
+    for (let k = 0; k < traces.length; k++) {
+      const n = estimatedBytes(traces[k] as Trace);
+      sizes[k] = n;
+      total += n;
+    }
     // into an empty hand-off, a batch larger than the whole ring goes whole and alone (as a
-    // message), as a direct caller with a large batch expects; anything smaller goes in frames
-    if (handoff.isEmpty) {
-      let estimate = 0;
-      for (const t of traces) estimate += estimatedBytes(t);
-      if (estimate >= handoff.limit) return handoff.write(packTraces(traces), traces.length);
+    // message), as a direct caller with a large batch expects
+    if (total < handoff.chunkBytes || (handoff.isEmpty && total >= handoff.limit)) {
+      return handoff.write(packTraces(traces), traces.length);
     }
     // else in frames of about `chunkBytes` each, as many as fit: a backlog the export queue offers
     // at once is taken in part, not refused (and packed again) as a whole until the ring is empty
@@ -177,11 +185,11 @@ export class SqliteTraceStore implements TraceStore {
     while (i < traces.length) {
       let j = i;
       let estimate = 0;
-      do estimate += estimatedBytes(traces[j++] as Trace);
+      do estimate += sizes[j++] as number;
       while (j < traces.length && estimate < handoff.chunkBytes);
       if (!handoff.hasRoomFor(estimate)) break;
       try {
-        taken.push(handoff.write(packTraces(traces.slice(i, j)), j - i));
+        taken.push(handoff.write(packTraces(i === 0 && j === traces.length ? traces : traces.slice(i, j)), j - i));
       } catch (e) {
         if (e instanceof HandoffFullError) break;
         throw e;
