@@ -181,6 +181,28 @@ describe("a span packed for the writer thread", () => {
   });
 });
 
+describe("a frame of traces that share their keys", () => {
+  it("sends the repeated keys once and unpacks every trace as it was", async () => {
+    const memory = new InMemoryTraceStore();
+    setTraceStore(memory);
+    const step = trace((n: number) => ({ n }), { name: "same-shape" });
+    for (let i = 0; i < 3; i++) step(i);
+    withSpan({ name: "other-shape", inputs: "x" }, (s) => s.setAttribute("extra", 1));
+    step(3);
+    await flushTraces();
+    const traces = memory.searchTraces({ experimentIds: ["0"], maxResults: 10 }).traces;
+    expect(traces.length).toBe(5);
+    const frame = packTraces(traces);
+    const unpacked = unpackFrame(frame);
+    expect(unpacked.contents).toEqual(traces.map((t) => JSON.stringify(t.data.spans[0]?.toDict())));
+    expect((unpacked.records as unknown[][]).map((r) => r[9])).toEqual(traces.map((t) => t.info.traceMetadata));
+    expect((unpacked.records as unknown[][]).map((r) => r[8])).toEqual(traces.map((t) => t.info.tags));
+    // the keys of a span like the one before it were not sent again
+    const key = "mlflow.spanInputs";
+    expect(frame.filter((x) => x === key).length).toBeLessThan(traces.length);
+  });
+});
+
 describe("the store over a small ring", () => {
   it("stores every trace when the ring is far smaller than the traffic", async () => {
     const path = tempDb();

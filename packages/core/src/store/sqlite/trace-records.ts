@@ -38,18 +38,33 @@ export function serializeTraces(traces: readonly Trace[]): SerializedBatch {
  * Per trace: `"requestTime,executionDuration,spans,tags,metadata,flags"`, traceId, experimentId,
  * state, [clientRequestId], [requestPreview], [responsePreview], [assessments JSON], the tags and
  * the metadata as key, value, …; flags: 1 clientRequestId, 2 request preview, 4 response preview,
- * 8 assessments. Per span: `"startTimeNs,endTimeNs,attributes,flags"`, otelTraceId, spanId, name,
- * status code, status message, span type, [parentId], [events JSON], the attributes as key,
- * value, …; flags: 1 parent, 2 events. An absent number is empty.
+ * 8 assessments, 16 the tags have the previous trace's keys, 32 so has the metadata (then only
+ * the values go). Per span: `"startTimeNs,endTimeNs,attributes,flags"`, otelTraceId, spanId,
+ * name, status code, status message, span type, [parentId], [events JSON], the attributes as key,
+ * value, …; flags: 1 parent, 2 events, 4 the previous span's attribute keys (only the values go).
+ * An absent number is empty. Keys repeat from trace to trace (the same integration writes the
+ * same attributes), and each string costs the app's thread a copy and a length word.
  */
 export function packTraces(traces: readonly Trace[]): string[] {
   const out: string[] = [];
+  const same = (a: readonly string[], b: readonly string[] | undefined): boolean => {
+    if (b === undefined || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
+  let lastTagKeys: string[] | undefined;
+  let lastMetadataKeys: string[] | undefined;
+  let lastAttributeKeys: string[] | undefined;
   for (const t of traces) {
     const info = t.info;
     const tags = info.tags;
     const metadata = info.traceMetadata;
     const tagKeys = Object.keys(tags);
     const metadataKeys = Object.keys(metadata);
+    const sameTagKeys = same(tagKeys, lastTagKeys);
+    const sameMetadataKeys = same(metadataKeys, lastMetadataKeys);
+    lastTagKeys = tagKeys;
+    lastMetadataKeys = metadataKeys;
     const spans = t.data.spans;
     const assessments = info.assessments;
     const client = info.clientRequestId;
@@ -59,7 +74,9 @@ export function packTraces(traces: readonly Trace[]): string[] {
       (client === null ? 0 : 1) |
       (request === null ? 0 : 2) |
       (response === null ? 0 : 4) |
-      (assessments.length === 0 ? 0 : 8);
+      (assessments.length === 0 ? 0 : 8) |
+      (sameTagKeys ? 16 : 0) |
+      (sameMetadataKeys ? 32 : 0);
     out.push(
       `${info.requestTime},${info.executionDuration ?? ""},${spans.length},${tagKeys.length},${metadataKeys.length},${flags}`,
       info.traceId,
@@ -70,16 +87,20 @@ export function packTraces(traces: readonly Trace[]): string[] {
     if (request !== null) out.push(request);
     if (response !== null) out.push(response);
     if (assessments.length > 0) out.push(JSON.stringify(assessments.map(assessmentRecord)));
-    for (const k of tagKeys) out.push(k, tags[k] as string);
-    for (const k of metadataKeys) out.push(k, metadata[k] as string);
+    if (sameTagKeys) for (const k of tagKeys) out.push(tags[k] as string);
+    else for (const k of tagKeys) out.push(k, tags[k] as string);
+    if (sameMetadataKeys) for (const k of metadataKeys) out.push(metadata[k] as string);
+    else for (const k of metadataKeys) out.push(k, metadata[k] as string);
     for (const s of spans) {
       const r = s.rawRecord();
       const attrs = r.attributes;
       const keys = Object.keys(attrs);
+      const sameKeys = same(keys, lastAttributeKeys);
+      lastAttributeKeys = keys;
       const parent = r.parentId;
       const events = r.events;
       out.push(
-        `${r.startTimeNs},${r.endTimeNs ?? ""},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2)}`,
+        `${r.startTimeNs},${r.endTimeNs ?? ""},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2) | (sameKeys ? 4 : 0)}`,
         r.otelTraceId,
         r.spanId,
         r.name,
@@ -89,7 +110,8 @@ export function packTraces(traces: readonly Trace[]): string[] {
       );
       if (parent !== null) out.push(parent);
       if (events.length > 0) out.push(JSON.stringify(events.map((e) => e.toDict())));
-      for (const k of keys) out.push(k, attrs[k] as string);
+      if (sameKeys) for (const k of keys) out.push(attrs[k] as string);
+      else for (const k of keys) out.push(k, attrs[k] as string);
     }
   }
   return out;
@@ -107,6 +129,10 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
   const contents: string[] = [];
   let i = 0;
   const next = (): string => strings[i++] as string;
+  // the keys of the previous trace's tags and metadata, and of the previous span's attributes
+  let lastTagKeys: string[] = [];
+  let lastMetadataKeys: string[] = [];
+  let lastAttributeKeys: string[] = [];
   while (i < strings.length) {
     const n = next().split(",");
     const spanCount = Number(n[2]);
@@ -121,9 +147,25 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
     const response = flags & 4 ? next() : null;
     const assessments = flags & 8 ? (JSON.parse(next()) as TraceRecord[10]) : [];
     const tags: Record<string, string> = {};
-    for (let k = 0; k < tagCount; k++) tags[next()] = next();
+    if (!(flags & 16)) lastTagKeys = [];
+    for (let k = 0; k < tagCount; k++) {
+      if (flags & 16) tags[lastTagKeys[k] as string] = next();
+      else {
+        const key = next();
+        lastTagKeys.push(key);
+        tags[key] = next();
+      }
+    }
     const metadata: Record<string, string> = {};
-    for (let k = 0; k < metadataCount; k++) metadata[next()] = next();
+    if (!(flags & 32)) lastMetadataKeys = [];
+    for (let k = 0; k < metadataCount; k++) {
+      if (flags & 32) metadata[lastMetadataKeys[k] as string] = next();
+      else {
+        const key = next();
+        lastMetadataKeys.push(key);
+        metadata[key] = next();
+      }
+    }
     const spans: TraceRecord[11] = [];
     for (let k = 0; k < spanCount; k++) {
       const m = next().split(",");
@@ -140,7 +182,15 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
       const parent = spanFlags & 1 ? next() : null;
       const events = spanFlags & 2 ? (JSON.parse(next()) as unknown[]) : [];
       const attributes: Record<string, string> = {};
-      for (let a = 0; a < attributeCount; a++) attributes[next()] = next();
+      if (!(spanFlags & 4)) lastAttributeKeys = [];
+      for (let a = 0; a < attributeCount; a++) {
+        if (spanFlags & 4) attributes[lastAttributeKeys[a] as string] = next();
+        else {
+          const key = next();
+          lastAttributeKeys.push(key);
+          attributes[key] = next();
+        }
+      }
       contents.push(
         JSON.stringify({
           trace_id: b64(otelTraceId),
