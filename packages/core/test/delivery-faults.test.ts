@@ -459,17 +459,19 @@ describe("processes sharing one spool", () => {
          // up after every child has spooled its traces
          await new Promise((r) => setTimeout(r, ${(3 - n) * 300 + 1500}));
          ${settleAndPrint("{ ids, pending: store.pending() }")}`,
-        { timeoutMs: 20_000 },
+        // a limit against a hang only: under the whole run's load a child once took over 20 s
+        { timeoutMs: 60_000 },
       );
     });
     setTimeout(() => {
       server.down = false;
     }, 1500);
     const results = await Promise.all(children);
+    for (const r of results) expect(r.timedOut, `a child was killed after 60 s: ${r.stderr}`).toBe(false);
     const ids = results.flatMap((r) => (r.out as { ids: string[] }).ids);
     expect(ids).toHaveLength(200);
     for (const t of ids) expect(server.infos.has(t)).toBe(true);
     const sent = startTraceIds(server).filter((t) => ids.includes(t));
     expect(sent).toHaveLength(200); // no duplicate
-  }, 30_000);
+  }, 90_000);
 });
