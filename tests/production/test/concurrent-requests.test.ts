@@ -98,6 +98,13 @@ describe(`${REQUESTS} concurrent requests with openai and LangChain autolog both
       seen.add(id);
       // every span that names a request names this one
       for (const s of t.data.spans) for (const mentioned of requestIdsMentioned(s)) expect(mentioned).toBe(id);
+      // span ids unique within the trace, and as many spans as the first request's: a failure of
+      // the shape below then says whether two spans shared an id or a span was misparented
+      // (a CI run once showed 3 extra lines, which only a shared id explains)
+      expect(new Set(t.data.spans.map((s) => s.spanId)).size, `duplicate span ids in request ${id}`).toBe(
+        t.data.spans.length,
+      );
+      expect(t.data.spans.length, `request ${id}: spans`).toBe((traces[0] as Trace).data.spans.length);
       // the same shape for everyone
       expect(spanTree(t)).toEqual(referenceTree);
       // one owner per LLM call: every SDK call made by a LangChain model nests under it
