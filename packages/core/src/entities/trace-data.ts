@@ -50,3 +50,15 @@ export class TraceData {
 
 // `instanceof` recognises instances made by another copy of core loaded in the same process.
 brandClass(TraceData, "TraceData");
+
+/**
+ * @internal Roughly how many bytes a trace's spans take (their attribute text and names): what
+ * the export queue's bounds and the embedded store's hand-off count. A function rather than a
+ * method, so that it also measures a trace made by another copy of core in the process.
+ */
+export function approxSpanBytes(data: TraceData): number {
+  const spans = data.spans;
+  let n = 0;
+  for (let i = 0; i < spans.length; i++) n += (spans[i] as Span).approxSizeBytes();
+  return n;
+}

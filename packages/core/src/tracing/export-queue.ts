@@ -1,7 +1,7 @@
 import { getTraceExporter } from "../config/destination.js";
 import { currentExperimentId, pendingExperimentId, stampPendingExperiment } from "../config/experiment.js";
-import type { Span } from "../entities/span.js";
 import type { Trace } from "../entities/trace.js";
+import { approxSpanBytes } from "../entities/trace-data.js";
 import { drainBackgroundWritersSync, flushBackgroundWriters } from "../internal/background-writers.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
@@ -82,12 +82,7 @@ export function setExportQueueLimits(limits: { maxTraces?: number; maxBytes?: nu
   if (limits.exitTimeoutMs !== undefined) setExitTimeout(limits.exitTimeoutMs);
 }
 
-function traceBytes(trace: Trace): number {
-  const spans = trace.data.spans;
-  let n = 0;
-  for (let i = 0; i < spans.length; i++) n += (spans[i] as Span).approxSizeBytes();
-  return n;
-}
+const traceBytes = (trace: Trace): number => approxSpanBytes(trace.data);
 
 /**
  * Sizes of traces held back, kept: a backlog is offered again every few milliseconds, and summing

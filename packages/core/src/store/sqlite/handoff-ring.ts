@@ -96,10 +96,6 @@ export class RingWriter {
     this.words = new Int32Array(ring);
   }
 
-  get capacity(): number {
-    return this.data.length;
-  }
-
   /**
    * Writes one batch's strings as a frame and publishes it. `"full"`: no room now (the writer
    * thread is behind); `"too-large"`: larger than the whole ring, so it could never go.

@@ -5,7 +5,7 @@ import { TraceMetadataKey } from "../../constants.js";
 import { Assessment } from "../../entities/assessment.js";
 import { Span } from "../../entities/span.js";
 import { Trace } from "../../entities/trace.js";
-import { TraceData } from "../../entities/trace-data.js";
+import { approxSpanBytes, TraceData } from "../../entities/trace-data.js";
 import { TraceInfo, type TraceState } from "../../entities/trace-info.js";
 import { ConfigurationError, TraceNotFoundError } from "../../errors.js";
 import { registerBackgroundWriter, unregisterBackgroundWriter } from "../../internal/background-writers.js";
@@ -55,10 +55,7 @@ const COMMON_VALUE_ROWS = 2000;
 function estimatedBytes(t: Trace): number {
   // the metadata gets a margin, not a count: it is mostly small (inputs and outputs are cut to
   // 250 characters), and an estimate that falls short only means a frame found full
-  let n = 1024 + (t.info.requestPreview?.length ?? 0) + (t.info.responsePreview?.length ?? 0);
-  const spans = t.data.spans;
-  for (let i = 0; i < spans.length; i++) n += (spans[i] as Span).approxSizeBytes();
-  return n;
+  return 1024 + (t.info.requestPreview?.length ?? 0) + (t.info.responsePreview?.length ?? 0) + approxSpanBytes(t.data);
 }
 
 /** How long `close()` and the exit path wait for the writer thread before writing themselves. */
@@ -189,7 +186,7 @@ export class SqliteTraceStore implements TraceStore {
       while (j < traces.length && estimate < handoff.chunkBytes);
       if (!handoff.hasRoomFor(estimate)) break;
       try {
-        taken.push(handoff.write(packTraces(i === 0 && j === traces.length ? traces : traces.slice(i, j)), j - i));
+        taken.push(handoff.write(packTraces(traces.slice(i, j)), j - i));
       } catch (e) {
         if (e instanceof HandoffFullError) break;
         throw e;
