@@ -133,6 +133,8 @@ export function writerThreadMain(
       }
       readAt = f.next;
       waiting.push({ seq: f.seq, payload, bytes: f.bytes, next: f.next });
+      // (a batch that came as a message has no size in the ring: its spans count a KiB each, so
+      // that it still brings the size-triggered commit nearer)
       waitingBytes += f.bytes + (f.strings.length > 0 ? 0 : payload.contents.length * 1024);
     }
   };
