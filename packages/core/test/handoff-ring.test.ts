@@ -88,6 +88,21 @@ describe("the ring", () => {
     expect(Atomics.load(ring.control, Control.USED)).toBe(0);
   });
 
+  it("says an empty ring can never take a frame larger than the room on either side of its head", () => {
+    const ring = new RingWriter(1000);
+    // the head ends up at 600: then 400 bytes before the end, 596 before the head
+    expect(ring.tryWrite(1, ["a".repeat(580)])).toBe("written");
+    const at = drainAsWriter(ring, 0).at;
+    expect(at).toBe(600);
+    expect(ring.empty).toBe(true);
+    // with nothing left to commit the head never moves: "full" (try again later) was for ever;
+    // "too-large" sends it as a message (the store's tests: it is stored)
+    expect(ring.tryWrite(2, ["b".repeat(700)])).toBe("too-large");
+    // what fits on one side still goes into the ring
+    expect(ring.tryWrite(3, ["c".repeat(500)])).toBe("written");
+    expect(drainAsWriter(ring, at).frames).toEqual([{ seq: 3, strings: ["c".repeat(500)] }]);
+  });
+
   it("refuses a frame that does not fit rather than overwrite what is not committed, and says when one never can", () => {
     const ring = new RingWriter(256);
     let seq = 0;
@@ -223,6 +238,36 @@ describe("the store over a small ring", () => {
       const n = (t.data.spans[0]?.inputs as { n: number } | undefined)?.n ?? -1;
       expect(t.data.spans[0]?.outputs).toEqual({ n, text: "é".repeat(n % 50) });
     }
+    store.close();
+  });
+
+  it("offers a backlog larger than the ring in parts the ring takes, never as one message", async () => {
+    const path = tempDb();
+    // a ring of 64 KiB, and a burst of ~800 KB of small traces with no yield between them: the
+    // hand-off fills, the export queue holds the rest back and offers it again
+    const store = new SqliteTraceStore(path, { maxPendingBytes: 64 * 1024, commitIntervalMs: 5 });
+    setTraceStore(store);
+    const handoff = store as unknown as { handoff: { worker?: { postMessage(m: object): void } } };
+    const step = trace((s: string) => s.length, { name: "burst" });
+    for (let i = 0; i < 20; i++) step(`${i}:`.padEnd(1000, "b"));
+    await flushTraces();
+    const worker = handoff.handoff.worker;
+    expect(worker).toBeDefined();
+    const sent: string[] = [];
+    const post = worker?.postMessage.bind(worker) as (m: object) => void;
+    (worker as { postMessage(m: object): void }).postMessage = (m: object) => {
+      sent.push(Object.keys(m).join());
+      post(m);
+    };
+    for (let i = 0; i < 800; i++) step(`${i}:`.padEnd(1000, "b"));
+    // the first part fills the ring; the queue then offers at most half the ring's bound at once
+    // (before, the backlog went whole into the emptied ring, as one message of ~800 KB)
+    for (let round = 0; round < 3; round++) await new Promise((r) => setImmediate(r));
+    await flushTraces();
+    expect(getExportStats().failed).toBe(0);
+    expect(countRows(path) + getExportStats().overflowed).toBe(820);
+    expect(countRows(path)).toBeGreaterThan(700);
+    expect(sent.filter((k) => k.includes("frame"))).toEqual([]);
     store.close();
   });
 

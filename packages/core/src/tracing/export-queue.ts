@@ -64,6 +64,13 @@ const x = processSingleton("export-queue.exit", () => ({
   enqueued: 0,
   /** Set while the store's writer thread is too far behind: the queue waits, then tries again. */
   heldBack: undefined as NodeJS.Timeout | undefined,
+  /**
+   * Once the embedded store's hand-off was found full: at most this many bytes of traces per
+   * offer (half its bound). An empty hand-off takes a batch larger than itself whole, as one
+   * message (a structured clone on the app's thread: bench:store measured ~50 ms for a backlog
+   * of 25 MB), so a backlog is offered in parts the ring can take.
+   */
+  offerBytes: undefined as number | undefined,
 }));
 
 /** How long the queue waits before offering a held-back batch to a store whose writer was behind. */
@@ -82,21 +89,8 @@ export function setExportQueueLimits(limits: { maxTraces?: number; maxBytes?: nu
   if (limits.exitTimeoutMs !== undefined) setExitTimeout(limits.exitTimeoutMs);
 }
 
+/** A trace's size as the queue's byte bound counts it (measured once per trace, see approxSpanBytes). */
 const traceBytes = (trace: Trace): number => approxSpanBytes(trace.data);
-
-/**
- * Sizes of traces held back, kept: a backlog is offered again every few milliseconds, and summing
- * every held trace's spans again each time made the app's thread pay for the backlog's size.
- */
-const heldSizes = new WeakMap<Trace, number>();
-function heldTraceBytes(trace: Trace): number {
-  let n = heldSizes.get(trace);
-  if (n === undefined) {
-    n = traceBytes(trace);
-    heldSizes.set(trace, n);
-  }
-  return n;
-}
 
 /**
  * Chooses whether finished traces are written in the background (the default: user code never
@@ -143,6 +137,23 @@ export function enqueueTrace(trace: Trace): void {
 function drain(): void {
   q.scheduled = false;
   if (q.queue.length === 0 || x.heldBack !== undefined) return;
+  const cap = x.offerBytes;
+  if (cap !== undefined && q.queuedBytes > cap) {
+    // a part the hand-off can take; the rest is offered next, unless this part found it full
+    let n = 0;
+    let bytes = 0;
+    do bytes += traceBytes(q.queue[n++] as Trace);
+    while (n < q.queue.length && bytes + traceBytes(q.queue[n] as Trace) <= cap);
+    const batch = q.queue.slice(0, n);
+    q.queue = q.queue.slice(n);
+    q.queuedBytes = Math.max(0, q.queuedBytes - bytes);
+    if (!q.scheduled) {
+      q.scheduled = true;
+      setImmediate(drain);
+    }
+    write(batch);
+    return;
+  }
   const batch = q.queue;
   q.queue = [];
   q.queuedBytes = 0;
@@ -193,7 +204,8 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
   } catch (e) {
     if ((e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL") {
       // the store may have taken the first part: that part is written, the rest waits
-      const full = e as { rest?: Trace[]; accepted?: Promise<void>; acceptedCount?: number };
+      const full = e as { rest?: Trace[]; accepted?: Promise<void>; acceptedCount?: number; limit?: unknown };
+      if (typeof full.limit === "number" && full.limit > 0) x.offerBytes = Math.max(1, full.limit >> 1);
       const taken = full.acceptedCount ?? 0;
       if (full.accepted && taken > 0) {
         track(full.accepted, taken, true);
@@ -231,7 +243,7 @@ function holdBack(batch: Trace[]): void {
   let keptBytes = 0;
   let overflowed = 0;
   for (const t of batch) {
-    const size = heldTraceBytes(t);
+    const size = traceBytes(t);
     if (kept.length + q.queue.length < q.maxQueuedTraces && keptBytes + size + q.queuedBytes <= q.maxQueuedBytes) {
       kept.push(t);
       keptBytes += size;
@@ -259,6 +271,16 @@ function track(p: Promise<void>, count: number, exported = false): Promise<void>
     () => {
       if (exported) q.stats.exported += count;
       q.inflight.delete(guarded);
+      // a write done frees room in a store that was full: what waits for it goes now, not when
+      // the hold-back's timer fires (bench:store: the hand-off sat empty for that long)
+      if (x.heldBack !== undefined) {
+        clearTimeout(x.heldBack);
+        x.heldBack = undefined;
+        if (!q.scheduled) {
+          q.scheduled = true;
+          setImmediate(drain);
+        }
+      }
     },
     (e: unknown) => {
       q.stats.failed += count;

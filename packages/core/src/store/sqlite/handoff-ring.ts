@@ -39,6 +39,9 @@ export const WRAP = -1;
 /** One frame as read back: its batch's strings, and where the next frame starts. */
 export interface RingFrame {
   seq: number;
+  /** How many strings the frame holds (0: the place of a batch that travels as a message). */
+  count: number;
+  /** Its strings; empty when read with `decode` false. */
   strings: string[];
   /** Bytes this frame takes in the ring, the wasted end before it included. */
   bytes: number;
@@ -46,11 +49,13 @@ export interface RingFrame {
 }
 
 /**
- * Reads the frame at byte offset `at` of `data` (a Buffer over the ring), following a wrap. The
- * caller knows a frame is there (`at` is not the head). Used by both threads: it is sent to the
- * writer thread as source text, so it references nothing outside its own body.
+ * Reads the frame at byte offset `at` of `data` (a Buffer over the ring), following a wrap; with
+ * `decode` false only its header (where it ends, its size, its sequence number), its strings
+ * left for a later read. The caller knows a frame is there (`at` is not the head). Used by both
+ * threads: it is sent to the writer thread as source text, so it references nothing outside its
+ * own body.
  */
-export function readRingFrame(data: Buffer, words: Int32Array, at: number): RingFrame {
+export function readRingFrame(data: Buffer, words: Int32Array, at: number, decode = true): RingFrame {
   let start = at;
   let wasted = 0;
   if (start === data.length || words[start >> 2] === -1) {
@@ -60,6 +65,9 @@ export function readRingFrame(data: Buffer, words: Int32Array, at: number): Ring
   const total = words[start >> 2] as number;
   const seq = words[(start >> 2) + 1] as number;
   const count = words[(start >> 2) + 2] as number;
+  const end = start + total;
+  const next = end === data.length ? 0 : end;
+  if (!decode) return { seq, count, strings: [], bytes: wasted + total, next };
   const strings: string[] = new Array(count);
   // one decoding for the whole frame, then cut by each string's length in UTF-16 units (a
   // decoding per string costs more than the copy for the many short ones)
@@ -71,8 +79,7 @@ export function readRingFrame(data: Buffer, words: Int32Array, at: number): Ring
     strings[i] = text.slice(pos, pos + units);
     pos += units;
   }
-  const end = start + total;
-  return { seq, strings, bytes: wasted + total, next: end === data.length ? 0 : end };
+  return { seq, count, strings, bytes: wasted + total, next };
 }
 
 const utf8 = new TextEncoder();
@@ -98,7 +105,8 @@ export class RingWriter {
 
   /**
    * Writes one batch's strings as a frame and publishes it. `"full"`: no room now (the writer
-   * thread is behind); `"too-large"`: larger than the whole ring, so it could never go.
+   * thread is behind); `"too-large"`: it could never go (larger than the whole ring, or larger
+   * than either side of the head of an empty ring).
    *
    * Where there is room for the worst case (3 UTF-8 bytes per UTF-16 unit), the strings are
    * written straight away and measured by the write itself; only near a full ring are they
@@ -112,14 +120,16 @@ export class RingWriter {
     const worst = (header + 3 * text.length + 3) & ~3;
     const capacity = this.data.length;
     // never quite full: a head that meets the tail means an empty ring
-    const free = capacity - Atomics.load(this.control, Control.USED) - 4;
+    const used = Atomics.load(this.control, Control.USED);
+    const free = capacity - used - 4;
+    const fits = (wasted: number, size: number): boolean => wasted + size <= free;
     let at = this.head;
     let wasted = 0;
     if (at + worst > capacity) {
       wasted = capacity - at;
       at = 0;
     }
-    if (wasted + worst <= free) return this.put(seq, strings, text, at, wasted);
+    if (fits(wasted, worst)) return this.put(seq, strings, text, at, wasted);
     // no room for the worst case: the exact size decides
     const total = (header + Buffer.byteLength(text, "utf8") + 3) & ~3;
     if (total >= capacity - 4) return "too-large";
@@ -129,7 +139,10 @@ export class RingWriter {
       wasted = capacity - at;
       at = 0;
     }
-    if (wasted + total > free) return "full";
+    // An empty ring that still cannot take it never will: the frame fits neither between the
+    // head and the end nor before the head (where the wrap marker must stay readable), and with
+    // nothing left to commit the head does not move. Answered "full", it was refused for ever.
+    if (!fits(wasted, total)) return used === 0 ? "too-large" : "full";
     return this.put(seq, strings, text, at, wasted);
   }
 

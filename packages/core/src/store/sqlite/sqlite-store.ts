@@ -170,20 +170,20 @@ export class SqliteTraceStore implements TraceStore {
       sizes[k] = n;
       total += n;
     }
-    // into an empty hand-off, a batch larger than the whole ring goes whole and alone (as a
-    // message), as a direct caller with a large batch expects
-    if (total < handoff.chunkBytes || (handoff.isEmpty && total >= handoff.limit)) {
-      return handoff.write(packTraces(traces), traces.length);
-    }
+    if (total < handoff.chunkBytes) return handoff.write(packTraces(traces), traces.length);
     // else in frames of about `chunkBytes` each, as many as fit: a backlog the export queue offers
-    // at once is taken in part, not refused (and packed again) as a whole until the ring is empty
+    // at once is taken in part, not refused (and packed again) as a whole until the ring is empty.
+    // A trace of `chunkBytes` or more is a frame of its own, and one larger than the whole ring
+    // goes alone, as a message, once the ring is empty (write() sees to it). A batch of many
+    // traces is never sent whole as one message: that was a structured clone of all of it on the
+    // app's thread (a backlog of 25 MB in bench:store: ~50 ms with the app's thread blocked).
     const taken: Promise<void>[] = [];
     let i = 0;
     while (i < traces.length) {
       let j = i;
       let estimate = 0;
       do estimate += sizes[j++] as number;
-      while (j < traces.length && estimate < handoff.chunkBytes);
+      while (j < traces.length && estimate + (sizes[j] as number) <= handoff.chunkBytes);
       if (!handoff.hasRoomFor(estimate)) break;
       try {
         taken.push(handoff.write(packTraces(traces.slice(i, j)), j - i));

@@ -39,7 +39,8 @@ export class HandoffFullError extends Error {
   readonly code = "TRACEWRIGHT_HANDOFF_FULL";
   constructor(
     readonly traces: number,
-    limit: number,
+    /** The hand-off's bound in bytes: a caller that offers batches again can keep them below it. */
+    readonly limit: number,
     /** The traces not taken (all of them when absent). */
     readonly rest?: readonly Trace[],
     /** Settles once the traces taken (`acceptedCount`) are committed. */

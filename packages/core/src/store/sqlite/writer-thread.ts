@@ -102,8 +102,14 @@ export function writerThreadMain(
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec(`PRAGMA wal_autocheckpoint = ${data.autocheckpointPages}`);
   const write = makeWriter(db);
-  /** A batch read from the ring: `bytes` of it are freed, and the tail moves to `next`, once it is done. */
-  type Waiting = { seq: number; payload: SerializedBatch; bytes: number; next: number };
+  /**
+   * A batch in the ring (at `at`), or arrived as a message (`payload`): `bytes` of the ring are
+   * freed, and the tail moves to `next`, once it is done. A ring batch is unpacked only as its
+   * transaction writes it, and dropped right after: a commit's batches, unpacked all at once, were
+   * megabytes of strings alive across the whole transaction, copied by each young-generation
+   * collection and promoted, which cost this thread major collections (bench:store).
+   */
+  type Waiting = { seq: number; at: number; payload: SerializedBatch | undefined; bytes: number; next: number };
   let waiting: Waiting[] = [];
   let waitingBytes = 0;
   /** Where the next frame to read starts. */
@@ -122,22 +128,23 @@ export function writerThreadMain(
     const head = Atomics.load(control, HEAD);
     seenHead = head;
     while (readAt !== head) {
-      const f = readFrame(ringBytes, ringWords, readAt);
+      const f = readFrame(ringBytes, ringWords, readAt, false);
       let payload: SerializedBatch | undefined;
-      if (f.strings.length > 0) payload = unpack(f.strings);
-      else {
+      if (f.count === 0) {
         // its message is still on its way: read on once it has come (in order, so never past it)
         payload = byMessage.get(f.seq);
         if (!payload) return;
         byMessage.delete(f.seq);
       }
+      waiting.push({ seq: f.seq, at: readAt, payload, bytes: f.bytes, next: f.next });
       readAt = f.next;
-      waiting.push({ seq: f.seq, payload, bytes: f.bytes, next: f.next });
       // (a batch that came as a message has no size in the ring: its spans count a KiB each, so
       // that it still brings the size-triggered commit nearer)
-      waitingBytes += f.bytes + (f.strings.length > 0 ? 0 : payload.contents.length * 1024);
+      waitingBytes += f.bytes + (payload ? payload.contents.length * 1024 : 0);
     }
   };
+  /** A waiting batch's traces, as the batch writer takes them. */
+  const payloadOf = (b: Waiting): SerializedBatch => b.payload ?? unpack(readFrame(ringBytes, ringWords, b.at).strings);
 
   let setAside: Array<{ seq: number; batch: SerializedBatch }> = [];
   // SQLITE_BUSY and its extended codes: the lock is another connection's, the batch is fine
@@ -147,7 +154,7 @@ export function writerThreadMain(
     const aside: typeof setAside = [];
     try {
       for (const b of batches) {
-        const left = write(b.payload, false);
+        const left = write(payloadOf(b), false);
         if (left) aside.push({ seq: b.seq, batch: left });
       }
       db.exec("COMMIT");
@@ -250,6 +257,13 @@ export function writerThreadMain(
     readAvailable();
     if (waiting.length === 0) {
       sleep();
+      return;
+    }
+    // still over half the ring waiting (the app fills it faster than one commit empties it):
+    // commit again at once, rather than at the interval or when the app's thread next asks
+    // (bench:store: the ring sat full for up to a hold-back of the export queue per commit)
+    if (clear && Atomics.load(control, USED) > ringBytes.length >> 1) {
+      timer = setTimeout(tick, 0);
       return;
     }
     // (while locked, not at once even with no interval: with no lock timeout either, that would spin)
