@@ -215,6 +215,15 @@ describe("a frame of traces that share their keys", () => {
     // the keys of a span like the one before it were not sent again
     const key = "mlflow.spanInputs";
     expect(frame.filter((x) => x === key).length).toBeLessThan(traces.length);
+    // nor the values equal to the previous trace's: of three same-shaped traces in a row, the trace
+    // name (a tag), the span's name and its function name go with the first one only; the
+    // inputs, which differ, with every one
+    const steps = traces.filter((t) => t.data.spans[0]?.name === "same-shape").slice(0, 3);
+    const run = packTraces(steps);
+    expect(unpackFrame(run).contents).toEqual(steps.map((t) => JSON.stringify(t.data.spans[0]?.toDict())));
+    expect(run.filter((x) => x === "same-shape").length).toBe(2);
+    expect(run.filter((x) => x === '"same-shape"').length).toBe(1);
+    for (const t of steps) expect(run).toContain(t.data.spans[0]?.rawAttribute("mlflow.spanInputs"));
   });
 });
 

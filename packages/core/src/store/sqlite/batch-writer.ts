@@ -52,9 +52,7 @@ export interface SerializedBatch {
  * therefore spells out `traceIdMatch("trace_id", "?1")`, `SPAN_KEYS_PER_TRACE`, `KeyKind` and
  * `UNINDEXED_METADATA_KEYS` of schema.ts (test/sqlite-schema.test.ts checks that they agree).
  */
-export function createBatchWriter(
-  db: DatabaseSync,
-): (batch: SerializedBatch, replace: boolean) => SerializedBatch | null {
+export function createBatchWriter(db: DatabaseSync): BatchWriter {
   const INPUTS = "mlflow.traceInputs";
   const OUTPUTS = "mlflow.traceOutputs";
   const SCHEMA_VERSION = "mlflow.trace_schema.version";
@@ -80,13 +78,29 @@ export function createBatchWriter(
        request_preview, response_preview, tags, metadata, trace_inputs, trace_outputs, schema_version)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  // the key's id looked up in the statement itself: NULL (refused by NOT NULL) for a key not
-  // interned yet, which is then interned and the entry written again. No cache of ids here: a
-  // rolled-back transaction would leave it naming ids that no longer exist.
-  const insertEntry = db.prepare(
-    "INSERT INTO trace_key_values (key_id, value, trace_rk) VALUES ((SELECT key_id FROM trace_keys WHERE kind = ? AND key = ?), ?, ?)",
-  );
+  const insertEntry = db.prepare("INSERT INTO trace_key_values (key_id, value, trace_rk) VALUES (?, ?, ?)");
+  const keyId = db.prepare("SELECT key_id FROM trace_keys WHERE kind = ? AND key = ?");
   const internKey = db.prepare("INSERT OR IGNORE INTO trace_keys (kind, key) VALUES (?, ?)");
+  // Key ids as looked up or interned, by kind: a lookup per index entry was a quarter of this
+  // writer's time for a one-span trace (bench:core; four entries a trace). Interned keys are never
+  // deleted, so an id stays right once committed; one interned by a transaction that rolls back
+  // does not, so the caller forgets them all on a rollback (`forget`). Bounded, for an app that
+  // makes up tag keys.
+  const keyIds = [new Map<string, number>(), new Map<string, number>()];
+  const idOf = (kind: number, key: string): number => {
+    const ids = keyIds[kind] as Map<string, number>;
+    let id = ids.get(key);
+    if (id !== undefined) return id;
+    let row = keyId.get(kind, key) as { key_id: number } | undefined;
+    if (!row) {
+      internKey.run(kind, key);
+      row = keyId.get(kind, key) as { key_id: number };
+    }
+    id = row.key_id;
+    if (ids.size >= 10_000) ids.clear();
+    ids.set(key, id);
+    return id;
+  };
   const insertSpan = db.prepare(
     "INSERT INTO spans (span_key, name, span_type, status, content) VALUES (?, ?, ?, ?, ?)",
   );
@@ -94,18 +108,10 @@ export function createBatchWriter(
     `INSERT OR REPLACE INTO assessments (assessment_id, trace_rk, span_id, name, kind, source_type, source_id, create_time, valid, content)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  // SQLITE_CONSTRAINT_NOTNULL: the entry's key is not interned yet
-  const isNotNull = (e: unknown): boolean => (e as { errcode?: unknown } | null)?.errcode === 1299;
   const entry = (kind: number, key: string, value: string, rk: number): void => {
-    try {
-      insertEntry.run(kind, key, value, rk);
-    } catch (e) {
-      if (!isNotNull(e)) throw e;
-      internKey.run(kind, key);
-      insertEntry.run(kind, key, value, rk);
-    }
+    insertEntry.run(idOf(kind, key), value, rk);
   };
-  return (batch, replace) => {
+  const write = (batch: SerializedBatch, replace: boolean): SerializedBatch | null => {
     // the batch's one decoding step: what to change when the app thread sends another shape
     const records = typeof batch.records === "string" ? (JSON.parse(batch.records) as TraceRecord[]) : batch.records;
     const contents = batch.contents;
@@ -179,4 +185,17 @@ export function createBatchWriter(
     }
     return setAside.length === 0 ? null : { records: JSON.stringify(setAside), contents: setAsideContents };
   };
+  return Object.assign(write, {
+    forget: (): void => {
+      for (const ids of keyIds) ids.clear();
+    },
+  });
 }
+
+/**
+ * Writes one {@link SerializedBatch} inside the caller's transaction (see {@link createBatchWriter});
+ * `forget` must be called when that transaction rolls back.
+ */
+export type BatchWriter = ((batch: SerializedBatch, replace: boolean) => SerializedBatch | null) & {
+  forget(): void;
+};

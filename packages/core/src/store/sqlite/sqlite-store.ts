@@ -129,17 +129,23 @@ export class SqliteTraceStore implements TraceStore {
   private writeInline(payloads: SerializedBatch[]): void {
     this.inlineWriter ??= createBatchWriter(this.db);
     const write = this.inlineWriter;
-    this.transaction(() => {
-      for (const p of payloads) {
-        const stored = write(p, false);
-        if (!stored) continue;
-        const merged = tracesFromBatch(stored).map((logged) => {
-          const existing = this.getTrace(logged.info.traceId);
-          return existing && isAnotherPart(existing, logged) ? mergeTraceParts(existing, logged) : logged;
-        });
-        write(serializeTraces(merged), true);
-      }
-    });
+    try {
+      this.transaction(() => {
+        for (const p of payloads) {
+          const stored = write(p, false);
+          if (!stored) continue;
+          const merged = tracesFromBatch(stored).map((logged) => {
+            const existing = this.getTrace(logged.info.traceId);
+            return existing && isAnotherPart(existing, logged) ? mergeTraceParts(existing, logged) : logged;
+          });
+          write(serializeTraces(merged), true);
+        }
+      });
+    } catch (e) {
+      // rolled back: key ids it interned are gone
+      write.forget();
+      throw e;
+    }
   }
 
   private transaction<T>(fn: () => T): T {

@@ -35,15 +35,21 @@ export function serializeTraces(traces: readonly Trace[]): SerializedBatch {
  * stored JSON ({@link unpackFrame}), so escaping (the attribute values' every quote becomes \"
  * inside a span's JSON) is the writer's work, not the app's.
  *
- * Per trace: `"requestTime,executionDuration,spans,tags,metadata,flags"`, traceId, experimentId,
- * state, [clientRequestId], [requestPreview], [responsePreview], [assessments JSON], the tags and
- * the metadata as key, value, …; flags: 1 clientRequestId, 2 request preview, 4 response preview,
- * 8 assessments, 16 the tags have the previous trace's keys, 32 so has the metadata (then only
- * the values go). Per span: `"startTimeNs,endTimeNs,attributes,flags"`, otelTraceId, spanId,
- * name, status code, status message, span type, [parentId], [events JSON], the attributes as key,
- * value, …; flags: 1 parent, 2 events, 4 the previous span's attribute keys (only the values go).
- * An absent number is empty. Keys repeat from trace to trace (the same integration writes the
- * same attributes), and each string costs the app's thread a copy and a length word.
+ * Per trace: `"requestTime,executionDuration,spans,tags,metadata,flags,tagsSame,metadataSame"`,
+ * traceId, experimentId, state, [clientRequestId], [requestPreview], [responsePreview],
+ * [assessments JSON], the tags and the metadata as key, value, …; flags: 1 clientRequestId,
+ * 2 request preview, 4 response preview, 8 assessments, 16 the tags have the previous trace's keys,
+ * 32 so has the metadata (then only the values go). Per span:
+ * `"startTimeNs,endTimeNs,attributes,flags,attributesSame,fieldsSame"`, [otelTraceId], spanId,
+ * [name], [status code], [status message], [span type], [parentId], [events JSON], the attributes
+ * as key, value, …; flags: 1 parent, 2 events, 4 the previous span's attribute keys (only the
+ * values go), 8 the previous span's trace id. An absent number is empty.
+ *
+ * The `…Same` numbers are bit masks of values equal to the previous trace's (or span's) value at
+ * the same place, which are then not sent (only with the same keys; the first 30 values):
+ * `fieldsSame` for the name, status code, status message and span type. Keys and most values
+ * repeat from trace to trace (the same integration writes the same attributes, the same trace name,
+ * user and source), and each string costs the app's thread a copy into the frame.
  */
 export function packTraces(traces: readonly Trace[]): string[] {
   const out: string[] = [];
@@ -52,19 +58,43 @@ export function packTraces(traces: readonly Trace[]): string[] {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
   };
+  /** Pushes the values (and with `keysToo` the keys); returns the mask of values not sent. */
+  const pushValues = (
+    keys: readonly string[],
+    values: readonly string[],
+    keysToo: boolean,
+    last: readonly string[] | undefined,
+  ): number => {
+    if (keysToo) {
+      for (let i = 0; i < keys.length; i++) out.push(keys[i] as string, values[i] as string);
+      return 0;
+    }
+    let mask = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as string;
+      if (i < 30 && last !== undefined && v === last[i]) mask |= 1 << i;
+      else out.push(v);
+    }
+    return mask;
+  };
   let lastTagKeys: string[] | undefined;
   let lastMetadataKeys: string[] | undefined;
   let lastAttributeKeys: string[] | undefined;
+  let lastTagValues: string[] | undefined;
+  let lastMetadataValues: string[] | undefined;
+  let lastAttributeValues: string[] | undefined;
+  let lastOtelTraceId: string | undefined;
+  let lastFields: string[] = [];
   for (const t of traces) {
     const info = t.info;
     const tags = info.tags;
     const metadata = info.traceMetadata;
     const tagKeys = Object.keys(tags);
     const metadataKeys = Object.keys(metadata);
+    const tagValues = Object.values(tags) as string[];
+    const metadataValues = Object.values(metadata) as string[];
     const sameTagKeys = same(tagKeys, lastTagKeys);
     const sameMetadataKeys = same(metadataKeys, lastMetadataKeys);
-    lastTagKeys = tagKeys;
-    lastMetadataKeys = metadataKeys;
     const spans = t.data.spans;
     const assessments = info.assessments;
     const client = info.clientRequestId;
@@ -77,41 +107,49 @@ export function packTraces(traces: readonly Trace[]): string[] {
       (assessments.length === 0 ? 0 : 8) |
       (sameTagKeys ? 16 : 0) |
       (sameMetadataKeys ? 32 : 0);
-    out.push(
-      `${info.requestTime},${info.executionDuration ?? ""},${spans.length},${tagKeys.length},${metadataKeys.length},${flags}`,
-      info.traceId,
-      info.experimentId,
-      info.state,
-    );
+    // the numbers go first, the masks known only once the values are pushed: a placeholder
+    const head = out.length;
+    out.push("", info.traceId, info.experimentId, info.state);
     if (client !== null) out.push(client);
     if (request !== null) out.push(request);
     if (response !== null) out.push(response);
     if (assessments.length > 0) out.push(JSON.stringify(assessments.map(assessmentRecord)));
-    if (sameTagKeys) for (const k of tagKeys) out.push(tags[k] as string);
-    else for (const k of tagKeys) out.push(k, tags[k] as string);
-    if (sameMetadataKeys) for (const k of metadataKeys) out.push(metadata[k] as string);
-    else for (const k of metadataKeys) out.push(k, metadata[k] as string);
+    const tagsSame = pushValues(tagKeys, tagValues, !sameTagKeys, lastTagValues);
+    const metadataSame = pushValues(metadataKeys, metadataValues, !sameMetadataKeys, lastMetadataValues);
+    out[head] =
+      `${info.requestTime},${info.executionDuration ?? ""},${spans.length},${tagKeys.length},${metadataKeys.length},${flags},${tagsSame},${metadataSame}`;
+    lastTagKeys = tagKeys;
+    lastMetadataKeys = metadataKeys;
+    lastTagValues = tagValues;
+    lastMetadataValues = metadataValues;
     for (const s of spans) {
       const r = s.rawRecord();
       const attrs = r.attributes;
       const keys = Object.keys(attrs);
+      const values = Object.values(attrs) as string[];
       const sameKeys = same(keys, lastAttributeKeys);
-      lastAttributeKeys = keys;
       const parent = r.parentId;
       const events = r.events;
-      out.push(
-        `${r.startTimeNs},${r.endTimeNs ?? ""},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2) | (sameKeys ? 4 : 0)}`,
-        r.otelTraceId,
-        r.spanId,
-        r.name,
-        r.status.statusCode,
-        r.status.description,
-        s.spanType,
-      );
+      const sameTrace = r.otelTraceId === lastOtelTraceId;
+      const spanHead = out.length;
+      out.push("");
+      if (!sameTrace) out.push(r.otelTraceId);
+      out.push(r.spanId);
+      const fields = [r.name, r.status.statusCode, r.status.description, s.spanType as string];
+      let fieldsSame = 0;
+      for (let i = 0; i < 4; i++) {
+        if (fields[i] === lastFields[i]) fieldsSame |= 1 << i;
+        else out.push(fields[i] as string);
+      }
       if (parent !== null) out.push(parent);
       if (events.length > 0) out.push(JSON.stringify(events.map((e) => e.toDict())));
-      if (sameKeys) for (const k of keys) out.push(attrs[k] as string);
-      else for (const k of keys) out.push(k, attrs[k] as string);
+      const attributesSame = pushValues(keys, values, !sameKeys, lastAttributeValues);
+      out[spanHead] =
+        `${r.startTimeNs},${r.endTimeNs ?? ""},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2) | (sameKeys ? 4 : 0) | (sameTrace ? 8 : 0)},${attributesSame},${fieldsSame}`;
+      lastAttributeKeys = keys;
+      lastAttributeValues = values;
+      lastOtelTraceId = r.otelTraceId;
+      lastFields = fields;
     }
   }
   return out;
@@ -129,10 +167,43 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
   const contents: string[] = [];
   let i = 0;
   const next = (): string => strings[i++] as string;
-  // the keys of the previous trace's tags and metadata, and of the previous span's attributes
-  let lastTagKeys: string[] = [];
-  let lastMetadataKeys: string[] = [];
-  let lastAttributeKeys: string[] = [];
+  // the keys and values of the previous trace's tags and metadata, and of the previous span's
+  // attributes; its trace id (and base64 form) and its name, status code, message and type
+  const lastTagKeys: string[] = [];
+  const lastMetadataKeys: string[] = [];
+  const lastAttributeKeys: string[] = [];
+  const lastTagValues: string[] = [];
+  const lastMetadataValues: string[] = [];
+  const lastAttributeValues: string[] = [];
+  let lastOtelTraceId = "";
+  let lastTraceB64 = "";
+  const lastFields = ["", "", "", ""];
+  /** Reads `count` pairs (or, with `sameKeys`, values for the previous keys, `same` of them as they were). */
+  const readPairs = (
+    count: number,
+    sameKeys: boolean,
+    same: number,
+    keys: string[],
+    values: string[],
+  ): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (!sameKeys) keys.length = 0;
+    for (let k = 0; k < count; k++) {
+      if (sameKeys) {
+        const v = k < 30 && same & (1 << k) ? (values[k] as string) : next();
+        values[k] = v;
+        out[keys[k] as string] = v;
+      } else {
+        const key = next();
+        const v = next();
+        keys[k] = key;
+        values[k] = v;
+        out[key] = v;
+      }
+    }
+    values.length = count;
+    return out;
+  };
   while (i < strings.length) {
     const n = next().split(",");
     const spanCount = Number(n[2]);
@@ -146,26 +217,8 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
     const request = flags & 2 ? next() : null;
     const response = flags & 4 ? next() : null;
     const assessments = flags & 8 ? (JSON.parse(next()) as TraceRecord[10]) : [];
-    const tags: Record<string, string> = {};
-    if (!(flags & 16)) lastTagKeys = [];
-    for (let k = 0; k < tagCount; k++) {
-      if (flags & 16) tags[lastTagKeys[k] as string] = next();
-      else {
-        const key = next();
-        lastTagKeys.push(key);
-        tags[key] = next();
-      }
-    }
-    const metadata: Record<string, string> = {};
-    if (!(flags & 32)) lastMetadataKeys = [];
-    for (let k = 0; k < metadataCount; k++) {
-      if (flags & 32) metadata[lastMetadataKeys[k] as string] = next();
-      else {
-        const key = next();
-        lastMetadataKeys.push(key);
-        metadata[key] = next();
-      }
-    }
+    const tags = readPairs(tagCount, (flags & 16) !== 0, Number(n[6]), lastTagKeys, lastTagValues);
+    const metadata = readPairs(metadataCount, (flags & 32) !== 0, Number(n[7]), lastMetadataKeys, lastMetadataValues);
     const spans: TraceRecord[11] = [];
     for (let k = 0; k < spanCount; k++) {
       const m = next().split(",");
@@ -173,27 +226,26 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
       const end = num(m[1]);
       const attributeCount = Number(m[2]);
       const spanFlags = Number(m[3]);
-      const otelTraceId = next();
+      const fieldsSame = Number(m[5]);
+      if (!(spanFlags & 8)) {
+        lastOtelTraceId = next();
+        lastTraceB64 = b64(lastOtelTraceId);
+      }
       const spanId = next();
-      const name = next();
-      const code = next();
-      const message = next();
-      const spanType = next();
+      for (let f = 0; f < 4; f++) if (!(fieldsSame & (1 << f))) lastFields[f] = next();
+      const [name, code, message, spanType] = lastFields as [string, string, string, string];
       const parent = spanFlags & 1 ? next() : null;
       const events = spanFlags & 2 ? (JSON.parse(next()) as unknown[]) : [];
-      const attributes: Record<string, string> = {};
-      if (!(spanFlags & 4)) lastAttributeKeys = [];
-      for (let a = 0; a < attributeCount; a++) {
-        if (spanFlags & 4) attributes[lastAttributeKeys[a] as string] = next();
-        else {
-          const key = next();
-          lastAttributeKeys.push(key);
-          attributes[key] = next();
-        }
-      }
+      const attributes = readPairs(
+        attributeCount,
+        (spanFlags & 4) !== 0,
+        Number(m[4]),
+        lastAttributeKeys,
+        lastAttributeValues,
+      );
       contents.push(
         JSON.stringify({
-          trace_id: b64(otelTraceId),
+          trace_id: lastTraceB64,
           span_id: b64(spanId),
           parent_span_id: parent === null ? null : b64(parent),
           name,

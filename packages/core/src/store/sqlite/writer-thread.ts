@@ -160,6 +160,8 @@ export function writerThreadMain(
       db.exec("COMMIT");
       setAside.push(...aside);
     } catch (e) {
+      // (first: key ids the transaction interned are gone with it, even if ROLLBACK throws)
+      write.forget();
       db.exec("ROLLBACK");
       throw e;
     }
