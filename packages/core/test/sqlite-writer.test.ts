@@ -142,6 +142,47 @@ describe("the writer thread", () => {
     store.close();
   });
 
+  it("under load, commits again as soon as a quarter of a full commit waits, not at the interval", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path, { commitIntervalMs: 60_000 });
+    /** Traces of about 64 KB each. */
+    const big = (from: number, n: number): Trace[] =>
+      Array.from({ length: n }, (_, k) => {
+        const t = makeTrace(from + k);
+        (t.data.spans[0]?.rawRecord().attributes as Record<string, string>)["mlflow.spanOutputs"] = JSON.stringify(
+          "o".repeat(64_000),
+        );
+        return t;
+      });
+    const logAll = async (traces: Trace[]): Promise<void> => {
+      // the store takes what fits, as the export queue would offer the rest again
+      let rest = traces;
+      while (rest.length > 0) {
+        try {
+          await store.logTraces(rest);
+          rest = [];
+        } catch (e) {
+          const full = e as { rest?: Trace[]; accepted?: Promise<void> };
+          await full.accepted;
+          rest = full.rest ?? [];
+        }
+      }
+    };
+    // a burst of 4.5 MB: over half the ring, so the app's thread asks for a commit at once
+    await logAll(big(0, 70));
+    // 1.6 MB more, below half the ring: before, it waited for the 60 s interval
+    const t0 = performance.now();
+    const second = logAll(big(100, 25));
+    const inTime = await Promise.race([
+      second.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 10_000)),
+    ]);
+    expect(inTime).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(store.countTraces()).toBe(95);
+    store.close();
+  }, 30_000);
+
   it("flushTraces() means written: another connection sees every trace", async () => {
     const path = tempDb();
     const { code, stderr } = await runChild(`

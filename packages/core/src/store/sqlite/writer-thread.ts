@@ -118,6 +118,17 @@ export function writerThreadMain(
   let closed = false;
   /** When the last commit began (performance.now()): commits are at most one per interval. */
   let lastCommit = Number.NEGATIVE_INFINITY;
+  /**
+   * Set while the app hands over more than a quarter of a full commit between two commits: the
+   * writer then commits again as soon as that much waits, not at the interval (nor when the app's
+   * thread asks, once the ring is half full: bench:store's ingest found this thread idle a third
+   * of the time, waiting to be asked), and what is left when the frames stop coming soon after.
+   * Meanwhile it sleeps on the ring, woken by each frame.
+   */
+  let underLoad = false;
+  const loadCommitBytes = data.maxCommitBytes >> 2;
+  /** Under load, what waits when frames stop coming is committed after this long. */
+  const LOAD_TAIL_MS = 10;
 
   /** Batches too large for the ring, arrived as messages, until the ring's frame for them is read. */
   const byMessage = new Map<number, SerializedBatch>();
@@ -172,6 +183,7 @@ export function writerThreadMain(
     if (waiting.length === 0) return true;
     lastCommit = performance.now();
     const batches = waiting;
+    underLoad = waitingBytes >= loadCommitBytes;
     waiting = [];
     waitingBytes = 0;
     const failed: number[] = [];
@@ -246,8 +258,11 @@ export function writerThreadMain(
     // timer cost it more than the commit: measured ~450 µs of this thread's CPU per trace at
     // one trace per commit, ~26 µs of it SQLite's); under load, batches gather as before
     const wait = lastCommit + data.commitIntervalMs - performance.now();
-    if (waitingBytes >= data.maxCommitBytes || wait <= 0) tick();
-    else timer ??= setTimeout(tick, wait);
+    if (waitingBytes >= data.maxCommitBytes || wait <= 0 || (underLoad && waitingBytes >= loadCommitBytes)) tick();
+    else {
+      timer ??= setTimeout(tick, underLoad ? Math.min(wait, LOAD_TAIL_MS) : wait);
+      if (underLoad) sleep();
+    }
   };
   /** Commits, then goes on: soon again while batches wait, else to sleep until the next frame. */
   const tick = (): void => {
@@ -261,11 +276,14 @@ export function writerThreadMain(
       sleep();
       return;
     }
-    // still over half the ring waiting (the app fills it faster than one commit empties it):
-    // commit again at once, rather than at the interval or when the app's thread next asks
-    // (bench:store: the ring sat full for up to a hold-back of the export queue per commit)
-    if (clear && Atomics.load(control, USED) > ringBytes.length >> 1) {
-      timer = setTimeout(tick, 0);
+    // under load, at once when enough waits (see underLoad), else woken by the frames to come
+    if (clear && underLoad) {
+      if (waitingBytes >= loadCommitBytes) timer = setTimeout(tick, 0);
+      else {
+        // the end of a burst, unless more comes soon
+        timer = setTimeout(tick, Math.min(data.commitIntervalMs, LOAD_TAIL_MS));
+        sleep();
+      }
       return;
     }
     // (while locked, not at once even with no interval: with no lock timeout either, that would spin)
