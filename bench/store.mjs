@@ -4,6 +4,7 @@
 //   BENCH_GROWTH_MAX     largest size of the growth curve (default 1,000,000 traces)
 //   BENCH_GROWTH_SECONDS stop growing after this long (default 600 s); the curve ends where it got to
 //   BENCH_INGEST_TRACES  traces of 10 spans for the end-to-end figure (default 5,000)
+//   BENCH_INGEST_RUNS    end-to-end runs, each on a fresh file; the median is reported (default 3)
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,8 +56,8 @@ const processCpu = () => {
   return u.user + u.system;
 };
 
-async function ingestEndToEnd() {
-  const path = join(dir, "ingest.db");
+async function ingestEndToEnd(run) {
+  const path = join(dir, `ingest-${run}.db`);
   tw.setTrackingUri(`sqlite://${path}`);
   const step = tw.trace((input) => ({ ...input, done: true }), { name: "step" });
   const main0 = process.threadCpuUsage();
@@ -293,10 +294,16 @@ async function oneTracePerCommit(store, path) {
   return { bytes: Math.round((writeBytes() - b0) / TRICKLE), writerUs: Number(writerUs.toFixed(1)) };
 }
 
-const e2e = await ingestEndToEnd();
+// three runs, each on a fresh file: one run of a second is at the mercy of a busy moment of the
+// machine (on this 2-core VM single runs ranged 36k-54k spans/s); the median run is reported
+const INGEST_RUNS = Number(process.env.BENCH_INGEST_RUNS ?? 3);
+const runs = [];
+for (let r = 0; r < INGEST_RUNS; r++) runs.push(await ingestEndToEnd(r));
+runs.sort((a, b) => a.spansPerSec - b.spansPerSec);
+const e2e = runs[Math.floor(runs.length / 2)];
 console.log(`\nEmbedded store (node ${process.version}, ${dir})`);
 console.log(
-  `  end to end, ${INGEST_TRACES} traces x 10 spans of 1 KB inputs + outputs (trace() -> queue -> writer thread -> SQLite): ${Math.round(e2e.spansPerSec)} spans/s wall clock (target >= 50,000)`,
+  `  end to end, ${INGEST_TRACES} traces x 10 spans of 1 KB inputs + outputs (trace() -> queue -> writer thread -> SQLite): ${Math.round(e2e.spansPerSec)} spans/s wall clock, the median of ${runs.length} runs (${runs.map((x) => Math.round(x.spansPerSec)).join(", ")}; target >= 50,000)`,
 );
 console.log(
   `  CPU: app thread ${e2e.mainCpu.toFixed(2)} s, other threads (the writer) ${e2e.otherCpu.toFixed(2)} s: ${Math.round(e2e.capacity)} spans/s with a core per thread (the wall figure is lower when the machine is shared)`,
