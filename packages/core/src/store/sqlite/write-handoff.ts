@@ -14,8 +14,8 @@ export interface HandoffOptions {
    * the size of the shared-memory ring the writer thread reads from (handoff-ring.ts). When it is
    * full `logTraces` refuses new batches with `HandoffFullError`; the export queue then holds them
    * within its own bounds and drops (and counts, `getExportStats().overflowed`) what does not fit:
-   * when the app produces faster than the disk takes, memory stays bounded. A single batch larger
-   * than the whole ring is written on the calling thread instead.
+   * when the app produces faster than the disk takes, memory stays bounded. A single trace larger
+   * than the whole ring goes alone, as a message to the writer thread, once the ring is empty.
    */
   maxPendingBytes?: number;
   /** @deprecated The former name of {@link maxPendingBytes} (the bound is in bytes now). */
@@ -208,7 +208,7 @@ export class WriteHandoff {
   /**
    * Whether a batch of about `bytes` (UTF-16 units of its strings) may fit now: checked before
    * packing it, so that a full hand-off costs no serialising. An empty ring takes anything (a
-   * batch larger than the ring goes alone).
+   * trace larger than the ring goes alone).
    */
   hasRoomFor(bytes: number): boolean {
     if (this.broken || !this.ring) return true;
