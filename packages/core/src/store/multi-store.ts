@@ -1,6 +1,51 @@
 import type { Trace } from "../entities/trace.js";
+import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
 import { readableStoreOf, type TraceExporter, type TraceStore } from "./trace-store.js";
+
+/** How long a destination whose hand-off is full (the embedded store) is offered the rest again. */
+const FULL_RETRY_MS = 2000;
+/** The pause before offering again when the full destination took nothing. */
+const FULL_PAUSE_MS = 5;
+
+/** What the embedded store throws when its hand-off is full (store/sqlite/write-handoff.ts). */
+interface HandoffFull {
+  code: "TRACEWRIGHT_HANDOFF_FULL";
+  rest?: readonly Trace[];
+  accepted?: Promise<void>;
+}
+const isHandoffFull = (e: unknown): e is HandoffFull =>
+  (e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL";
+
+/**
+ * Sends the traces to one destination. One whose hand-off is full is behind, not failing: it gets
+ * what it did not take again once it committed the part it took (or after a pause), for up to
+ * {@link FULL_RETRY_MS}; what it still cannot take then is counted as overflowed, as the export
+ * queue counts a full hand-off's overflow when the store is the only destination. (The queue's
+ * own hold-back cannot serve here: the other destinations took the batch already.)
+ */
+async function deliver(destination: TraceExporter, traces: Trace[]): Promise<void> {
+  let rest = traces;
+  const deadline = Date.now() + FULL_RETRY_MS;
+  for (;;) {
+    try {
+      await destination.logTraces(rest);
+      return;
+    } catch (e) {
+      if (!isHandoffFull(e)) throw e;
+      if (e.rest) rest = [...e.rest];
+      if (Date.now() >= deadline) {
+        deliveryStats.overflowed = (deliveryStats.overflowed ?? 0) + rest.length;
+        log.warnOnce(
+          "multi-store-overflow",
+          "a trace destination's writer is behind for too long: dropping traces it could not take; see getExportStats().overflowed",
+        );
+        return;
+      }
+      await (e.accepted ?? new Promise((resolve) => setTimeout(resolve, FULL_PAUSE_MS)));
+    }
+  }
+}
 
 /**
  * Sends every trace to several destinations at once (e.g. the embedded store and an OpenTelemetry
@@ -18,7 +63,7 @@ export class MultiTraceStore implements TraceExporter {
   }
 
   async logTraces(traces: Trace[]): Promise<void> {
-    const results = await Promise.allSettled(this.destinations.map(async (s) => s.logTraces(traces)));
+    const results = await Promise.allSettled(this.destinations.map((s) => deliver(s, traces)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     for (const f of failed) log.error("a trace destination failed", f.reason);
     if (failed.length > 0)
