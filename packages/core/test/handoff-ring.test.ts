@@ -18,10 +18,14 @@ import {
   flushTraces,
   getExportStats,
   InMemoryTraceStore,
+  Span,
   SpanType,
   SqliteTraceStore,
   setTraceStore,
   startSpan,
+  Trace,
+  TraceData,
+  TraceInfo,
   trace,
   withSpan,
 } from "../src/index.js";
@@ -370,6 +374,63 @@ describe("the store over a small ring", () => {
     await worker.terminate();
     await written;
     expect(countRows(path)).toBe(20);
+    store.close();
+  });
+
+  it("a writer thread that dies after replying that a trace part was set aside: the part is still merged", async () => {
+    // two parts of one distributed trace (another process's part is stored already)
+    const id = "0123456789abcdef0123456789abcdef";
+    const part = (spanId: string, parent: string | null, name: string): Trace =>
+      new Trace(
+        new TraceInfo({
+          traceId: `tr-${id}`,
+          experimentId: "0",
+          requestTime: 1_700_000_000_000,
+          executionDuration: 5,
+          state: "OK",
+        }),
+        new TraceData([
+          Span.fromDict({
+            trace_id: Buffer.from(id, "hex").toString("base64"),
+            span_id: Buffer.from(spanId, "hex").toString("base64"),
+            parent_span_id: parent === null ? null : Buffer.from(parent, "hex").toString("base64"),
+            name,
+            start_time_unix_nano: 1_700_000_000_000_000_000,
+            end_time_unix_nano: 1_700_000_000_005_000_000,
+            status: { code: "STATUS_CODE_OK", message: "" },
+            attributes: {},
+          }),
+        ]),
+      );
+    const path = tempDb();
+    const store = new SqliteTraceStore(path, { commitIntervalMs: 0 });
+    await store.logTraces([part("00000000000000a1", null, "caller")]);
+    const handoff = (
+      store as unknown as {
+        handoff: { seq: number; ring: RingWriter; worker: { terminate(): Promise<number> }; fail(e: unknown): void };
+      }
+    ).handoff;
+    const worker = handoff.worker;
+    const written = store.logTraces([part("00000000000000b2", "00000000000000a1", "callee")]);
+    // the app's thread is busy (no message is handled) while the thread commits the batch and
+    // replies that its trace was stored already, to be merged on the app's thread
+    const progress = handoff.ring.control;
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(progress, Control.PROGRESS) < handoff.seq && Date.now() < deadline) {
+      Atomics.wait(progress, Control.PROGRESS, Atomics.load(progress, Control.PROGRESS), 50);
+    }
+    expect(Atomics.load(progress, Control.PROGRESS)).toBe(handoff.seq);
+    // then the thread dies, and its 'error' event is handled before that reply (another port,
+    // no order between them): the reply is still there to read, and says what is left to do
+    handoff.fail(new Error("the writer thread crashed"));
+    await worker.terminate();
+    await written;
+    expect(
+      store
+        .getTrace(`tr-${id}`)
+        ?.data.spans.map((s) => s.name)
+        .sort(),
+    ).toEqual(["callee", "caller"]);
     store.close();
   });
 });

@@ -160,6 +160,10 @@ export class WriteHandoff {
     if (!this.broken) log.error("the embedded store's writer thread failed; writing on the app's thread instead", e);
     this.broken = true;
     this.worker = undefined;
+    // first the replies it posted before it died: they come on a port of their own, in no order
+    // with this event, and only they say which committed batches were set aside (traces stored
+    // already, to merge here) or failed; their frames are no longer in the ring
+    this.readReplies();
     const frames = this.ring?.uncommitted() ?? [];
     const held = new Map(this.pending);
     this.pending.clear();
@@ -179,6 +183,17 @@ export class WriteHandoff {
     }
     // committed before the thread died, its reply lost with it
     for (const [, p] of held) p.resolve();
+  }
+
+  /** Settles what the writer thread's replies waiting on their port say, now (no event needed). */
+  private readReplies(): void {
+    for (
+      let m = this.replies && receiveMessageOnPort(this.replies);
+      m;
+      m = this.replies && receiveMessageOnPort(this.replies)
+    ) {
+      this.settle(m.message as FromWriter);
+    }
   }
 
   private settle(m: FromWriter): void {
@@ -310,13 +325,7 @@ export class WriteHandoff {
       Atomics.wait(control, Control.PROGRESS, done, left);
     }
     // no message is delivered during an exit: read the thread's replies here
-    for (
-      let m = this.replies && receiveMessageOnPort(this.replies);
-      m;
-      m = this.replies && receiveMessageOnPort(this.replies)
-    ) {
-      this.settle(m.message as FromWriter);
-    }
+    this.readReplies();
     // still in the ring: written here (the thread may commit them too, later: a replacement)
     const late: SerializedBatch[] = [];
     for (const f of this.ring.uncommitted()) {
