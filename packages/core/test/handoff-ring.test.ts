@@ -200,6 +200,126 @@ describe("a span packed for the writer thread", () => {
   });
 });
 
+describe("a frame of traces of any shape", () => {
+  it("unpacks every trace as it was, whatever repeats from the trace or span before it", () => {
+    // a seeded generator (the same traces on every run): each map keeps, changes some values of,
+    // or replaces the previous one's keys, with 0 to 35 keys (the masks cover the first 30)
+    let seed = 12345;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)] as T;
+    const hex = (n: number): string => Array.from({ length: n }, () => pick([..."0123456789abcdef"])).join("");
+    const b64 = (h: string): string => Buffer.from(h, "hex").toString("base64");
+    const values = ["", "a", "b", '"x"', "1", "日本", "a,b"];
+    const nextMap = (prev: Record<string, string> | undefined): Record<string, string> => {
+      const r = rnd();
+      if (prev && r < 0.4) return { ...prev };
+      const out: Record<string, string> = {};
+      if (prev && r < 0.7) {
+        for (const k of Object.keys(prev)) out[k] = rnd() < 0.5 ? (prev[k] as string) : pick(values);
+        return out;
+      }
+      const n = pick([0, 1, 2, 5, 29, 30, 31, 35]);
+      const offset = pick([0, 3]);
+      for (let i = 0; i < n; i++) out[`k${i + offset}`] = pick(values);
+      return out;
+    };
+    for (let round = 0; round < 300; round++) {
+      const traces: Trace[] = [];
+      let tags: Record<string, string> | undefined;
+      let metadata: Record<string, string> | undefined;
+      let attributes: Record<string, string> | undefined;
+      // spans of one trace with either of two OpenTelemetry trace ids
+      const otelIds = [hex(32), hex(32)];
+      for (let t = 1 + Math.floor(rnd() * 5); t > 0; t--) {
+        const spans: Span[] = [];
+        for (let s = Math.floor(rnd() * 4); s > 0; s--) {
+          attributes = nextMap(attributes);
+          spans.push(
+            Span.fromDict({
+              trace_id: b64(pick(otelIds)),
+              span_id: b64(hex(16)),
+              parent_span_id: rnd() < 0.5 ? null : b64(hex(16)),
+              name: pick(["", "n", "m"]),
+              start_time_unix_nano: 1,
+              end_time_unix_nano: rnd() < 0.5 ? null : 2,
+              events: rnd() < 0.2 ? [{ name: "e", time_unix_nano: 3, attributes: { a: 1 } }] : [],
+              status: {
+                code: pick(["STATUS_CODE_OK", "STATUS_CODE_ERROR", "STATUS_CODE_UNSET"]),
+                message: pick(["", "m"]),
+              },
+              // (values as they are: JSON text already)
+              attributes: Object.fromEntries(
+                Object.entries(attributes).map(([k, v]) => [k, JSON.parse(JSON.stringify(v))]),
+              ),
+            }),
+          );
+        }
+        tags = nextMap(tags);
+        metadata = nextMap(metadata);
+        const traceId = `tr-${hex(32)}`;
+        traces.push(
+          new Trace(
+            new TraceInfo({
+              traceId,
+              experimentId: pick(["0", "7"]),
+              clientRequestId: rnd() < 0.5 ? null : "c",
+              requestTime: 5,
+              executionDuration: rnd() < 0.5 ? null : 3,
+              state: pick(["OK", "ERROR"]),
+              requestPreview: rnd() < 0.5 ? null : pick(values),
+              responsePreview: rnd() < 0.5 ? null : pick(values),
+              tags: { ...tags },
+              traceMetadata: { ...metadata },
+              assessments:
+                rnd() < 0.2
+                  ? [
+                      new Feedback({
+                        traceId,
+                        name: "correct",
+                        value: true,
+                        source: new AssessmentSource({ sourceType: "HUMAN", sourceId: "alice" }),
+                      }),
+                    ]
+                  : [],
+            }),
+            new TraceData(spans),
+          ),
+        );
+      }
+      const unpacked = unpackFrame(packTraces(traces));
+      expect(unpacked.contents).toEqual(traces.flatMap((t) => t.data.spans.map((s) => JSON.stringify(s.toDict()))));
+      const records = unpacked.records as unknown[][];
+      expect(records.map((r) => [...r.slice(0, 10), (r[10] as unknown[]).length, r[11]])).toEqual(
+        traces.map((t) => [
+          t.info.traceId,
+          t.info.experimentId,
+          t.info.clientRequestId,
+          t.info.requestTime,
+          t.info.executionDuration,
+          t.info.state,
+          t.info.requestPreview,
+          t.info.responsePreview,
+          t.info.tags,
+          t.info.traceMetadata,
+          t.info.assessments.length,
+          t.data.spans.map((s) => [
+            s.spanId,
+            s.parentId,
+            s.name,
+            s.spanType,
+            s.status.statusCode,
+            s.startTimeNs,
+            s.endTimeNs,
+          ]),
+        ]),
+      );
+    }
+  });
+});
+
 describe("a frame of traces that share their keys", () => {
   it("sends the repeated keys once and unpacks every trace as it was", async () => {
     const memory = new InMemoryTraceStore();
