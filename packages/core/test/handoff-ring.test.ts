@@ -404,6 +404,29 @@ describe("the store over a small ring", () => {
     store.close();
   });
 
+  it("offers a backlog in parts of the ring it found full only while that store is the destination", async () => {
+    // the queue learns the small ring's bound from its HandoffFullError
+    const store = new SqliteTraceStore(tempDb(), { maxPendingBytes: 16 * 1024, commitIntervalMs: 5 });
+    setTraceStore(store);
+    const step = trace((s: string) => s.length, { name: "burst" });
+    for (let i = 0; i < 200; i++) step(`${i}:`.padEnd(1000, "b"));
+    await flushTraces();
+    expect(getExportStats().overflowed).toBe(0);
+    store.close();
+    // another destination: its batches are not cut to the bound of a ring it does not have
+    const batches: number[] = [];
+    const other = new (class extends InMemoryTraceStore {
+      override logTraces(traces: Parameters<InMemoryTraceStore["logTraces"]>[0]): void {
+        batches.push(traces.length);
+        super.logTraces(traces);
+      }
+    })();
+    setTraceStore(other);
+    for (let i = 0; i < 100; i++) step(`${i}:`.padEnd(1000, "c"));
+    await flushTraces();
+    expect(batches).toEqual([100]);
+  });
+
   it("writes a batch larger than the ring alone, as a message, and keeps it through process.exit()", async () => {
     const path = tempDb();
     const child = spawn(

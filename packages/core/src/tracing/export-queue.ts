@@ -1,4 +1,4 @@
-import { getTraceExporter } from "../config/destination.js";
+import { getTraceExporter, onDestinationChange } from "../config/destination.js";
 import { currentExperimentId, pendingExperimentId, stampPendingExperiment } from "../config/experiment.js";
 import type { Trace } from "../entities/trace.js";
 import { approxSpanBytes } from "../entities/trace-data.js";
@@ -68,10 +68,17 @@ const x = processSingleton("export-queue.exit", () => ({
    * Once the embedded store's hand-off was found full: at most this many bytes of traces per
    * offer (half its bound). An empty hand-off takes a batch larger than itself whole, as one
    * message (a structured clone on the app's thread: bench:store measured ~50 ms for a backlog
-   * of 25 MB), so a backlog is offered in parts the ring can take.
+   * of 25 MB), so a backlog is offered in parts the ring can take. Forgotten when the
+   * destination changes.
    */
   offerBytes: undefined as number | undefined,
 }));
+
+// the bound learned is that store's: another destination (a larger ring, a remote store) takes
+// whole batches again until it says otherwise
+onDestinationChange(() => {
+  x.offerBytes = undefined;
+});
 
 /** How long the queue waits before offering a held-back batch to a store whose writer was behind. */
 const HOLD_BACK_MS = 5;
