@@ -5,8 +5,11 @@ import { Span, type SpanDict } from "./span.js";
 /** The spans of a trace, with the root's request/response as JSON. */
 export class TraceData {
   readonly spans: Span[];
-  /** @internal {@link approxSpanBytes}, once measured (a finished trace's spans no longer change). */
-  approxBytes: number | undefined = undefined;
+  /**
+   * {@link approxSpanBytes}, once measured (a finished trace's spans no longer change). Private: out
+   * of `Object.keys`, JSON and deep equality, as a field of the entity must not show.
+   */
+  #approxBytes: number | undefined = undefined;
 
   constructor(spans: Span[] = []) {
     this.spans = spans;
@@ -41,6 +44,22 @@ export class TraceData {
     return any ? out : null;
   }
 
+  /**
+   * @internal {@link approxSpanBytes}: measured once per trace of this copy of core (the export
+   * queue, the hand-off and a backlog offered again every few milliseconds all ask, and each
+   * measure walks every attribute of every span: bench:store's end-to-end ingest spent 2.3 µs per
+   * span of the app's thread measuring on each asking); a trace of another copy is measured anew.
+   */
+  static approxBytesOf(data: TraceData): number {
+    const memo = #approxBytes in data ? data.#approxBytes : undefined;
+    if (memo !== undefined) return memo;
+    const spans = data.spans;
+    let n = 0;
+    for (let i = 0; i < spans.length; i++) n += (spans[i] as Span).approxSizeBytes();
+    if (#approxBytes in data) data.#approxBytes = n;
+    return n;
+  }
+
   toDict(): { spans: SpanDict[] } {
     return { spans: this.spans.map((s) => s.toDict()) };
   }
@@ -59,14 +78,5 @@ brandClass(TraceData, "TraceData");
  * method, so that it also measures a trace made by another copy of core in the process.
  */
 export function approxSpanBytes(data: TraceData): number {
-  // measured once: the export queue, the hand-off and a backlog offered again every few
-  // milliseconds all ask, and each measure walks every attribute of every span (bench:store's
-  // end-to-end ingest: 2.3 µs per span of the app's thread when measured on each asking)
-  let n = data.approxBytes;
-  if (n !== undefined) return n;
-  const spans = data.spans;
-  n = 0;
-  for (let i = 0; i < spans.length; i++) n += (spans[i] as Span).approxSizeBytes();
-  data.approxBytes = n;
-  return n;
+  return TraceData.approxBytesOf(data);
 }

@@ -293,7 +293,9 @@ export function writerThreadMain(
   port.on("message", (m: ToWriter) => {
     if ("frame" in m) {
       byMessage.set(m.seq, unpack(m.frame));
-      timer ??= setTimeout(tick, data.commitIntervalMs);
+      // as a frame of the ring would be: at once after a quiet spell, soon under load
+      const wait = Math.max(0, lastCommit + data.commitIntervalMs - performance.now());
+      timer ??= setTimeout(tick, underLoad ? Math.min(wait, LOAD_TAIL_MS) : wait);
       return;
     }
     if ("close" in m) {
