@@ -468,6 +468,9 @@ describe("processes sharing one spool", () => {
     }, 1500);
     const results = await Promise.all(children);
     for (const r of results) expect(r.timedOut, `a child was killed after 60 s: ${r.stderr}`).toBe(false);
+    // a child that ended without printing its ids says why (its exit code and stderr)
+    for (const r of results)
+      expect((r.out as { ids?: unknown } | null)?.ids, `a child ended with ${r.code}: ${r.stderr}`).toHaveLength(50);
     const ids = results.flatMap((r) => (r.out as { ids: string[] }).ids);
     expect(ids).toHaveLength(200);
     for (const t of ids) expect(server.infos.has(t)).toBe(true);
