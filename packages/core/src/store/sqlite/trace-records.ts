@@ -17,11 +17,6 @@ const assessmentRecord = (a: Assessment): TraceRecord[10][number] => [
   JSON.stringify(a.toDict()),
 ];
 
-/** Keys whose value the writer thread derives when it equals what it is derived from (see packTraces). */
-const INPUTS_KEY = "mlflow.traceInputs";
-const OUTPUTS_KEY = "mlflow.traceOutputs";
-const REQUEST_ID_KEY = "mlflow.traceRequestId";
-
 /**
  * Traces as the batch writer takes them, made on this thread: what the writer thread makes of a
  * frame, made here (inline writes: the exit path, merges, a runtime without worker threads).
@@ -40,25 +35,21 @@ export function serializeTraces(traces: readonly Trace[]): SerializedBatch {
  * stored JSON ({@link unpackFrame}), so escaping (the attribute values' every quote becomes \"
  * inside a span's JSON) is the writer's work, not the app's.
  *
- * Per trace: `"requestTime,executionDuration,spans,tags,metadata,flags,tagsSame,metadataSame,metadataDerived"`,
+ * Per trace: `"requestTime,executionDuration,spans,tags,metadata,flags,tagsSame,metadataSame"`,
  * traceId, experimentId, state, [clientRequestId], [requestPreview], [responsePreview],
  * [assessments JSON], the tags and the metadata as key, value, …; flags: 1 clientRequestId,
  * 2 request preview, 4 response preview, 8 assessments, 16 the tags have the previous trace's keys,
  * 32 so has the metadata (then only the values go). Per span:
- * `"startTimeNs,endTimeNs,attributes,flags,attributesSame,fieldsSame,attributesDerived"`,
- * [otelTraceId], spanId, [name], [status code], [status message], [span type], [parentId],
- * [events JSON], the attributes as key, value, …; flags: 1 parent, 2 events, 4 the previous span's
- * attribute keys (only the values go), 8 the previous span's trace id, 16 the trace's own id
- * without its `tr-`. An absent number is empty.
+ * `"startTimeNs,endTimeNs,attributes,flags,attributesSame,fieldsSame"`, [otelTraceId], spanId,
+ * [name], [status code], [status message], [span type], [parentId], [events JSON], the attributes
+ * as key, value, …; flags: 1 parent, 2 events, 4 the previous span's attribute keys (only the
+ * values go), 8 the previous span's trace id. An absent number is empty.
  *
  * The `…Same` numbers are bit masks of values equal to the previous trace's (or span's) value at
  * the same place, which are then not sent (only with the same keys; the first 30 values):
  * `fieldsSame` for the name, status code, status message and span type. Keys and most values
  * repeat from trace to trace (the same integration writes the same attributes, the same trace name,
- * user and source), and each string costs the app's thread a copy into the frame. The `…Derived`
- * masks are of values the writer makes itself, not sent: `mlflow.traceInputs` / `traceOutputs`
- * equal to the request / response preview, and `mlflow.traceRequestId` equal to the trace id as
- * JSON (what every trace of this process holds).
+ * user and source), and each string costs the app's thread a copy into the frame.
  */
 export function packTraces(traces: readonly Trace[]): string[] {
   const out: string[] = [];
@@ -67,42 +58,22 @@ export function packTraces(traces: readonly Trace[]): string[] {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
   };
-  // the trace being packed: what a derived value is made of
-  let traceId = "";
-  let request: string | null = null;
-  let response: string | null = null;
-  const deriveMetadata = (key: string): string | null =>
-    key === INPUTS_KEY ? request : key === OUTPUTS_KEY ? response : null;
-  const deriveAttribute = (key: string): string | null => (key === REQUEST_ID_KEY ? `"${traceId}"` : null);
-  /** The mask of the values {@link pushValues} last left out because the writer derives them. */
-  let derivedMask = 0;
-  /**
-   * Pushes the values (and with `keysToo` the keys); returns the mask of values not sent because
-   * they equal the previous ones; sets {@link derivedMask}.
-   */
+  /** Pushes the values (and with `keysToo` the keys); returns the mask of values not sent. */
   const pushValues = (
     keys: readonly string[],
     values: readonly string[],
     keysToo: boolean,
     last: readonly string[] | undefined,
-    derive: ((key: string) => string | null) | undefined,
   ): number => {
+    if (keysToo) {
+      for (let i = 0; i < keys.length; i++) out.push(keys[i] as string, values[i] as string);
+      return 0;
+    }
     let mask = 0;
-    derivedMask = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as string;
-      if (keysToo) out.push(keys[i] as string);
-      if (i < 30) {
-        if (derive !== undefined && v === derive(keys[i] as string)) {
-          derivedMask |= 1 << i;
-          continue;
-        }
-        if (!keysToo && last !== undefined && v === last[i]) {
-          mask |= 1 << i;
-          continue;
-        }
-      }
-      out.push(v);
+      if (i < 30 && last !== undefined && v === last[i]) mask |= 1 << i;
+      else out.push(v);
     }
     return mask;
   };
@@ -127,8 +98,8 @@ export function packTraces(traces: readonly Trace[]): string[] {
     const spans = t.data.spans;
     const assessments = info.assessments;
     const client = info.clientRequestId;
-    request = info.requestPreview;
-    response = info.responsePreview;
+    const request = info.requestPreview;
+    const response = info.responsePreview;
     const flags =
       (client === null ? 0 : 1) |
       (request === null ? 0 : 2) |
@@ -137,24 +108,16 @@ export function packTraces(traces: readonly Trace[]): string[] {
       (sameTagKeys ? 16 : 0) |
       (sameMetadataKeys ? 32 : 0);
     // the numbers go first, the masks known only once the values are pushed: a placeholder
-    traceId = info.traceId;
     const head = out.length;
-    out.push("", traceId, info.experimentId, info.state);
+    out.push("", info.traceId, info.experimentId, info.state);
     if (client !== null) out.push(client);
     if (request !== null) out.push(request);
     if (response !== null) out.push(response);
     if (assessments.length > 0) out.push(JSON.stringify(assessments.map(assessmentRecord)));
-    const tagsSame = pushValues(tagKeys, tagValues, !sameTagKeys, lastTagValues, undefined);
-    const metadataSame = pushValues(
-      metadataKeys,
-      metadataValues,
-      !sameMetadataKeys,
-      lastMetadataValues,
-      deriveMetadata,
-    );
-    const metadataDerived = derivedMask;
+    const tagsSame = pushValues(tagKeys, tagValues, !sameTagKeys, lastTagValues);
+    const metadataSame = pushValues(metadataKeys, metadataValues, !sameMetadataKeys, lastMetadataValues);
     out[head] =
-      `${info.requestTime},${info.executionDuration ?? ""},${spans.length},${tagKeys.length},${metadataKeys.length},${flags},${tagsSame},${metadataSame},${metadataDerived}`;
+      `${info.requestTime},${info.executionDuration ?? ""},${spans.length},${tagKeys.length},${metadataKeys.length},${flags},${tagsSame},${metadataSame}`;
     lastTagKeys = tagKeys;
     lastMetadataKeys = metadataKeys;
     lastTagValues = tagValues;
@@ -167,17 +130,10 @@ export function packTraces(traces: readonly Trace[]): string[] {
       const sameKeys = same(keys, lastAttributeKeys);
       const parent = r.parentId;
       const events = r.events;
-      const otelTraceId = r.otelTraceId;
-      const sameTrace = otelTraceId === lastOtelTraceId;
-      // the trace's own id without its prefix (every span a trace of this process makes)
-      const ownTrace =
-        !sameTrace &&
-        traceId.length === otelTraceId.length + 3 &&
-        traceId.startsWith("tr-") &&
-        traceId.endsWith(otelTraceId);
+      const sameTrace = r.otelTraceId === lastOtelTraceId;
       const spanHead = out.length;
       out.push("");
-      if (!sameTrace && !ownTrace) out.push(otelTraceId);
+      if (!sameTrace) out.push(r.otelTraceId);
       out.push(r.spanId);
       const fields = [r.name, r.status.statusCode, r.status.description, s.spanType as string];
       let fieldsSame = 0;
@@ -187,9 +143,9 @@ export function packTraces(traces: readonly Trace[]): string[] {
       }
       if (parent !== null) out.push(parent);
       if (events.length > 0) out.push(JSON.stringify(events.map((e) => e.toDict())));
-      const attributesSame = pushValues(keys, values, !sameKeys, lastAttributeValues, deriveAttribute);
+      const attributesSame = pushValues(keys, values, !sameKeys, lastAttributeValues);
       out[spanHead] =
-        `${r.startTimeNs},${r.endTimeNs ?? ""},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2) | (sameKeys ? 4 : 0) | (sameTrace ? 8 : 0) | (ownTrace ? 16 : 0)},${attributesSame},${fieldsSame},${derivedMask}`;
+        `${r.startTimeNs},${r.endTimeNs ?? ""},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2) | (sameKeys ? 4 : 0) | (sameTrace ? 8 : 0)},${attributesSame},${fieldsSame}`;
       lastAttributeKeys = keys;
       lastAttributeValues = values;
       lastOtelTraceId = r.otelTraceId;
@@ -222,43 +178,29 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
   let lastOtelTraceId = "";
   let lastTraceB64 = "";
   const lastFields = ["", "", "", ""];
-  // the trace being read: what a derived value is made of (packTraces' rules, repeated here: this
-  // code runs on the writer thread as source text and references nothing outside its body)
-  let traceId = "";
-  let request: string | null = null;
-  let response: string | null = null;
-  const deriveMetadata = (key: string): string | null =>
-    key === "mlflow.traceInputs" ? request : key === "mlflow.traceOutputs" ? response : null;
-  const deriveAttribute = (key: string): string | null => (key === "mlflow.traceRequestId" ? `"${traceId}"` : null);
-  /**
-   * Reads `count` pairs (or, with `sameKeys`, values for the previous keys): `same` of them as they
-   * were, `derived` of them made by `derive`.
-   */
+  /** Reads `count` pairs (or, with `sameKeys`, values for the previous keys, `same` of them as they were). */
   const readPairs = (
     count: number,
     sameKeys: boolean,
     same: number,
-    derived: number,
-    derive: ((key: string) => string | null) | undefined,
     keys: string[],
     values: string[],
   ): Record<string, string> => {
     const out: Record<string, string> = {};
     if (!sameKeys) keys.length = 0;
     for (let k = 0; k < count; k++) {
-      const key = sameKeys ? (keys[k] as string) : next();
-      keys[k] = key;
-      const bit = k < 30 ? 1 << k : 0;
-      const v =
-        derived & bit && derive !== undefined
-          ? (derive(key) as string)
-          : sameKeys && same & bit
-            ? (values[k] as string)
-            : next();
-      values[k] = v;
-      out[key] = v;
+      if (sameKeys) {
+        const v = k < 30 && same & (1 << k) ? (values[k] as string) : next();
+        values[k] = v;
+        out[keys[k] as string] = v;
+      } else {
+        const key = next();
+        const v = next();
+        keys[k] = key;
+        values[k] = v;
+        out[key] = v;
+      }
     }
-    keys.length = count;
     values.length = count;
     return out;
   };
@@ -268,23 +210,15 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
     const tagCount = Number(n[3]);
     const metadataCount = Number(n[4]);
     const flags = Number(n[5]);
-    traceId = next();
+    const traceId = next();
     const experimentId = next();
     const state = next();
     const client = flags & 1 ? next() : null;
-    request = flags & 2 ? next() : null;
-    response = flags & 4 ? next() : null;
+    const request = flags & 2 ? next() : null;
+    const response = flags & 4 ? next() : null;
     const assessments = flags & 8 ? (JSON.parse(next()) as TraceRecord[10]) : [];
-    const tags = readPairs(tagCount, (flags & 16) !== 0, Number(n[6]), 0, undefined, lastTagKeys, lastTagValues);
-    const metadata = readPairs(
-      metadataCount,
-      (flags & 32) !== 0,
-      Number(n[7]),
-      Number(n[8]),
-      deriveMetadata,
-      lastMetadataKeys,
-      lastMetadataValues,
-    );
+    const tags = readPairs(tagCount, (flags & 16) !== 0, Number(n[6]), lastTagKeys, lastTagValues);
+    const metadata = readPairs(metadataCount, (flags & 32) !== 0, Number(n[7]), lastMetadataKeys, lastMetadataValues);
     const spans: TraceRecord[11] = [];
     for (let k = 0; k < spanCount; k++) {
       const m = next().split(",");
@@ -294,7 +228,7 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
       const spanFlags = Number(m[3]);
       const fieldsSame = Number(m[5]);
       if (!(spanFlags & 8)) {
-        lastOtelTraceId = spanFlags & 16 ? traceId.slice(3) : next();
+        lastOtelTraceId = next();
         lastTraceB64 = b64(lastOtelTraceId);
       }
       const spanId = next();
@@ -306,8 +240,6 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
         attributeCount,
         (spanFlags & 4) !== 0,
         Number(m[4]),
-        Number(m[6]),
-        deriveAttribute,
         lastAttributeKeys,
         lastAttributeValues,
       );
