@@ -163,8 +163,9 @@ describe("the writer thread", () => {
           rest = [];
         } catch (e) {
           const full = e as { rest?: Trace[]; accepted?: Promise<void> };
-          await full.accepted;
-          rest = full.rest ?? [];
+          // (a pause when it took nothing: retrying at once would spin on microtasks)
+          await (full.accepted ?? new Promise((r) => setTimeout(r, 5)));
+          rest = full.rest ?? rest;
         }
       }
     };
