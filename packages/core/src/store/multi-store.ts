@@ -1,21 +1,13 @@
 import type { Trace } from "../entities/trace.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
+import { isHandoffFull } from "./sqlite/write-handoff.js";
 import { readableStoreOf, type TraceExporter, type TraceStore } from "./trace-store.js";
 
 /** How long a destination whose hand-off is full (the embedded store) is offered the rest again. */
 const FULL_RETRY_MS = 2000;
 /** The pause before offering again when the full destination took nothing. */
 const FULL_PAUSE_MS = 5;
-
-/** What the embedded store throws when its hand-off is full (store/sqlite/write-handoff.ts). */
-interface HandoffFull {
-  code: "TRACEWRIGHT_HANDOFF_FULL";
-  rest?: readonly Trace[];
-  accepted?: Promise<void>;
-}
-const isHandoffFull = (e: unknown): e is HandoffFull =>
-  (e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL";
 
 /**
  * Sends the traces to one destination. One whose hand-off is full is behind, not failing: it gets

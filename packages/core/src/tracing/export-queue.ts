@@ -6,6 +6,7 @@ import { drainBackgroundWritersSync, flushBackgroundWriters } from "../internal/
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
 import { processSingleton } from "../internal/process-state.js";
+import { isHandoffFull } from "../store/sqlite/write-handoff.js";
 import { experimentIdAtExit } from "./exit-experiment.js";
 import { exitTimeoutMs, installExitHooks, setExitTimeout } from "./exit-hooks.js";
 import { truncationStats } from "./trace-size.js";
@@ -135,6 +136,11 @@ export function enqueueTrace(trace: Trace): void {
   }
   q.queue.push(trace);
   q.queuedBytes += size;
+  scheduleDrain();
+}
+
+/** Drains the queue on the next turn of the event loop, unless a drain is already due. */
+function scheduleDrain(): void {
   if (!q.scheduled) {
     q.scheduled = true;
     setImmediate(drain);
@@ -154,10 +160,7 @@ function drain(): void {
     const batch = q.queue.slice(0, n);
     q.queue = q.queue.slice(n);
     q.queuedBytes = Math.max(0, q.queuedBytes - bytes);
-    if (!q.scheduled) {
-      q.scheduled = true;
-      setImmediate(drain);
-    }
+    scheduleDrain();
     write(batch);
     return;
   }
@@ -209,15 +212,14 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
   try {
     result = getTraceExporter().logTraces(batch);
   } catch (e) {
-    if ((e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL") {
+    if (isHandoffFull(e)) {
       // the store may have taken the first part: that part is written, the rest waits
-      const full = e as { rest?: Trace[]; accepted?: Promise<void>; acceptedCount?: number; limit?: unknown };
-      if (typeof full.limit === "number" && full.limit > 0) x.offerBytes = Math.max(1, full.limit >> 1);
-      const taken = full.acceptedCount ?? 0;
-      if (full.accepted && taken > 0) {
-        track(full.accepted, taken, true);
+      if (typeof e.limit === "number" && e.limit > 0) x.offerBytes = Math.max(1, e.limit >> 1);
+      const taken = e.acceptedCount ?? 0;
+      if (e.accepted && taken > 0) {
+        track(e.accepted, taken, true);
       }
-      holdBack(full.rest ?? batch);
+      holdBack(e.rest ? [...e.rest] : batch);
       return;
     }
     q.stats.failed += batch.length;
@@ -283,10 +285,7 @@ function track(p: Promise<void>, count: number, exported = false): Promise<void>
       if (x.heldBack !== undefined) {
         clearTimeout(x.heldBack);
         x.heldBack = undefined;
-        if (!q.scheduled) {
-          q.scheduled = true;
-          setImmediate(drain);
-        }
+        scheduleDrain();
       }
     },
     (e: unknown) => {

@@ -122,14 +122,13 @@ export class RingWriter {
     // never quite full: a head that meets the tail means an empty ring
     const used = Atomics.load(this.control, Control.USED);
     const free = capacity - used - 4;
-    const fits = (wasted: number, size: number): boolean => wasted + size <= free;
     let at = this.head;
     let wasted = 0;
     if (at + worst > capacity) {
       wasted = capacity - at;
       at = 0;
     }
-    if (fits(wasted, worst)) return this.put(seq, strings, text, at, wasted);
+    if (wasted + worst <= free) return this.put(seq, strings, text, at, wasted);
     // no room for the worst case: the exact size decides
     const total = (header + Buffer.byteLength(text, "utf8") + 3) & ~3;
     if (total >= capacity - 4) return "too-large";
@@ -142,7 +141,7 @@ export class RingWriter {
     // An empty ring that still cannot take it never will: the frame fits neither between the
     // head and the end nor before the head (where the wrap marker must stay readable), and with
     // nothing left to commit the head does not move. Answered "full", it was refused for ever.
-    if (!fits(wasted, total)) return used === 0 ? "too-large" : "full";
+    if (wasted + total > free) return used === 0 ? "too-large" : "full";
     return this.put(seq, strings, text, at, wasted);
   }
 

@@ -57,6 +57,14 @@ export class HandoffFullError extends Error {
   }
 }
 
+/**
+ * True for a {@link HandoffFullError}, one thrown by another copy of core in the process too (told
+ * by its code, not its class; a copy older than a field leaves that field absent).
+ */
+export function isHandoffFull(e: unknown): e is Partial<HandoffFullError> & { code: "TRACEWRIGHT_HANDOFF_FULL" } {
+  return (e as { code?: unknown } | null)?.code === "TRACEWRIGHT_HANDOFF_FULL";
+}
+
 /** An option's value, or its default; a value that is not a whole number of at least `min` is refused. */
 function wholeNumberOption(name: keyof HandoffOptions, value: unknown, defaultValue: number, min: number): number {
   if (value === undefined) return defaultValue;

@@ -129,6 +129,11 @@ export function writerThreadMain(
   const loadCommitBytes = data.maxCommitBytes >> 2;
   /** Under load, what waits when frames stop coming is committed after this long. */
   const LOAD_TAIL_MS = 10;
+  /** How long what waits may gather before it commits: the rest of the interval, soon under load. */
+  const commitDelay = (): number => {
+    const wait = Math.max(0, lastCommit + data.commitIntervalMs - performance.now());
+    return underLoad ? Math.min(wait, LOAD_TAIL_MS) : wait;
+  };
 
   /** Batches too large for the ring, arrived as messages, until the ring's frame for them is read. */
   const byMessage = new Map<number, SerializedBatch>();
@@ -260,7 +265,7 @@ export function writerThreadMain(
     const wait = lastCommit + data.commitIntervalMs - performance.now();
     if (waitingBytes >= data.maxCommitBytes || wait <= 0 || (underLoad && waitingBytes >= loadCommitBytes)) tick();
     else {
-      timer ??= setTimeout(tick, underLoad ? Math.min(wait, LOAD_TAIL_MS) : wait);
+      timer ??= setTimeout(tick, commitDelay());
       if (underLoad) sleep();
     }
   };
@@ -294,8 +299,7 @@ export function writerThreadMain(
     if ("frame" in m) {
       byMessage.set(m.seq, unpack(m.frame));
       // as a frame of the ring would be: at once after a quiet spell, soon under load
-      const wait = Math.max(0, lastCommit + data.commitIntervalMs - performance.now());
-      timer ??= setTimeout(tick, underLoad ? Math.min(wait, LOAD_TAIL_MS) : wait);
+      timer ??= setTimeout(tick, commitDelay());
       return;
     }
     if ("close" in m) {
