@@ -46,6 +46,17 @@ const countRows = (path: string): number => {
 
 afterEach(() => setTraceStore(null));
 
+/** A span as the batch writer's record holds it (batch-writer.ts `TraceRecord`). */
+const spanRecordOf = (s: Span) => [
+  s.spanId,
+  s.parentId,
+  s.name,
+  s.spanType,
+  s.status.statusCode,
+  s.startTimeNs,
+  s.endTimeNs,
+];
+
 /** Plays the writer thread: reads every published frame, then frees them as committed. */
 function drainAsWriter(
   ring: RingWriter,
@@ -183,17 +194,7 @@ describe("a span packed for the writer thread", () => {
     expect((record[10] as unknown[]).length).toBe(1);
     expect((record[10] as unknown[][])[0]?.[2]).toBe("correct");
     expect((record[8] as Record<string, string>)["a,b"]).toBe("c,d");
-    expect(record[11]).toEqual(
-      t?.data.spans.map((s) => [
-        s.spanId,
-        s.parentId,
-        s.name,
-        s.spanType,
-        s.status.statusCode,
-        s.startTimeNs,
-        s.endTimeNs,
-      ]),
-    );
+    expect(record[11]).toEqual(t?.data.spans.map(spanRecordOf));
     // the bulky values went as they are, not re-encoded on the app's thread
     const inputs = t?.data.spans[0]?.rawAttribute("mlflow.spanInputs");
     expect(frame).toContain(inputs);
@@ -305,15 +306,7 @@ describe("a frame of traces of any shape", () => {
           t.info.tags,
           t.info.traceMetadata,
           t.info.assessments.length,
-          t.data.spans.map((s) => [
-            s.spanId,
-            s.parentId,
-            s.name,
-            s.spanType,
-            s.status.statusCode,
-            s.startTimeNs,
-            s.endTimeNs,
-          ]),
+          t.data.spans.map(spanRecordOf),
         ]),
       );
     }
