@@ -39,9 +39,40 @@ export class InvalidArgumentError extends TracewrightError {
   override name = "InvalidArgumentError";
 }
 
+/**
+ * A store could not write some traces of a batch (rejected by `logTraces`): `failedTraces` of
+ * them are not stored; the rest of the batch is. The export queue counts exactly those as failed
+ * (`getExportStats().failed`) and the others as exported.
+ */
+export class TracesNotStoredError extends TracewrightError {
+  override name = "TracesNotStoredError";
+  /** How many traces of the batch are not stored. */
+  readonly failedTraces: number;
+  constructor(message: string, failedTraces: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.failedTraces = failedTraces;
+  }
+}
+
+/**
+ * How many of a failed write's `batchSize` traces were not stored: what a
+ * {@link TracesNotStoredError} (from any copy of core) says, else all of them.
+ */
+export function failedTracesOf(error: unknown, batchSize: number): number {
+  const n = (error as { name?: unknown; failedTraces?: unknown } | null)?.failedTraces;
+  return (error as { name?: unknown } | null)?.name === "TracesNotStoredError" &&
+    typeof n === "number" &&
+    Number.isInteger(n) &&
+    n >= 0 &&
+    n <= batchSize
+    ? n
+    : batchSize;
+}
+
 // `instanceof` works for errors thrown by another copy of core loaded in the same process.
 brandClass(TracewrightError, "TracewrightError");
 brandClass(TraceNotFoundError, "TraceNotFoundError");
 brandClass(InvalidFilterError, "InvalidFilterError");
 brandClass(ConfigurationError, "ConfigurationError");
 brandClass(InvalidArgumentError, "InvalidArgumentError");
+brandClass(TracesNotStoredError, "TracesNotStoredError");

@@ -63,6 +63,7 @@ export {
   InvalidArgumentError,
   InvalidFilterError,
   TraceNotFoundError,
+  TracesNotStoredError,
   TracewrightError,
 } from "./errors.js";
 export { setMaxPayloadStringChars } from "./internal/json.js";

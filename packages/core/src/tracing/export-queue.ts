@@ -2,6 +2,7 @@ import { getTraceExporter, onDestinationChange } from "../config/destination.js"
 import { currentExperimentId, pendingExperimentId, stampPendingExperiment } from "../config/experiment.js";
 import type { Trace } from "../entities/trace.js";
 import { approxSpanBytes } from "../entities/trace-data.js";
+import { failedTracesOf } from "../errors.js";
 import { drainBackgroundWritersSync, flushBackgroundWriters } from "../internal/background-writers.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
@@ -289,8 +290,11 @@ function track(p: Promise<void>, count: number, exported = false): Promise<void>
       }
     },
     (e: unknown) => {
-      q.stats.failed += count;
-      log.error(`failed to store ${count} trace(s)`, e);
+      // a store may have written part of the batch (TracesNotStoredError says how much)
+      const failed = failedTracesOf(e, count);
+      q.stats.failed += failed;
+      if (exported) q.stats.exported += count - failed;
+      log.error(failed === count ? `failed to store ${count} trace(s)` : "a store wrote part of a batch", e);
       q.inflight.delete(guarded);
     },
   );

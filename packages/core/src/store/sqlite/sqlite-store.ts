@@ -7,7 +7,7 @@ import { Span } from "../../entities/span.js";
 import { Trace } from "../../entities/trace.js";
 import { approxSpanBytes, TraceData } from "../../entities/trace-data.js";
 import { TraceInfo, type TraceState } from "../../entities/trace-info.js";
-import { ConfigurationError, TraceNotFoundError } from "../../errors.js";
+import { ConfigurationError, failedTracesOf, TraceNotFoundError, TracesNotStoredError } from "../../errors.js";
 import { registerBackgroundWriter, unregisterBackgroundWriter } from "../../internal/background-writers.js";
 import { applyOverride } from "../assessment-override.js";
 import { checkDeleteOptions, checkSearchOptions, decodePageToken, encodePageToken, pageSize } from "../paging.js";
@@ -60,6 +60,28 @@ function estimatedBytes(t: Trace): number {
 
 /** How long `close()` and the exit path wait for the writer thread before writing themselves. */
 const DRAIN_TIMEOUT_MS = 5000;
+
+/**
+ * Settles once every frame of a batch has: a frame that failed fails only its own traces, the
+ * others are stored. Rejects with how many of them all are not stored.
+ */
+async function allFrames(frames: Promise<void>[], sizes: number[]): Promise<void> {
+  const results = await Promise.allSettled(frames);
+  let failed = 0;
+  let first: unknown;
+  for (let k = 0; k < results.length; k++) {
+    const r = results[k] as PromiseSettledResult<void>;
+    if (r.status === "fulfilled") continue;
+    failed += failedTracesOf(r.reason, sizes[k] as number);
+    first ??= r.reason;
+  }
+  if (failed === 0) return;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  // (the reason itself: a frame's error says how many of its own traces failed)
+  const reason = (first as { cause?: unknown } | null)?.cause ?? first;
+  const why = reason instanceof Error ? reason.message : String(reason);
+  throw new TracesNotStoredError(`${failed} of ${total} trace(s) not stored: ${why}`, failed, { cause: reason });
+}
 
 /**
  * The embedded trace store: one SQLite file (WAL mode), no server. The default destination.
@@ -184,6 +206,7 @@ export class SqliteTraceStore implements TraceStore {
     // traces is never sent whole as one message: that was a structured clone of all of it on the
     // app's thread (a backlog of 25 MB in bench:store: ~50 ms with the app's thread blocked).
     const taken: Promise<void>[] = [];
+    const takenSizes: number[] = [];
     let i = 0;
     while (i < traces.length) {
       let j = i;
@@ -193,13 +216,14 @@ export class SqliteTraceStore implements TraceStore {
       if (!handoff.hasRoomFor(estimate)) break;
       try {
         taken.push(handoff.write(packTraces(traces.slice(i, j)), j - i));
+        takenSizes.push(j - i);
       } catch (e) {
         if (e instanceof HandoffFullError) break;
         throw e;
       }
       i = j;
     }
-    const all = taken.length === 1 ? taken[0] : Promise.all(taken).then(() => undefined);
+    const all = taken.length === 1 ? taken[0] : allFrames(taken, takenSizes);
     if (i < traces.length) {
       throw new HandoffFullError(traces.length - i, handoff.limit, traces.slice(i), i > 0 ? all : undefined, i);
     }

@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Trace } from "../../entities/trace.js";
-import { ConfigurationError } from "../../errors.js";
+import { ConfigurationError, TracesNotStoredError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
 import { Control, RingWriter, readRingFrame } from "./handoff-ring.js";
@@ -86,6 +86,8 @@ const WRITER_NICENESS = 5;
 interface Pending {
   resolve(): void;
   reject(e: Error): void;
+  /** How many traces the batch holds. */
+  traces: number;
   /** Kept only for a batch too large for the ring (it travels as a message): its frame's strings. */
   payload?: string[];
 }
@@ -214,24 +216,36 @@ export class WriteHandoff {
 
   private settle(m: FromWriter): void {
     this.askedEarly = false;
-    const failed = m.failed.length > 0 ? new Set(m.failed) : undefined;
-    const setAside = m.setAside.length > 0 ? new Map(m.setAside.map((a) => [a.seq, a.batch])) : undefined;
+    // how many of a batch's traces SQLite refused (the others are stored)
+    const failed = m.failed.length > 0 ? new Map(m.failed.map((seq, i) => [seq, m.failedTraces?.[i]])) : undefined;
+    let setAside: Map<number, SerializedBatch[]> | undefined;
+    for (const a of m.setAside) {
+      setAside ??= new Map();
+      const list = setAside.get(a.seq);
+      if (list) list.push(a.batch);
+      else setAside.set(a.seq, [a.batch]);
+    }
     for (const [seq, p] of this.pending) {
       if (seq > m.committed) break;
       this.pending.delete(seq);
       if (p.payload) this.largePending--;
-      if (failed?.has(seq)) {
-        p.reject(new Error(m.error ?? "the embedded store could not write the batch"));
-        continue;
-      }
       const aside = setAside?.get(seq);
       try {
         // traces stored already (a re-log, another process's part of the trace): merged here
-        if (aside) this.fallback([aside]);
-        p.resolve();
+        if (aside) this.fallback(aside);
       } catch (e) {
         p.reject(e instanceof Error ? e : new Error(String(e)));
+        continue;
       }
+      if (failed?.has(seq)) {
+        const why = new Error(m.error ?? "the embedded store could not write the batch");
+        const n = failed.get(seq) ?? p.traces;
+        p.reject(
+          new TracesNotStoredError(`${n} of ${p.traces} trace(s) not stored: ${why.message}`, n, { cause: why }),
+        );
+        continue;
+      }
+      p.resolve();
     }
     if (this.pending.size === 0) this.worker?.unref();
   }
@@ -307,7 +321,7 @@ export class WriteHandoff {
     if (written !== "written") throw new HandoffFullError(traces, this.maxPendingBytes);
     this.seq = seq;
     const done = new Promise<void>((resolve, reject) => {
-      this.pending.set(seq, large ? { resolve, reject, payload: large } : { resolve, reject });
+      this.pending.set(seq, large ? { resolve, reject, traces, payload: large } : { resolve, reject, traces });
     });
     if (this.pending.size === 1) this.worker.ref(); // a flush awaited with nothing else alive must still end
     ring.wake();

@@ -35,13 +35,16 @@ export interface WriterThreadData {
 export type ToWriter = { flush: true } | { close: true } | { seq: number; frame: string[] };
 
 /**
- * Messages from the writer thread: everything up to `committed` is done; `failed` are not stored
- * (a batch SQLite refused; never one that only met another connection's write lock);
- * `setAside` holds traces whose id was stored already, for the app's thread to merge or replace.
+ * Messages from the writer thread: everything up to `committed` is done; `failed` are the batches
+ * with traces not stored (SQLite refused them; never only another connection's write lock), and
+ * `failedTraces[i]` how many of batch `failed[i]`'s traces that is (the others are stored);
+ * `setAside` holds traces whose id was stored already, for the app's thread to merge or replace
+ * (a batch may have several entries).
  */
 export interface FromWriter {
   committed: number;
   failed: number[];
+  failedTraces: number[];
   error?: string | undefined;
   setAside: Array<{ seq: number; batch: SerializedBatch }>;
 }
@@ -53,8 +56,8 @@ export interface FromWriter {
  * are at most one per `commitIntervalMs`, each taking every batch waiting: each commit rewrites
  * the last page of every B-tree it touched and appends a WAL frame header, so one trace per
  * transaction would write tens of KiB for a span of a few hundred bytes. A batch that arrives
- * after a quiet spell commits at once. A batch that fails is retried alone, so one bad trace
- * costs only its own batch. Only once a batch is committed does its space in the ring become
+ * after a quiet spell commits at once. A batch that fails is retried alone, and if it still fails
+ * its traces one by one: one bad trace costs only itself. Only once a batch is committed does its space in the ring become
  * free: until then the app's thread can read it back (an exit that cannot wait, a thread that
  * died).
  *
@@ -165,12 +168,13 @@ export function writerThreadMain(
   let setAside: Array<{ seq: number; batch: SerializedBatch }> = [];
   // SQLITE_BUSY and its extended codes: the lock is another connection's, the batch is fine
   const isBusy = (e: unknown): boolean => ((e as { errcode?: unknown } | null)?.errcode as number) % 256 === 5;
-  const inTransaction = (batches: Waiting[]): void => {
+  /** Writes `batches` (their seq, and their traces) in one transaction; throws when it rolled back. */
+  const inTransaction = (batches: Array<{ seq: number; payload: () => SerializedBatch }>): void => {
     db.exec("BEGIN IMMEDIATE");
     const aside: typeof setAside = [];
     try {
       for (const b of batches) {
-        const left = write(payloadOf(b), false);
+        const left = write(b.payload(), false);
         if (left) aside.push({ seq: b.seq, batch: left });
       }
       db.exec("COMMIT");
@@ -182,6 +186,36 @@ export function writerThreadMain(
       throw e;
     }
   };
+  const ofWaiting = (b: Waiting) => ({ seq: b.seq, payload: () => payloadOf(b) });
+  const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  /**
+   * A batch that failed alone, written again one trace per transaction, so that the traces SQLite
+   * refuses are the only ones lost. Returns how many failed; throws (committing no more) when
+   * another connection's lock stops it: the batch is then tried again whole, and the traces
+   * already committed come back set aside, stored already, for the app's thread to replace.
+   */
+  const traceByTrace = (b: Waiting, first: unknown): { failed: number; error: string } => {
+    const batch = payloadOf(b);
+    const records = typeof batch.records === "string" ? (JSON.parse(batch.records) as unknown[]) : batch.records;
+    if (records.length < 2) return { failed: records.length, error: messageOf(first) };
+    let failed = 0;
+    let error = messageOf(first);
+    let next = 0;
+    for (const record of records) {
+      // (a record's spans, its 12th field, are its contents in order)
+      const spans = (record as unknown[])[11] as unknown[];
+      const one = { records: [record], contents: batch.contents.slice(next, next + spans.length) } as SerializedBatch;
+      next += spans.length;
+      try {
+        inTransaction([{ seq: b.seq, payload: () => one }]);
+      } catch (e) {
+        if (isBusy(e)) throw e;
+        failed++;
+        error = messageOf(e);
+      }
+    }
+    return { failed, error };
+  };
 
   /** Commits what waits; false when another connection's lock kept some of it waiting. */
   const commit = (): boolean => {
@@ -192,21 +226,31 @@ export function writerThreadMain(
     waiting = [];
     waitingBytes = 0;
     const failed: number[] = [];
+    const failedTraces: number[] = [];
     let error: string | undefined;
     /** Batches at the head of `batches` that are committed or given up on. */
     let done = 0;
     try {
-      inTransaction(batches);
+      inTransaction(batches.map(ofWaiting));
       done = batches.length;
     } catch (e) {
       if (!isBusy(e)) {
         for (const b of batches) {
           try {
-            inTransaction([b]);
+            inTransaction([ofWaiting(b)]);
           } catch (err) {
             if (isBusy(err)) break;
-            failed.push(b.seq);
-            error = err instanceof Error ? err.message : String(err);
+            let lost: { failed: number; error: string };
+            try {
+              lost = traceByTrace(b, err);
+            } catch {
+              break; // locked meanwhile: tried again whole
+            }
+            if (lost.failed > 0) {
+              failed.push(b.seq);
+              failedTraces.push(lost.failed);
+              error = lost.error;
+            }
           }
           done++;
         }
@@ -225,7 +269,7 @@ export function writerThreadMain(
     // may hand over more as soon as it hears of the commit
     Atomics.store(control, TAIL, last.next);
     Atomics.sub(control, USED, freed);
-    const reply: FromWriter = { committed: last.seq, failed, error, setAside };
+    const reply: FromWriter = { committed: last.seq, failed, failedTraces, error, setAside };
     setAside = [];
     // then the reply: an exit that sees the progress below reads the reply synchronously, and
     // must find which of these batches failed or were set aside, not take them all for written
