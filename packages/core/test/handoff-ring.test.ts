@@ -214,6 +214,9 @@ describe("a frame of traces of any shape", () => {
     const hex = (n: number): string => Array.from({ length: n }, () => pick([..."0123456789abcdef"])).join("");
     const b64 = (h: string): string => Buffer.from(h, "hex").toString("base64");
     const values = ["", "a", "b", '"x"', "1", "日本", "a,b"];
+    // times go as their doubles' halves: values past 2^53, a fraction, zero, a negative one
+    const times = [0, 1, -1, 1_796_156_678_292_514_000, 1_700_000_000_005_000_123, 2 ** 62 + 2 ** 11, 1.5, 2 ** 31];
+    const msTimes = [5, 1_796_156_678_292, 1_796_156_678_292.25, 0, 2 ** 32 + 1];
     const nextMap = (prev: Record<string, string> | undefined): Record<string, string> => {
       const r = rnd();
       if (prev && r < 0.4) return { ...prev };
@@ -244,8 +247,8 @@ describe("a frame of traces of any shape", () => {
               span_id: b64(hex(16)),
               parent_span_id: rnd() < 0.5 ? null : b64(hex(16)),
               name: pick(["", "n", "m"]),
-              start_time_unix_nano: 1,
-              end_time_unix_nano: rnd() < 0.5 ? null : 2,
+              start_time_unix_nano: pick(times),
+              end_time_unix_nano: rnd() < 0.3 ? null : pick(times),
               events: rnd() < 0.2 ? [{ name: "e", time_unix_nano: 3, attributes: { a: 1 } }] : [],
               status: {
                 code: pick(["STATUS_CODE_OK", "STATUS_CODE_ERROR", "STATUS_CODE_UNSET"]),
@@ -267,8 +270,8 @@ describe("a frame of traces of any shape", () => {
               traceId,
               experimentId: pick(["0", "7"]),
               clientRequestId: rnd() < 0.5 ? null : "c",
-              requestTime: 5,
-              executionDuration: rnd() < 0.5 ? null : 3,
+              requestTime: pick(msTimes),
+              executionDuration: rnd() < 0.5 ? null : pick([3, 0, 2.75]),
               state: pick(["OK", "ERROR"]),
               requestPreview: rnd() < 0.5 ? null : pick(values),
               responsePreview: rnd() < 0.5 ? null : pick(values),

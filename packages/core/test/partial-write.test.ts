@@ -99,7 +99,7 @@ describe("a trace SQLite refuses", () => {
     );
     expect(store.countTraces()).toBe(4);
     for (const n of [0, 1, 3, 4])
-      expect(store.getTrace(traces[n]?.info.traceId as string).info.tags["mlflow.traceName"]).toBe(`t${n}`);
+      expect(store.getTrace(traces[n]?.info.traceId as string)?.info.tags["mlflow.traceName"]).toBe(`t${n}`);
     store.close();
   });
 
@@ -111,7 +111,7 @@ describe("a trace SQLite refuses", () => {
     const batch = [makeTrace(1, "t1"), again, makeTrace(2, "bad"), makeTrace(3, "t3")];
     await expect(Promise.resolve(store.logTraces(batch))).rejects.toMatchObject({ failedTraces: 1 });
     expect(store.countTraces()).toBe(3);
-    expect(store.getTrace(first.info.traceId).info.tags.version).toBe("2");
+    expect(store.getTrace(first.info.traceId)?.info.tags.version).toBe("2");
     store.close();
   });
 });
