@@ -33,24 +33,26 @@ const timeHalves = new Int32Array(timeBits.buffer);
  * Turns traces into the strings of one hand-off frame, the only work the app's thread does for
  * the embedded store besides copying them into the ring. Every string of a trace goes as it is —
  * ids, names, each span attribute's value (JSON text already), the previews, each tag and
- * metadata key and value — and the numbers of a trace and of each span as one short
- * comma-separated string that also says which optional strings follow and how many pairs. Nothing
+ * metadata key and value — and the numbers of every trace and span, which also say which optional
+ * strings follow and how many pairs, as one comma-separated string at the end of the frame. Nothing
  * is JSON-encoded here (the rare assessments and span events aside): the writer thread builds the
  * stored JSON ({@link unpackFrame}), so escaping (the attribute values' every quote becomes \"
  * inside a span's JSON) is the writer's work, not the app's.
  *
- * Per trace: `"requestTime(2),executionDuration,spans,tags,metadata,flags,tagsSame,metadataSame"`,
- * traceId, experimentId, state, [clientRequestId], [requestPreview], [responsePreview],
- * [assessments JSON], the tags and the metadata as key, value, …; flags: 1 clientRequestId,
- * 2 request preview, 4 response preview, 8 assessments, 16 the tags have the previous trace's keys,
- * 32 so has the metadata (then only the values go). Per span:
- * `"startTimeNs(2),endTimeNs(2),attributes,flags,attributesSame,fieldsSame"`, [otelTraceId], spanId,
- * [name], [status code], [status message], [span type], [parentId], [events JSON], the attributes
- * as key, value, …; flags: 1 parent, 2 events, 4 the previous span's attribute keys (only the
- * values go), 8 the previous span's trace id. An absent number is empty. A time `(2)` goes as the
- * two 32-bit halves of its double, low first (both empty when absent): a nanosecond timestamp is a
+ * Per trace, its strings: traceId, experimentId, state, [clientRequestId], [requestPreview],
+ * [responsePreview], [assessments JSON], the tags and the metadata as key, value, …; its numbers:
+ * requestTime(2), flags, [executionDuration], spans, tags, metadata, tagsSame, metadataSame; flags:
+ * 1 clientRequestId, 2 request preview, 4 response preview, 8 assessments, 16 the tags have the
+ * previous trace's keys, 32 so has the metadata (then only the values go), 64 executionDuration.
+ * Per span, its strings: [otelTraceId], spanId, [name], [status code], [status message], [span
+ * type], [parentId], [events JSON], the attributes as key, value, …; its numbers: startTimeNs(2),
+ * flags, [endTimeNs(2)], attributes, attributesSame, fieldsSame; flags: 1 parent, 2 events, 4 the
+ * previous span's attribute keys (only the values go), 8 the previous span's trace id, 16 endTimeNs.
+ * A time `(2)` goes as the two 32-bit halves of its double, low first: a nanosecond timestamp is a
  * 19-digit double, whose decimal form took a third of this function's time (bench:core, ~0.5 µs a
- * span), while a 32-bit integer formats cheaply and the halves give the value back bit for bit.
+ * span), while a 32-bit integer formats cheaply and the halves give the value back bit for bit. The
+ * numbers go as one string for the frame, not one per trace and span: a string built of a dozen
+ * numbers was ~550 bytes of garbage (a chain of concatenations) for ~40 characters.
  *
  * The `…Same` numbers are bit masks of values equal to the previous trace's (or span's) value at
  * the same place, which are then not sent (only with the same keys; the first 30 values):
@@ -60,6 +62,7 @@ const timeHalves = new Int32Array(timeBits.buffer);
  */
 export function packTraces(traces: readonly Trace[]): string[] {
   const out: string[] = [];
+  const nums: number[] = [];
   const time = timeBits;
   const half = timeHalves;
   const same = (a: readonly string[], b: readonly string[] | undefined): boolean => {
@@ -109,25 +112,27 @@ export function packTraces(traces: readonly Trace[]): string[] {
     const client = info.clientRequestId;
     const request = info.requestPreview;
     const response = info.responsePreview;
+    const duration = info.executionDuration;
     const flags =
       (client === null ? 0 : 1) |
       (request === null ? 0 : 2) |
       (response === null ? 0 : 4) |
       (assessments.length === 0 ? 0 : 8) |
       (sameTagKeys ? 16 : 0) |
-      (sameMetadataKeys ? 32 : 0);
-    // the numbers go first, the masks known only once the values are pushed: a placeholder
-    const head = out.length;
-    out.push("", info.traceId, info.experimentId, info.state);
+      (sameMetadataKeys ? 32 : 0) |
+      (duration === null ? 0 : 64);
+    time[0] = info.requestTime;
+    nums.push(half[0] as number, half[1] as number, flags);
+    if (duration !== null) nums.push(duration);
+    nums.push(spans.length, tagKeys.length, metadataKeys.length);
+    out.push(info.traceId, info.experimentId, info.state);
     if (client !== null) out.push(client);
     if (request !== null) out.push(request);
     if (response !== null) out.push(response);
     if (assessments.length > 0) out.push(JSON.stringify(assessments.map(assessmentRecord)));
     const tagsSame = pushValues(tagKeys, tagValues, !sameTagKeys, lastTagValues);
     const metadataSame = pushValues(metadataKeys, metadataValues, !sameMetadataKeys, lastMetadataValues);
-    time[0] = info.requestTime;
-    out[head] =
-      `${half[0]},${half[1]},${info.executionDuration ?? ""},${spans.length},${tagKeys.length},${metadataKeys.length},${flags},${tagsSame},${metadataSame}`;
+    nums.push(tagsSame, metadataSame);
     lastTagKeys = tagKeys;
     lastMetadataKeys = metadataKeys;
     lastTagValues = tagValues;
@@ -141,8 +146,22 @@ export function packTraces(traces: readonly Trace[]): string[] {
       const parent = r.parentId;
       const events = r.events;
       const sameTrace = r.otelTraceId === lastOtelTraceId;
-      const spanHead = out.length;
-      out.push("");
+      const end = r.endTimeNs;
+      time[0] = r.startTimeNs;
+      nums.push(
+        half[0] as number,
+        half[1] as number,
+        (parent === null ? 0 : 1) |
+          (events.length === 0 ? 0 : 2) |
+          (sameKeys ? 4 : 0) |
+          (sameTrace ? 8 : 0) |
+          (end === null ? 0 : 16),
+      );
+      if (end !== null) {
+        time[0] = end;
+        nums.push(half[0] as number, half[1] as number);
+      }
+      nums.push(keys.length);
       if (!sameTrace) out.push(r.otelTraceId);
       out.push(r.spanId);
       const fields = [r.name, r.status.statusCode, r.status.description, s.spanType as string];
@@ -154,22 +173,14 @@ export function packTraces(traces: readonly Trace[]): string[] {
       if (parent !== null) out.push(parent);
       if (events.length > 0) out.push(JSON.stringify(events.map((e) => e.toDict())));
       const attributesSame = pushValues(keys, values, !sameKeys, lastAttributeValues);
-      time[0] = r.startTimeNs;
-      const start0 = half[0];
-      const start1 = half[1];
-      let end = ",";
-      if (r.endTimeNs !== null) {
-        time[0] = r.endTimeNs;
-        end = `${half[0]},${half[1]}`;
-      }
-      out[spanHead] =
-        `${start0},${start1},${end},${keys.length},${(parent === null ? 0 : 1) | (events.length === 0 ? 0 : 2) | (sameKeys ? 4 : 0) | (sameTrace ? 8 : 0)},${attributesSame},${fieldsSame}`;
+      nums.push(attributesSame, fieldsSame);
       lastAttributeKeys = keys;
       lastAttributeValues = values;
       lastOtelTraceId = r.otelTraceId;
       lastFields = fields;
     }
   }
+  out.push(nums.join(","));
   return out;
 }
 
@@ -180,14 +191,16 @@ export function packTraces(traces: readonly Trace[]): string[] {
  */
 export function unpackFrame(strings: readonly string[]): SerializedBatch {
   const b64 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
-  const num = (text: string | undefined): number | null => (text === "" || text === undefined ? null : Number(text));
-  // a time comes as its double's two 32-bit halves (see packTraces)
+  // the frame's numbers, in its last string (see packTraces)
+  const numbers = (strings[strings.length - 1] ?? "").split(",");
+  let at = 0;
+  const num = (): number => Number(numbers[at++]);
+  // a time comes as its double's two 32-bit halves
   const bits = new Float64Array(1);
   const halves = new Int32Array(bits.buffer);
-  const time = (low: string | undefined, high: string | undefined): number | null => {
-    if (low === "" || low === undefined) return null;
-    halves[0] = Number(low);
-    halves[1] = Number(high);
+  const time = (): number => {
+    halves[0] = num();
+    halves[1] = num();
     return bits[0] as number;
   };
   const records: TraceRecord[] = [];
@@ -231,14 +244,14 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
     values.length = count;
     return out;
   };
-  while (i < strings.length) {
-    const n = next().split(",");
-    const requestTime = time(n[0], n[1]) as number;
-    const duration = num(n[2]);
-    const spanCount = Number(n[3]);
-    const tagCount = Number(n[4]);
-    const metadataCount = Number(n[5]);
-    const flags = Number(n[6]);
+  const stringCount = strings.length - 1;
+  while (i < stringCount) {
+    const requestTime = time();
+    const flags = num();
+    const duration = flags & 64 ? num() : null;
+    const spanCount = num();
+    const tagCount = num();
+    const metadataCount = num();
     const traceId = next();
     const experimentId = next();
     const state = next();
@@ -246,16 +259,16 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
     const request = flags & 2 ? next() : null;
     const response = flags & 4 ? next() : null;
     const assessments = flags & 8 ? (JSON.parse(next()) as TraceRecord[10]) : [];
-    const tags = readPairs(tagCount, (flags & 16) !== 0, Number(n[7]), lastTagKeys, lastTagValues);
-    const metadata = readPairs(metadataCount, (flags & 32) !== 0, Number(n[8]), lastMetadataKeys, lastMetadataValues);
+    const tags = readPairs(tagCount, (flags & 16) !== 0, num(), lastTagKeys, lastTagValues);
+    const metadata = readPairs(metadataCount, (flags & 32) !== 0, num(), lastMetadataKeys, lastMetadataValues);
     const spans: TraceRecord[11] = [];
     for (let k = 0; k < spanCount; k++) {
-      const m = next().split(",");
-      const start = time(m[0], m[1]) as number;
-      const end = time(m[2], m[3]);
-      const attributeCount = Number(m[4]);
-      const spanFlags = Number(m[5]);
-      const fieldsSame = Number(m[7]);
+      const start = time();
+      const spanFlags = num();
+      const end = spanFlags & 16 ? time() : null;
+      const attributeCount = num();
+      const attributesSame = num();
+      const fieldsSame = num();
       if (!(spanFlags & 8)) {
         lastOtelTraceId = next();
         lastTraceB64 = b64(lastOtelTraceId);
@@ -268,7 +281,7 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
       const attributes = readPairs(
         attributeCount,
         (spanFlags & 4) !== 0,
-        Number(m[6]),
+        attributesSame,
         lastAttributeKeys,
         lastAttributeValues,
       );
