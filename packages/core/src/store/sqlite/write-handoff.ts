@@ -239,7 +239,8 @@ export class WriteHandoff {
       }
       if (failed?.has(seq)) {
         const why = new Error(m.error ?? "the embedded store could not write the batch");
-        const n = failed.get(seq) ?? p.traces;
+        const told = failed.get(seq);
+        const n = told === undefined || told < 0 || told > p.traces ? p.traces : told;
         p.reject(
           new TracesNotStoredError(`${n} of ${p.traces} trace(s) not stored: ${why.message}`, n, { cause: why }),
         );

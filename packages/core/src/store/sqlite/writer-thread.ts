@@ -37,7 +37,7 @@ export type ToWriter = { flush: true } | { close: true } | { seq: number; frame:
 /**
  * Messages from the writer thread: everything up to `committed` is done; `failed` are the batches
  * with traces not stored (SQLite refused them; never only another connection's write lock), and
- * `failedTraces[i]` how many of batch `failed[i]`'s traces that is (the others are stored);
+ * `failedTraces[i]` how many of batch `failed[i]`'s traces that is (the others are stored; -1: all);
  * `setAside` holds traces whose id was stored already, for the app's thread to merge or replace
  * (a batch may have several entries).
  */
@@ -57,9 +57,9 @@ export interface FromWriter {
  * the last page of every B-tree it touched and appends a WAL frame header, so one trace per
  * transaction would write tens of KiB for a span of a few hundred bytes. A batch that arrives
  * after a quiet spell commits at once. A batch that fails is retried alone, and if it still fails
- * its traces one by one: one bad trace costs only itself. Only once a batch is committed does its space in the ring become
- * free: until then the app's thread can read it back (an exit that cannot wait, a thread that
- * died).
+ * its traces one by one: one bad trace costs only itself. Only once a batch is committed does its
+ * space in the ring become free: until then the app's thread can read it back (an exit that
+ * cannot wait, a thread that died).
  *
  * Another connection holding the write lock past `lockTimeoutMs` (SQLITE_BUSY) is not a failure
  * of the batches: they stay, in order, and are tried again after `commitIntervalMs`. Reporting them
@@ -243,10 +243,12 @@ export function writerThreadMain(
             let lost: { failed: number; error: string };
             try {
               lost = traceByTrace(b, err);
-            } catch {
-              break; // locked meanwhile: tried again whole
+            } catch (again) {
+              if (isBusy(again)) break; // locked meanwhile: tried again whole
+              // not even readable trace by trace: the whole batch (its size is the app's to tell)
+              lost = { failed: -1, error: messageOf(again) };
             }
-            if (lost.failed > 0) {
+            if (lost.failed !== 0) {
               failed.push(b.seq);
               failedTraces.push(lost.failed);
               error = lost.error;
