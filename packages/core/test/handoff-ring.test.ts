@@ -215,7 +215,7 @@ describe("a frame of traces of any shape", () => {
     const b64 = (h: string): string => Buffer.from(h, "hex").toString("base64");
     const values = ["", "a", "b", '"x"', "1", "日本", "a,b"];
     // times go as their doubles' halves: values past 2^53, a fraction, zero, a negative one
-    const times = [0, 1, -1, 1_796_156_678_292_514_000, 1_700_000_000_005_000_123, 2 ** 62 + 2 ** 11, 1.5, 2 ** 31];
+    const times = [0, 1, -1, 1_796_156_678_292 * 1e6 + 514_000, 1.7e18 + 5_000_123, 2 ** 62 + 2 ** 11, 1.5, 2 ** 31];
     const msTimes = [5, 1_796_156_678_292, 1_796_156_678_292.25, 0, 2 ** 32 + 1];
     const nextMap = (prev: Record<string, string> | undefined): Record<string, string> => {
       const r = rnd();
