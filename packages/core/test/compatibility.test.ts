@@ -122,6 +122,31 @@ describe("reading MLflow-written traces", () => {
     expect(span.traceId).toBe("7d418211df5945fa94e5e39b8009039e");
   });
 
+  it("reads base64 ids that begin with 0x (bytes d3 1…, one id in 4096) as base64, not as MLflow 2's hex", () => {
+    const b64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
+    const d = {
+      trace_id: b64("d31c8e0f1b2a3c4d5e6f708192a3b4c5"),
+      span_id: b64("d31c5a0f3e2b1a99"),
+      parent_span_id: b64("d31b00c0ffee1234"),
+      name: "child",
+      start_time_unix_nano: 1,
+      end_time_unix_nano: 2,
+      events: [],
+      status: { code: "STATUS_CODE_OK", message: "" },
+      attributes: {},
+    };
+    expect([d.trace_id, d.span_id, d.parent_span_id].map((id) => id.slice(0, 2))).toEqual(["0x", "0x", "0x"]);
+    const span = Span.fromDict(d);
+    expect(span.spanId).toBe("d31c5a0f3e2b1a99");
+    expect(span.parentId).toBe("d31b00c0ffee1234");
+    expect(span.traceId).toBe("tr-d31c8e0f1b2a3c4d5e6f708192a3b4c5");
+    // and read back as written, however many times
+    const again = Span.fromDict(Span.fromDict(span.toDict()).toDict());
+    expect([again.spanId, again.parentId]).toEqual(["d31c5a0f3e2b1a99", "d31b00c0ffee1234"]);
+    // MLflow 2's form, in either case, is still hex
+    expect(Span.fromDict({ ...d, span_id: "0xD31C5A0F3E2B1A99" }).spanId).toBe("d31c5a0f3e2b1a99");
+  });
+
   it("writes TraceInfo dicts in MLflow's to_dict shape", () => {
     const d = TraceInfo.fromDict(serverTraceInfo).toDict();
     expect(d).toMatchObject({

@@ -285,6 +285,66 @@ describe.each(stores)("%s", (_name, create) => {
     ).rejects.toThrow(/not found/);
   });
 
+  it("keeps span ids whose base64 begins with 0x (one id in 4096): the tree read back is the tree logged", async () => {
+    // The shape of a concurrent-requests CI failure (3 extra lines): a leaf and a sequence with three
+    // descendants whose ids start d31 were both read back as 0000000000000000 after two round trips
+    // (the memory store copies on write and on read), so each showed the other's children.
+    const id = traceId(42);
+    const span = (spanId: string, parentId: string | null, name: string, at: number) =>
+      Span.fromDict({
+        trace_id: id.slice(3),
+        span_id: spanId,
+        parent_span_id: parentId,
+        name,
+        start_time_unix_nano: (7000 + at) * 1e6,
+        end_time_unix_nano: (7000 + at + 1) * 1e6,
+        events: [],
+        status: { code: "STATUS_CODE_OK", message: "" },
+        attributes: { "mlflow.traceRequestId": JSON.stringify(id) },
+      });
+    const spans = [
+      span("00000000000000a1", null, "handle_request", 0),
+      span("d31c5a0f3e2b1a99", "00000000000000a1", "Completions", 1),
+      span("d31b00c0ffee1234", "00000000000000a1", "RunnableSequence", 2),
+      span("00000000000000a4", "d31b00c0ffee1234", "prompt", 3),
+      span("00000000000000a5", "d31b00c0ffee1234", "ChatOpenAI", 4),
+      span("00000000000000a6", "00000000000000a5", "Completions", 5),
+    ];
+    const info = new TraceInfo({
+      traceId: id,
+      experimentId: "0",
+      requestTime: 7000,
+      executionDuration: 10,
+      state: "OK",
+      tags: {},
+      traceMetadata: {},
+    });
+    await store.logTraces([new Trace(info, new TraceData(spans))]);
+    const tree = (t: Trace): string[] => {
+      const lines: string[] = [];
+      const walk = (parent: string | null, depth: number): void => {
+        for (const s of t.data.spans.filter((c) => c.parentId === parent)) {
+          lines.push(`${"  ".repeat(depth)}${s.name}`);
+          walk(s.spanId, depth + 1);
+        }
+      };
+      walk(null, 0);
+      return lines;
+    };
+    for (let read = 0; read < 2; read++) {
+      const t = (await store.getTrace(id))!;
+      expect(t.data.spans.map((s) => [s.spanId, s.parentId])).toEqual(spans.map((s) => [s.spanId, s.parentId]));
+      expect(tree(t)).toEqual([
+        "handle_request",
+        "  Completions",
+        "  RunnableSequence",
+        "    prompt",
+        "    ChatOpenAI",
+        "      Completions",
+      ]);
+    }
+  });
+
   it("creates experiments once and finds them by name", async () => {
     const a = await store.createExperiment("demo");
     const b = await store.createExperiment("demo");

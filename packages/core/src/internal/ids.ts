@@ -118,12 +118,20 @@ export function hexToBase64(hex: string): string {
   return Buffer.from(hex, "hex").toString("base64");
 }
 
+/** MLflow 2's form of an 8- or 16-byte id: `0x` and at most 16 or 32 hex digits. */
+const PREFIXED_HEX = { 8: /^0x[0-9a-f]{1,16}$/i, 16: /^0x[0-9a-f]{1,32}$/i } as const;
+
 /**
  * Reads an id as written in a span dict: base64 of the raw bytes (MLflow Python), hex,
  * `0x`-prefixed hex (MLflow 2), or base64 of the `tr-...` string (MLflow's TypeScript SDK).
  */
 export function idToHex(id: string, byteLength: 8 | 16): string {
-  if (id.startsWith("0x")) return id.slice(2).padStart(byteLength * 2, "0");
+  // Base64 begins with "0x" too, for one id in 4096 (bytes d3 1…); its "=" padding is no hex
+  // digit, so only an id of nothing but hex digits after the "0x" is MLflow 2's form.
+  if (PREFIXED_HEX[byteLength].test(id)) {
+    const digits = id.slice(2).toLowerCase();
+    return digits.padStart(byteLength * 2, "0");
+  }
   if (id.length === byteLength * 2 && /^[0-9a-f]+$/i.test(id)) return id.toLowerCase();
   if (id.startsWith(TRACE_ID_PREFIX)) return otelTraceIdOf(id);
   const bytes = Buffer.from(id, "base64");
