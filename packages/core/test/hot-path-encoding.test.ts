@@ -380,6 +380,31 @@ describe("span ids in MLflow's span dict", () => {
     }
   });
 
+  it("are read back from the span dict as written, whatever their first 12 bits (and so their first two base64 digits)", () => {
+    // every 12-bit prefix once, the rest random: base64 spells the first two digits from exactly
+    // these bits, so a reading that mistakes some base64 for another form (such as "0x…", MLflow 2's
+    // hex) fails here for that prefix; read twice, as a store that copies on write and on read does
+    for (let prefix = 0; prefix < 4096; prefix++) {
+      const head = prefix.toString(16).padStart(3, "0");
+      const spanId = head + randomHex(8).slice(3);
+      const parentId = head + randomHex(8).slice(3);
+      const otelTraceId = head + randomHex(16).slice(3);
+      const d = {
+        trace_id: hexToBase64(otelTraceId),
+        span_id: hexToBase64(spanId),
+        parent_span_id: hexToBase64(parentId),
+        name: "s",
+        start_time_unix_nano: 1,
+        end_time_unix_nano: 2,
+        events: [],
+        status: { code: "STATUS_CODE_OK", message: "" },
+        attributes: {},
+      };
+      const again = Span.fromDict(Span.fromDict(d).toDict());
+      expect([again.spanId, again.parentId, again.traceId]).toEqual([spanId, parentId, `tr-${otelTraceId}`]);
+    }
+  });
+
   it("spell the span's status code as MLflow does", () => {
     for (const code of ["OK", "ERROR", "UNSET"] as const) {
       expect(new SpanStatus(code, "why").toDict()).toEqual({ code: `STATUS_CODE_${code}`, message: "why" });
