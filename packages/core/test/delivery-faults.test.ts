@@ -450,8 +450,12 @@ describe("processes sharing one spool", () => {
     const children = [0, 1, 2, 3].map(async (n) => {
       // each starts after the others spooled some traces: it indexes theirs too and must not send them twice
       await new Promise((r) => setTimeout(r, n * 300));
+      // the outage resets connections at once: no request needs a short timeout. A short one (it
+      // was 500 ms) expires under load after the server took a StartTrace whose answer the
+      // starved child had not read yet; the retry then sends that trace twice, rightly (at least
+      // once), and the exactly-once count below would fail for a reason that is not the spool's
       return runChild(
-        `tw.setTraceStore(new tw.ReliableRemoteStore(new tw.MlflowTraceStore({ baseUrl: ${JSON.stringify(server.url)}, timeoutMs: 500 }), "shared", { spoolDir: ${JSON.stringify(spoolDir)}, baseDelayMs: 50, maxDelayMs: 300 }));
+        `tw.setTraceStore(new tw.ReliableRemoteStore(new tw.MlflowTraceStore({ baseUrl: ${JSON.stringify(server.url)}, timeoutMs: 20_000 }), "shared", { spoolDir: ${JSON.stringify(spoolDir)}, baseDelayMs: 50, maxDelayMs: 300 }));
          const c = new tw.TracewrightClient();
          const ids = [];
          for (let i = 0; i < 50; i++) { const r = c.startTrace("p${n}-" + i); c.endTrace({ traceId: r.traceId }); ids.push(r.traceId); if (i % 10 === 9) await tw.flushTraces(); }

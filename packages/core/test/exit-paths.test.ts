@@ -28,6 +28,8 @@ const EXPERIMENT = "exit-paths";
 class LookupProxy {
   holdLookups = false;
   hangAll = false;
+  /** Every request is forwarded this late (a slow server: a delivery that outlasts the exit timeout). */
+  delayMs = 0;
   private readonly held = new Set<() => void>();
   private server: Server | undefined;
   url = "";
@@ -53,7 +55,8 @@ class LookupProxy {
         this.held.add(() => res.destroy());
         return;
       }
-      forward();
+      if (this.delayMs > 0) setTimeout(forward, this.delayMs);
+      else forward();
     });
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -85,6 +88,7 @@ afterAll(async () => {
 afterEach(() => {
   proxy.holdLookups = false;
   proxy.hangAll = false;
+  proxy.delayMs = 0;
   proxy.dropHeld();
 });
 
@@ -409,6 +413,33 @@ describe("natural exit", () => {
     const experiments = await deliverAfterRestart(env, ids);
     expect(experiments).toEqual(ids.map(() => "0"));
   });
+
+  // a flush awaited on its own: the delivery it waits for runs on unref'd sockets, which alone
+  // let the event loop empty; the process then ended after the exit timeout, the caller's await
+  // never resumed (code 13 at top level, a silent 0 in an async function)
+  for (const c of [
+    { name: "at a module's top level", script: (body: string) => body },
+    { name: "in an async function", script: (body: string) => `(async () => { ${body} })();` },
+  ]) {
+    it(`await flushTraces() ${c.name} outlasting the exit timeout resumes the program once delivered`, async () => {
+      proxy.delayMs = 150;
+      const env = { ...remoteEnv(), TRACEWRIGHT_EXIT_TIMEOUT_MS: "200" };
+      const result = await runChild(
+        c.script(`${makeTraces(5)}
+          await tw.flushTraces();
+          process.stdout.write("FLUSHED " + JSON.stringify(tw.getExportStats().sent) + "\\n");`),
+        env,
+      );
+      // about 10 requests of 150 ms each: the flush outlasted the 200 ms exit timeout several times
+      expect(result.stdout, `the child ended with ${result.code}: ${result.stderr}`).toContain("FLUSHED");
+      expect(result.code).toBe(0);
+      // resumed once the delivery was over, not merely at some point
+      expect(result.stdout).toContain("FLUSHED 5\n");
+      const ids = printedIds(result.stdout);
+      expect(ids).toHaveLength(5);
+      for (const id of ids) expect(server.infos.has(id)).toBe(true);
+    });
+  }
 
   it("still delivers before exiting when the server answers", async () => {
     const env = remoteEnv();

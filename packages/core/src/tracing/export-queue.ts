@@ -340,11 +340,31 @@ async function settle(timeoutMs: number | undefined): Promise<boolean> {
 const pendingWrites = (): number => q.queue.length + x.awaiting.size + q.inflight.size;
 
 /**
- * Waits until every finished trace has been written to the store. Resolves (never rejects)
- * after at most `timeoutMs` when given; failures are logged and counted.
+ * Keeps the process alive while a caller awaits a flush; returns the release. Deliveries to a
+ * remote destination run on unref'd sockets and timers (internal/background-io.ts), so that they
+ * never hold a natural exit. A flush is awaited, though: were all it waits for unref'd, the event
+ * loop would empty, `beforeExit` would wait the exit timeout once, and Node would then end the
+ * process with the caller's `await` never resumed (exit code 13 at a module's top level, a silent
+ * 0 inside an async function), the rest of the program skipped.
+ */
+function holdProcessOpen(): () => void {
+  const handle = setInterval(() => undefined, 2 ** 30);
+  return () => clearInterval(handle);
+}
+
+/**
+ * Waits until every finished trace has been written to the store (for a remote destination: made
+ * durable in its spool and the delivery attempt under way over), keeping the process alive
+ * meanwhile. Resolves (never rejects) after at most `timeoutMs` when given; failures are logged
+ * and counted.
  */
 export async function flushTraces(options: { timeoutMs?: number } = {}): Promise<void> {
-  if (await settle(options.timeoutMs)) return;
+  const release = holdProcessOpen();
+  try {
+    if (await settle(options.timeoutMs)) return;
+  } finally {
+    release();
+  }
   log.warn(`flushTraces timed out after ${options.timeoutMs} ms with ${pendingWrites()} write(s) pending`);
 }
 
