@@ -14,15 +14,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   flushTraces,
   getExportStats,
-  Span,
   SqliteTraceStore,
   setTraceStore,
-  Trace,
-  TraceData,
-  TraceInfo,
+  type Trace,
   TracesNotStoredError,
   trace,
 } from "../src/index.js";
+import { numberedTrace } from "./numbered-trace.js";
 
 afterEach(() => setTraceStore(null));
 
@@ -38,35 +36,10 @@ class StoreWithABadTrace extends SqliteTraceStore {
   }
 }
 
-/** A process-unique prefix: the same `n` is the same trace id (a re-log). */
-const idBase = Date.now();
-
-function makeTrace(n: number, name: string, tags: Record<string, string> = {}): Trace {
-  const hex = (idBase.toString(16).padStart(12, "0") + n.toString(16).padStart(20, "0")).slice(0, 32);
-  const span = Span.fromDict({
-    trace_id: hex,
-    span_id: (n + 1).toString(16).padStart(16, "0"),
-    parent_span_id: null,
-    name,
-    start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
-    end_time_unix_nano: 1_700_000_000_005_000_000 + n * 1_000_000,
-    events: [],
-    status: { code: "STATUS_CODE_OK", message: "" },
-    attributes: { "mlflow.spanType": '"CHAIN"', "mlflow.spanInputs": JSON.stringify({ n }) },
-  });
-  return new Trace(
-    new TraceInfo({
-      traceId: `tr-${hex}`,
-      experimentId: "0",
-      requestTime: 1_700_000_000_000 + n,
-      executionDuration: 5,
-      state: "OK",
-      tags: { "mlflow.traceName": name, ...tags },
-      traceMetadata: { "mlflow.trace_schema.version": "3" },
-    }),
-    new TraceData([span]),
-  );
-}
+/** One id prefix for the file: the same `n` is the same trace id (a re-log). */
+const idTimeMs = Date.now();
+const makeTrace = (n: number, name: string, tags: Record<string, string> = {}): Trace =>
+  numberedTrace(n, { name, tags, idTimeMs });
 
 describe("a trace SQLite refuses", () => {
   it("through the export queue: a burst cut into parts loses that trace alone, and only it is counted failed", async () => {

@@ -17,15 +17,13 @@ import {
   Feedback,
   flushTraces,
   getExportStats,
-  Span,
   SqliteTraceStore,
   setTraceStore,
-  Trace,
-  TraceData,
-  TraceInfo,
+  type Trace,
   trace,
 } from "../src/index.js";
 import { SCHEMA_VERSION } from "../src/store/sqlite/schema.js";
+import { numberedTrace } from "./numbered-trace.js";
 
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-writer-")), "traces.db");
@@ -33,35 +31,6 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-writer-")), "traces.db"
 afterEach(() => {
   setTraceStore(null);
 });
-
-function makeTrace(n: number, spans = 1): Trace {
-  const hex = (Date.now().toString(16).padStart(12, "0") + n.toString(16).padStart(20, "0")).slice(0, 32);
-  const list = Array.from({ length: spans }, (_, s) =>
-    Span.fromDict({
-      trace_id: hex,
-      span_id: (n * 1000 + s + 1).toString(16).padStart(16, "0"),
-      parent_span_id: s === 0 ? null : (n * 1000 + 1).toString(16).padStart(16, "0"),
-      name: s === 0 ? `root-${n}` : `child-${s}`,
-      start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
-      end_time_unix_nano: 1_700_000_000_005_000_000 + n * 1_000_000,
-      events: [],
-      status: { code: "STATUS_CODE_OK", message: "" },
-      attributes: { "mlflow.spanType": '"CHAIN"', "mlflow.spanInputs": JSON.stringify({ n }) },
-    }),
-  );
-  return new Trace(
-    new TraceInfo({
-      traceId: `tr-${hex}`,
-      experimentId: "0",
-      requestTime: 1_700_000_000_000 + n,
-      executionDuration: 5,
-      state: "OK",
-      tags: { "mlflow.traceName": `root-${n}`, env: n % 2 ? "prod" : "dev" },
-      traceMetadata: { "mlflow.trace_schema.version": "3", "mlflow.traceInputs": JSON.stringify({ n }) },
-    }),
-    new TraceData(list),
-  );
-}
 
 const countRows = (path: string): number => {
   const db = new DatabaseSync(path, { timeout: 10_000 });
@@ -109,8 +78,8 @@ describe("the writer thread", () => {
   it("commits while the app's thread is busy: the SQLite work is not on it", async () => {
     const path = tempDb();
     const store = new SqliteTraceStore(path);
-    const one = makeTrace(1);
-    const written = store.logTraces([one, makeTrace(2)]);
+    const one = numberedTrace(1);
+    const written = store.logTraces([one, numberedTrace(2)]);
     expect(written).toBeInstanceOf(Promise);
     // handed over, not written
     expect(countRows(path)).toBe(0);
@@ -135,9 +104,9 @@ describe("the writer thread", () => {
       return performance.now() - t0;
     };
     // (before: every batch waited the interval, and a second wake-up of the thread for it)
-    expect(await elapsed([makeTrace(1)])).toBeLessThan(2000);
+    expect(await elapsed([numberedTrace(1)])).toBeLessThan(2000);
     // right after a commit: gathered until the interval since that commit is over
-    expect(await elapsed([makeTrace(2)])).toBeGreaterThan(2000);
+    expect(await elapsed([numberedTrace(2)])).toBeGreaterThan(2000);
     expect(store.countTraces()).toBe(2);
     store.close();
   });
@@ -148,7 +117,7 @@ describe("the writer thread", () => {
     /** Traces of about 64 KB each. */
     const big = (from: number, n: number): Trace[] =>
       Array.from({ length: n }, (_, k) => {
-        const t = makeTrace(from + k);
+        const t = numberedTrace(from + k);
         (t.data.spans[0]?.rawRecord().attributes as Record<string, string>)["mlflow.spanOutputs"] = JSON.stringify(
           "o".repeat(64_000),
         );
@@ -453,7 +422,7 @@ describe("migration from the first schema", () => {
     const db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = WAL");
     db.exec(SCHEMA_V1);
-    const traces = [makeTrace(1, 3), makeTrace(2, 1), makeTrace(3, 2)];
+    const traces = [numberedTrace(1, { spans: 3 }), numberedTrace(2, { spans: 1 }), numberedTrace(3, { spans: 2 })];
     const feedback = new Feedback({ traceId: traces[0]!.info.traceId, name: "correct", value: true });
     // rows exactly as the v1 writer wrote them
     for (const t of traces) {
@@ -504,7 +473,7 @@ describe("migration from the first schema", () => {
       [traces[0]!.info.traceId, traces[2]!.info.traceId].sort(),
     );
     // the migrated file takes new traces and deletes cascade through the new keys
-    await store.logTraces([makeTrace(4, 2)]);
+    await store.logTraces([numberedTrace(4, { spans: 2 })]);
     expect(store.countTraces()).toBe(4);
     expect(store.deleteTraces({ experimentId: "0", traceIds: [traces[0]!.info.traceId] })).toBe(1);
     store.close();
@@ -527,7 +496,7 @@ describe("tag filters, common and rare values", () => {
     // 4,200 traces: env alternates (2,100 each, above the 2,000 that makes a value common),
     // and every 1,000th also carries a rare tag
     const traces = Array.from({ length: 4200 }, (_, n) => {
-      const t = makeTrace(n);
+      const t = numberedTrace(n);
       if (n % 1000 === 7) t.info.tags.rare = "yes";
       return t;
     });
