@@ -7,9 +7,11 @@
  * (NaN binds as NULL). It is made so at the store's door, by a subclass: nothing in the app's own
  * path makes one, which is the point of a store that must survive the one that slips through.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   flushTraces,
@@ -26,14 +28,33 @@ afterEach(() => setTraceStore(null));
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-partial-")), "traces.db");
 
-/** The embedded store, with the traces named "bad" made unstorable on their way in. */
+/** The embedded store, with the traces named "bad" made unstorable on their way in (both paths). */
 class StoreWithABadTrace extends SqliteTraceStore {
   override logTraces(traces: Trace[]): void | Promise<void> {
-    for (const t of traces)
-      if (t.info.tags["mlflow.traceName"] === "bad")
-        (t.info as unknown as { requestTime: number }).requestTime = Number.NaN;
+    spoil(traces);
     return super.logTraces(traces);
   }
+
+  override logTracesSync(traces: Trace[]): void {
+    spoil(traces);
+    super.logTracesSync(traces);
+  }
+}
+
+function spoil(traces: Trace[]): void {
+  for (const t of traces)
+    if (t.info.tags["mlflow.traceName"] === "bad")
+      (t.info as unknown as { requestTime: number }).requestTime = Number.NaN;
+}
+
+/** What `f` throws (undefined when it returns). */
+function thrownBy(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }
 
 /** One id prefix for the file: the same `n` is the same trace id (a re-log). */
@@ -85,6 +106,67 @@ describe("a trace SQLite refuses", () => {
     await expect(Promise.resolve(store.logTraces(batch))).rejects.toMatchObject({ failedTraces: 1 });
     expect(store.countTraces()).toBe(3);
     expect(store.getTrace(first.info.traceId)?.info.tags.version).toBe("2");
+    store.close();
+  });
+
+  // Written on the app's thread (`:memory:`, the exit path, a writer thread that died): before,
+  // the one transaction rolled back and every trace of the batch was lost with the bad one.
+  it("written on the app's thread (`:memory:`): logTraces throws a TracesNotStoredError counting it, and stores the others", () => {
+    const store = new StoreWithABadTrace(":memory:");
+    const traces = [0, 1, 2, 3, 4].map((n) => makeTrace(n, n === 3 ? "bad" : `t${n}`));
+    expect(() => store.logTraces(traces)).toThrow(TracesNotStoredError);
+    const error = thrownBy(() => store.logTraces([makeTrace(5, "bad"), makeTrace(6, "t6")]));
+    expect(error).toBeInstanceOf(TracesNotStoredError);
+    expect((error as TracesNotStoredError).failedTraces).toBe(1);
+    expect((error as Error).message).toMatch(/1 of 2 trace\(s\) not stored: NOT NULL constraint failed/);
+    expect(store.countTraces()).toBe(5);
+    for (const n of [0, 1, 2, 4, 6]) expect(store.getTrace(makeTrace(n, "x").info.traceId)).not.toBeNull();
+    store.close();
+  });
+
+  it("at exit (logTracesSync): what the writer thread held and the queue's last traces are stored around the bad one", async () => {
+    const path = tempDb();
+    // a commit interval that does not come before the exit: the batch is still in the ring
+    const store = new StoreWithABadTrace(path, { commitIntervalMs: 60_000 });
+    const held = [0, 1, 2].map((n) => makeTrace(n, n === 1 ? "bad" : `t${n}`));
+    // the first batch the writer thread commits at once (a quiet spell); this one waits in the ring
+    await store.logTraces([makeTrace(9, "t9")]);
+    const pending = Promise.resolve(store.logTraces(held)).catch((e: unknown) => e);
+    const last = [3, 4, 5].map((n) => makeTrace(n, n === 4 ? "bad" : `t${n}`));
+    expect(() => store.logTracesSync(last)).toThrow(TracesNotStoredError);
+    await pending;
+    expect(store.countTraces()).toBe(5);
+    for (const n of [9, 0, 2, 3, 5]) expect(store.getTrace(makeTrace(n, "x").info.traceId)).not.toBeNull();
+    store.close();
+  });
+
+  it("at process.exit() in a child process: the queue's traces around the bad one are stored", () => {
+    const path = tempDb();
+    const distEntry = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import * as tw from ${JSON.stringify(distEntry)};
+const spoil = (ts) => { for (const t of ts) if (t.info.tags["mlflow.traceName"] === "bad") t.info.requestTime = Number.NaN; };
+class Bad extends tw.SqliteTraceStore {
+  logTraces(ts) { spoil(ts); return super.logTraces(ts); }
+  logTracesSync(ts) { spoil(ts); super.logTracesSync(ts); }
+}
+tw.setTraceStore(new Bad(${JSON.stringify(path)}));
+const good = tw.trace((s) => s, { name: "good" });
+const bad = tw.trace((s) => s, { name: "bad" });
+for (let i = 0; i < 5; i++) (i === 2 ? bad : good)(String(i));
+// before the queue's drain: the exit hook writes the queue on this thread
+process.exit(0);`,
+      ],
+      { env: { ...process.env, TRACEWRIGHT_LOG_LEVEL: "error" }, encoding: "utf8", timeout: 20_000 },
+    );
+    expect(child.status).toBe(0);
+    expect(child.stderr).toMatch(/1 of 5 trace\(s\) not stored/);
+    const store = new SqliteTraceStore(path);
+    expect(store.countTraces()).toBe(4);
     store.close();
   });
 });

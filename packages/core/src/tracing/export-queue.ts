@@ -223,8 +223,14 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
       holdBack(e.rest ? [...e.rest] : batch);
       return;
     }
-    q.stats.failed += batch.length;
-    log.error(`failed to store ${batch.length} trace(s)`, e);
+    // a store may have written part of the batch (TracesNotStoredError says how much)
+    const failed = failedTracesOf(e, batch.length);
+    q.stats.failed += failed;
+    q.stats.exported += batch.length - failed;
+    log.error(
+      failed === batch.length ? `failed to store ${batch.length} trace(s)` : "a store wrote part of a batch",
+      e,
+    );
     return;
   }
   if (result instanceof Promise) {
@@ -435,7 +441,9 @@ function saveQueuedSync(reason: string): void {
     store.logTracesSync(batch);
     q.stats.exported += batch.length;
   } catch (e) {
-    q.stats.failed += batch.length;
+    const failed = failedTracesOf(e, batch.length);
+    q.stats.failed += failed;
+    q.stats.exported += batch.length - failed;
     throw e;
   }
 }

@@ -35,6 +35,29 @@ export interface SerializedBatch {
 }
 
 /**
+ * A batch cut into batches of one trace each, in order: how a batch that failed is written again,
+ * so that the traces SQLite refuses are the only ones lost (by the writer thread and by the app's
+ * thread alike). Sent to the writer thread as source text: it references nothing outside its body.
+ */
+export function batchPerTrace(batch: SerializedBatch): SerializedBatch[] {
+  const records = typeof batch.records === "string" ? (JSON.parse(batch.records) as TraceRecord[]) : batch.records;
+  const batches: SerializedBatch[] = [];
+  let next = 0;
+  for (const record of records) {
+    // (a record's spans, its 12th field, are its contents in order)
+    const spans = record[11].length;
+    batches.push({ records: [record], contents: batch.contents.slice(next, next + spans) });
+    next += spans;
+  }
+  return batches;
+}
+
+/** True for SQLITE_BUSY and its extended codes: another connection holds the lock, the batch is fine. */
+export function isBusyError(e: unknown): boolean {
+  return ((e as { errcode?: unknown } | null)?.errcode as number) % 256 === 5;
+}
+
+/**
  * Returns a function that writes one {@link SerializedBatch} with `db`, inside the caller's
  * transaction. With `replace` false, a trace whose id is stored already is not written but
  * returned (as a batch of its own): it may be another process's part of the same distributed

@@ -13,7 +13,7 @@ import { applyOverride } from "../assessment-override.js";
 import { checkDeleteOptions, checkSearchOptions, decodePageToken, encodePageToken, pageSize } from "../paging.js";
 import { isAnotherPart, mergeTraceParts } from "../trace-merge.js";
 import type { DeleteTracesOptions, Experiment, SearchTracesOptions, TracePage, TraceStore } from "../trace-store.js";
-import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
+import { batchPerTrace, createBatchWriter, isBusyError, type SerializedBatch } from "./batch-writer.js";
 import { jsonMemberPath, KeyKind, migrate, SPAN_KEYS_PER_TRACE, traceIdMatch } from "./schema.js";
 import { filterToSql, orderByToSql, registerFilterFunctions } from "./sql-filter.js";
 import { packTraces, serializeAssessment, serializeTraces, tracesFromBatch } from "./trace-records.js";
@@ -147,8 +147,55 @@ export class SqliteTraceStore implements TraceStore {
    * Writes serialised batches on this thread, in one transaction. A trace stored already is
    * another process's part of the same distributed trace (merged with it, inside this write
    * transaction, so two processes' parts cannot overwrite each other) or a re-log (replaces it).
+   *
+   * When that transaction fails (not for a lock another connection holds: that error is thrown
+   * as it is), each batch is written again alone, and one that fails alone trace by trace, as the
+   * writer thread does: a trace SQLite refuses costs only itself here too (the exit path, a
+   * writer thread that died, `:memory:`). Throws {@link TracesNotStoredError} counting the traces
+   * not stored.
    */
   private writeInline(payloads: SerializedBatch[]): void {
+    let first: unknown;
+    try {
+      this.writeInlineOnce(payloads);
+      return;
+    } catch (e) {
+      if (isBusyError(e)) throw e;
+      first = e;
+    }
+    let failed = 0;
+    let total = 0;
+    let last = first;
+    for (const p of payloads) {
+      const ones = batchPerTrace(p);
+      total += ones.length;
+      if (payloads.length > 1) {
+        try {
+          this.writeInlineOnce([p]);
+          continue;
+        } catch (e) {
+          if (isBusyError(e)) throw e;
+          last = e;
+        }
+      }
+      for (const one of ones.length > 1 ? ones : []) {
+        try {
+          this.writeInlineOnce([one]);
+        } catch (e) {
+          if (isBusyError(e)) throw e;
+          failed++;
+          last = e;
+        }
+      }
+      if (ones.length === 1) failed++;
+    }
+    if (failed === 0) return;
+    const why = last instanceof Error ? last.message : String(last);
+    throw new TracesNotStoredError(`${failed} of ${total} trace(s) not stored: ${why}`, failed, { cause: last });
+  }
+
+  /** {@link writeInline}'s one transaction. */
+  private writeInlineOnce(payloads: SerializedBatch[]): void {
     this.inlineWriter ??= createBatchWriter(this.db);
     const write = this.inlineWriter;
     try {
@@ -232,8 +279,16 @@ export class SqliteTraceStore implements TraceStore {
 
   /** Writes on this thread, after everything handed to the writer thread is durable (the exit path). */
   logTracesSync(traces: Trace[]): void {
-    this.handoff?.drainSync(DRAIN_TIMEOUT_MS);
+    // what the writer thread held is written first; its failure (a trace SQLite refused) must not
+    // keep these from being written
+    let drainFailure: unknown;
+    try {
+      this.handoff?.drainSync(DRAIN_TIMEOUT_MS);
+    } catch (e) {
+      drainFailure = e;
+    }
     if (traces.length > 0) this.writeInline([serializeTraces(traces)]);
+    if (drainFailure !== undefined) throw drainFailure;
   }
 
   private insertAssessment(traceKey: number, a: Assessment): void {

@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import type { Trace } from "../../entities/trace.js";
 import { ConfigurationError, TracesNotStoredError } from "../../errors.js";
 import { log } from "../../internal/log.js";
-import { createBatchWriter, type SerializedBatch } from "./batch-writer.js";
+import { batchPerTrace, createBatchWriter, isBusyError, type SerializedBatch } from "./batch-writer.js";
 import { Control, RingWriter, readRingFrame } from "./handoff-ring.js";
 import { unpackFrame } from "./trace-records.js";
 import { type FromWriter, type ToWriter, type WriterThreadData, writerThreadSource } from "./writer-thread.js";
@@ -156,11 +156,14 @@ export class WriteHandoff {
       autocheckpointPages: 4000,
       niceness: WRITER_NICENESS,
     };
-    const worker = new Worker(writerThreadSource(createBatchWriter, readRingFrame, unpackFrame), {
-      eval: true,
-      workerData: data,
-      transferList: [channel.port2],
-    });
+    const worker = new Worker(
+      writerThreadSource(createBatchWriter, readRingFrame, unpackFrame, batchPerTrace, isBusyError),
+      {
+        eval: true,
+        workerData: data,
+        transferList: [channel.port2],
+      },
+    );
     worker.unref();
     this.replies = channel.port1;
     this.replies.on("message", (m: FromWriter) => this.settle(m));
@@ -381,11 +384,18 @@ export class WriteHandoff {
       if (f.strings.length > 0) late.push(batchOf(f.strings));
       else if (p.payload) late.push(batchOf(p.payload));
     }
-    if (late.length > 0) this.fallback(late);
+    let failure: unknown;
+    try {
+      if (late.length > 0) this.fallback(late);
+    } catch (e) {
+      // (the traces it could store are stored: it throws once it has written the rest)
+      failure = e;
+    }
     for (const [, p] of this.pending) p.resolve();
     this.pending.clear();
     this.largePending = 0;
     this.worker?.unref();
+    if (failure !== undefined) throw failure;
   }
 
   /** Drains (see {@link drainSync}) and lets the writer thread close its connection and end. */

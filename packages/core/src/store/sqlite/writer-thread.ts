@@ -1,4 +1,4 @@
-import type { createBatchWriter, SerializedBatch } from "./batch-writer.js";
+import type { batchPerTrace, createBatchWriter, isBusyError, SerializedBatch } from "./batch-writer.js";
 import type { readRingFrame } from "./handoff-ring.js";
 import type { unpackFrame } from "./trace-records.js";
 
@@ -71,6 +71,8 @@ export function writerThreadMain(
   makeWriter: typeof createBatchWriter,
   readFrame: typeof readRingFrame,
   unpack: typeof unpackFrame,
+  perTrace: typeof batchPerTrace,
+  isBusy: typeof isBusyError,
 ): void {
   const { parentPort, workerData } = process.getBuiltinModule(
     "node:worker_threads",
@@ -166,8 +168,6 @@ export function writerThreadMain(
   const payloadOf = (b: Waiting): SerializedBatch => b.payload ?? unpack(readFrame(ringBytes, ringWords, b.at).strings);
 
   let setAside: Array<{ seq: number; batch: SerializedBatch }> = [];
-  // SQLITE_BUSY and its extended codes: the lock is another connection's, the batch is fine
-  const isBusy = (e: unknown): boolean => ((e as { errcode?: unknown } | null)?.errcode as number) % 256 === 5;
   /** Writes `batches` (their seq, and their traces) in one transaction; throws when it rolled back. */
   const inTransaction = (batches: Array<{ seq: number; payload: () => SerializedBatch }>): void => {
     db.exec("BEGIN IMMEDIATE");
@@ -195,17 +195,11 @@ export function writerThreadMain(
    * already committed come back set aside, stored already, for the app's thread to replace.
    */
   const traceByTrace = (b: Waiting, first: unknown): { failed: number; error: string } => {
-    const batch = payloadOf(b);
-    const records = typeof batch.records === "string" ? (JSON.parse(batch.records) as unknown[]) : batch.records;
-    if (records.length < 2) return { failed: records.length, error: messageOf(first) };
+    const ones = perTrace(payloadOf(b));
+    if (ones.length < 2) return { failed: ones.length, error: messageOf(first) };
     let failed = 0;
     let error = messageOf(first);
-    let next = 0;
-    for (const record of records) {
-      // (a record's spans, its 12th field, are its contents in order)
-      const spans = (record as unknown[])[11] as unknown[];
-      const one = { records: [record], contents: batch.contents.slice(next, next + spans.length) } as SerializedBatch;
-      next += spans.length;
+    for (const one of ones) {
       try {
         inTransaction([{ seq: b.seq, payload: () => one }]);
       } catch (e) {
@@ -368,6 +362,8 @@ export function writerThreadSource(
   makeWriter: typeof createBatchWriter,
   readFrame: typeof readRingFrame,
   unpack: typeof unpackFrame,
+  perTrace: typeof batchPerTrace,
+  isBusy: typeof isBusyError,
 ): string {
-  return `(${writerThreadMain.toString()})(${makeWriter.toString()}, ${readFrame.toString()}, ${unpack.toString()});`;
+  return `(${writerThreadMain.toString()})(${[makeWriter, readFrame, unpack, perTrace, isBusy].map(String).join(", ")});`;
 }
