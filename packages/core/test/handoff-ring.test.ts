@@ -61,15 +61,15 @@ const spanRecordOf = (s: Span) => [
 function drainAsWriter(
   ring: RingWriter,
   from: number,
-): { frames: Array<{ seq: number; strings: string[] }>; at: number } {
+): { frames: Array<{ seq: number; strings: string[]; nums: number[] }>; at: number } {
   const words = new Int32Array(ring.data.buffer);
-  const frames: Array<{ seq: number; strings: string[] }> = [];
+  const frames: Array<{ seq: number; strings: string[]; nums: number[] }> = [];
   let at = from;
   let freed = 0;
   let last = 0;
   while (at !== Atomics.load(ring.control, Control.HEAD)) {
     const f = readRingFrame(ring.data, words, at);
-    frames.push({ seq: f.seq, strings: f.strings });
+    frames.push({ seq: f.seq, strings: f.strings, nums: [...f.nums] });
     freed += f.bytes;
     last = f.seq;
     at = f.next;
@@ -81,32 +81,36 @@ function drainAsWriter(
 }
 
 describe("the ring", () => {
-  it("reads back every frame as written, across thousands of wraps, in any UTF-8 width", () => {
+  it("reads back every frame as written, its strings and numbers, across thousands of wraps, in any UTF-8 width", () => {
     const ring = new RingWriter(1024);
     const texts = ["plain", "é accentué", "日本語のテキスト", "emoji 🧭🛰️", "", "x".repeat(300)];
     let at = 0;
     let seq = 0;
-    const seen: string[][] = [];
-    const sent: string[][] = [];
+    type Sent = { strings: string[]; nums: number[] };
+    const seen: Sent[] = [];
+    const sent: Sent[] = [];
     for (let round = 0; round < 3000; round++) {
       const strings = [texts[round % texts.length] as string, `${round}`, texts[(round * 7) % texts.length] as string];
-      expect(ring.tryWrite(++seq, strings)).toBe("written");
-      sent.push(strings);
+      // none to many, the 32-bit extremes among them
+      const nums = [round, -round, 2147483647, -2147483648, 0, round * 65_537].slice(0, round % 7);
+      expect(ring.tryWrite(++seq, strings, nums)).toBe("written");
+      sent.push({ strings, nums });
       if (round % 3 === 2) {
         const got = drainAsWriter(ring, at);
         at = got.at;
-        seen.push(...got.frames.map((f) => f.strings));
+        seen.push(...got.frames.map((f) => ({ strings: f.strings, nums: f.nums })));
       }
     }
-    seen.push(...drainAsWriter(ring, at).frames.map((f) => f.strings));
+    seen.push(...drainAsWriter(ring, at).frames.map((f) => ({ strings: f.strings, nums: f.nums })));
     expect(seen).toEqual(sent);
     expect(Atomics.load(ring.control, Control.USED)).toBe(0);
   });
 
   it("says an empty ring can never take a frame larger than the room on either side of its head", () => {
     const ring = new RingWriter(1000);
-    // the head ends up at 600: then 400 bytes before the end, 596 before the head
-    expect(ring.tryWrite(1, ["a".repeat(580)])).toBe("written");
+    // the head ends up at 600 (a header of 20 bytes, the string, and a count of no numbers): then
+    // 400 bytes before the end, 596 before the head
+    expect(ring.tryWrite(1, ["a".repeat(576)])).toBe("written");
     const at = drainAsWriter(ring, 0).at;
     expect(at).toBe(600);
     expect(ring.empty).toBe(true);
@@ -115,7 +119,7 @@ describe("the ring", () => {
     expect(ring.tryWrite(2, ["b".repeat(700)])).toBe("too-large");
     // what fits on one side still goes into the ring
     expect(ring.tryWrite(3, ["c".repeat(500)])).toBe("written");
-    expect(drainAsWriter(ring, at).frames).toEqual([{ seq: 3, strings: ["c".repeat(500)] }]);
+    expect(drainAsWriter(ring, at).frames).toEqual([{ seq: 3, strings: ["c".repeat(500)], nums: [] }]);
   });
 
   it("refuses a frame that does not fit rather than overwrite what is not committed, and says when one never can", () => {
@@ -160,7 +164,7 @@ describe("a span packed for the writer thread", () => {
     await flushTraces();
     const t = memory.searchTraces({ experimentIds: ["0"] }).traces[0];
     expect(t).toBeDefined();
-    // with an assessment, a client request id and a tag with a comma (the frame's numbers are comma-separated)
+    // with an assessment, a client request id and a tag with a comma
     t?.info.assessments.push(
       new Feedback({
         traceId: t.info.traceId,
@@ -197,7 +201,7 @@ describe("a span packed for the writer thread", () => {
     expect(record[11]).toEqual(t?.data.spans.map(spanRecordOf));
     // the bulky values went as they are, not re-encoded on the app's thread
     const inputs = t?.data.spans[0]?.rawAttribute("mlflow.spanInputs");
-    expect(frame).toContain(inputs);
+    expect(frame.strings).toContain(inputs);
   });
 });
 
@@ -334,16 +338,16 @@ describe("a frame of traces that share their keys", () => {
     expect((unpacked.records as unknown[][]).map((r) => r[8])).toEqual(traces.map((t) => t.info.tags));
     // the keys of a span like the one before it were not sent again
     const key = "mlflow.spanInputs";
-    expect(frame.filter((x) => x === key).length).toBeLessThan(traces.length);
+    expect(frame.strings.filter((x) => x === key).length).toBeLessThan(traces.length);
     // nor the values equal to the previous trace's: of three same-shaped traces in a row, the trace
     // name (a tag), the span's name and its function name go with the first one only; the
     // inputs, which differ, with every one
     const steps = traces.filter((t) => t.data.spans[0]?.name === "same-shape").slice(0, 3);
     const run = packTraces(steps);
     expect(unpackFrame(run).contents).toEqual(steps.map((t) => JSON.stringify(t.data.spans[0]?.toDict())));
-    expect(run.filter((x) => x === "same-shape").length).toBe(2);
-    expect(run.filter((x) => x === '"same-shape"').length).toBe(1);
-    for (const t of steps) expect(run).toContain(t.data.spans[0]?.rawAttribute("mlflow.spanInputs"));
+    expect(run.strings.filter((x) => x === "same-shape").length).toBe(2);
+    expect(run.strings.filter((x) => x === '"same-shape"').length).toBe(1);
+    for (const t of steps) expect(run.strings).toContain(t.data.spans[0]?.rawAttribute("mlflow.spanInputs"));
   });
 });
 

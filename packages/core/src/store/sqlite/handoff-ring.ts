@@ -13,9 +13,11 @@
  * Layout: control words (an `Int32Array` over their own `SharedArrayBuffer`, see {@link Control})
  * and the data ring. A frame starts on a 4-byte boundary: `[byteLength, seq, count, units_1 …
  * units_count, utf8Bytes]` as 32-bit words (`units_i`: the i-th string's length in UTF-16 units;
- * `utf8Bytes`: of all the strings), then the strings' UTF-8 bytes back to back, padded to 4. A
- * word of {@link WRAP} where a frame would start says "continue at offset 0". A frame of no
- * strings holds the place of a batch too large for the ring, which travels as a message instead.
+ * `utf8Bytes`: of all the strings), then the strings' UTF-8 bytes back to back, padded to 4, then
+ * the frame's numbers: `[n, number_1 … number_n]`, 32-bit integers as they are (formatting them
+ * as decimal text and parsing it back was half of the packing's time, bench:core). A word of
+ * {@link WRAP} where a frame would start says "continue at offset 0". A frame of no strings holds
+ * the place of a batch too large for the ring, which travels as a message instead.
  */
 
 /** Indexes of the control words. */
@@ -43,6 +45,8 @@ export interface RingFrame {
   count: number;
   /** Its strings; empty when read with `decode` false. */
   strings: string[];
+  /** Its numbers (a copy); empty when read with `decode` false. */
+  nums: Int32Array;
   /** Bytes this frame takes in the ring, the wasted end before it included. */
   bytes: number;
   next: number;
@@ -67,19 +71,24 @@ export function readRingFrame(data: Buffer, words: Int32Array, at: number, decod
   const count = words[(start >> 2) + 2] as number;
   const end = start + total;
   const next = end === data.length ? 0 : end;
-  if (!decode) return { seq, count, strings: [], bytes: wasted + total, next };
+  if (!decode) return { seq, count, strings: [], nums: new Int32Array(0), bytes: wasted + total, next };
   const strings: string[] = new Array(count);
   // one decoding for the whole frame, then cut by each string's length in UTF-16 units (a
   // decoding per string costs more than the copy for the many short ones)
   const first = start + 16 + 4 * count;
-  const text = data.toString("utf8", first, first + (words[(start >> 2) + 3 + count] as number));
+  const utf8Bytes = words[(start >> 2) + 3 + count] as number;
+  const text = data.toString("utf8", first, first + utf8Bytes);
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const units = words[(start >> 2) + 3 + i] as number;
     strings[i] = text.slice(pos, pos + units);
     pos += units;
   }
-  return { seq, count, strings, bytes: wasted + total, next };
+  // (a frame that holds a message's place has no numbers either: its header ends it)
+  const numbersAt = ((first + utf8Bytes + 3) & ~3) >> 2;
+  const nums =
+    numbersAt < end >> 2 ? words.slice(numbersAt + 1, numbersAt + 1 + (words[numbersAt] as number)) : new Int32Array(0);
+  return { seq, count, strings, nums, bytes: wasted + total, next };
 }
 
 const utf8 = new TextEncoder();
@@ -112,9 +121,10 @@ export class RingWriter {
    * written straight away and measured by the write itself; only near a full ring are they
    * measured first (`Buffer.byteLength`, a second pass).
    */
-  tryWrite(seq: number, strings: readonly string[]): "written" | "full" | "too-large" {
+  tryWrite(seq: number, strings: readonly string[], nums: ArrayLike<number> = []): "written" | "full" | "too-large" {
     const count = strings.length;
-    const header = 16 + 4 * count;
+    // the header, and the numbers after the strings (none in a frame that holds a message's place)
+    const header = 16 + 4 * count + (count === 0 ? 0 : 4 + 4 * nums.length);
     // one string, one encoding call: a call per string costs more than joining them (a copy)
     const text = count === 1 ? (strings[0] as string) : strings.join("");
     const worst = (header + 3 * text.length + 3) & ~3;
@@ -128,7 +138,7 @@ export class RingWriter {
       wasted = capacity - at;
       at = 0;
     }
-    if (wasted + worst <= free) return this.put(seq, strings, text, at, wasted);
+    if (wasted + worst <= free) return this.put(seq, strings, nums, text, at, wasted);
     // no room for the worst case: the exact size decides
     const total = (header + Buffer.byteLength(text, "utf8") + 3) & ~3;
     if (total >= capacity - 4) return "too-large";
@@ -142,11 +152,18 @@ export class RingWriter {
     // head and the end nor before the head (where the wrap marker must stay readable), and with
     // nothing left to commit the head does not move. Answered "full", it was refused for ever.
     if (wasted + total > free) return used === 0 ? "too-large" : "full";
-    return this.put(seq, strings, text, at, wasted);
+    return this.put(seq, strings, nums, text, at, wasted);
   }
 
   /** Writes the frame at `at` (room checked), and publishes it. */
-  private put(seq: number, strings: readonly string[], text: string, at: number, wasted: number): "written" {
+  private put(
+    seq: number,
+    strings: readonly string[],
+    nums: ArrayLike<number>,
+    text: string,
+    at: number,
+    wasted: number,
+  ): "written" {
     if (wasted > 0) this.words[this.head >> 2] = WRAP;
     const w = at >> 2;
     const count = strings.length;
@@ -155,7 +172,13 @@ export class RingWriter {
     // (TextEncoder's is the fastest UTF-8 encoder Node has, and writes into shared memory)
     const bytes = text.length > 0 ? utf8.encodeInto(text, this.bytes.subarray(first)).written : 0;
     this.words[w + 3 + count] = bytes;
-    const total = (16 + 4 * count + bytes + 3) & ~3;
+    let total = (16 + 4 * count + bytes + 3) & ~3;
+    if (count > 0) {
+      const numbersAt = (at + total) >> 2;
+      this.words[numbersAt] = nums.length;
+      this.words.set(nums, numbersAt + 1);
+      total += 4 + 4 * nums.length;
+    }
     this.words[w] = total;
     this.words[w + 1] = seq;
     this.words[w + 2] = count;

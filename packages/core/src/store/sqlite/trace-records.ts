@@ -25,34 +25,43 @@ export function serializeTraces(traces: readonly Trace[]): SerializedBatch {
   return unpackFrame(packTraces(traces));
 }
 
+/**
+ * One hand-off frame ({@link packTraces}): the strings of its traces, and their numbers, every one
+ * a 32-bit integer (the ring keeps them as such, handoff-ring.ts).
+ */
+export interface PackedFrame {
+  readonly strings: readonly string[];
+  readonly nums: ArrayLike<number>;
+}
+
 /** A double's bits as two 32-bit integers (little-endian order: low half first), for {@link packTraces}. */
 const timeBits = new Float64Array(1);
 const timeHalves = new Int32Array(timeBits.buffer);
 
 /**
- * Turns traces into the strings of one hand-off frame, the only work the app's thread does for
- * the embedded store besides copying them into the ring. Every string of a trace goes as it is —
- * ids, names, each span attribute's value (JSON text already), the previews, each tag and
- * metadata key and value — and the numbers of every trace and span, which also say which optional
- * strings follow and how many pairs, as one comma-separated string at the end of the frame. Nothing
+ * Turns traces into one hand-off frame, the only work the app's thread does for the embedded
+ * store besides copying it into the ring. Every string of a trace goes as it is — ids, names,
+ * each span attribute's value (JSON text already), the previews, each tag and metadata key and
+ * value — and beside them the numbers of every trace and span, which also say which optional
+ * strings follow and how many pairs. Nothing
  * is JSON-encoded here (the rare assessments and span events aside): the writer thread builds the
  * stored JSON ({@link unpackFrame}), so escaping (the attribute values' every quote becomes \"
  * inside a span's JSON) is the writer's work, not the app's.
  *
  * Per trace, its strings: traceId, experimentId, state, [clientRequestId], [requestPreview],
  * [responsePreview], [assessments JSON], the tags and the metadata as key, value, …; its numbers:
- * requestTime(2), flags, [executionDuration], spans, tags, metadata, tagsSame, metadataSame; flags:
+ * requestTime(2), flags, [executionDuration(2)], spans, tags, metadata, tagsSame, metadataSame; flags:
  * 1 clientRequestId, 2 request preview, 4 response preview, 8 assessments, 16 the tags have the
  * previous trace's keys, 32 so has the metadata (then only the values go), 64 executionDuration.
  * Per span, its strings: [otelTraceId], spanId, [name], [status code], [status message], [span
  * type], [parentId], [events JSON], the attributes as key, value, …; its numbers: startTimeNs(2),
  * flags, [endTimeNs(2)], attributes, attributesSame, fieldsSame; flags: 1 parent, 2 events, 4 the
  * previous span's attribute keys (only the values go), 8 the previous span's trace id, 16 endTimeNs.
- * A time `(2)` goes as the two 32-bit halves of its double, low first: a nanosecond timestamp is a
- * 19-digit double, whose decimal form took a third of this function's time (bench:core, ~0.5 µs a
- * span), while a 32-bit integer formats cheaply and the halves give the value back bit for bit. The
- * numbers go as one string for the frame, not one per trace and span: a string built of a dozen
- * numbers was ~550 bytes of garbage (a chain of concatenations) for ~40 characters.
+ * A time or duration `(2)` goes as the two 32-bit halves of its double, low first: they give the
+ * value back bit for bit. The numbers go as they are, 32-bit integers, beside the strings (the
+ * ring keeps them as words): formatted as one comma-separated string they were half of this
+ * function's time (bench:core: ~0.8 µs of ~1.6 µs for a one-span trace), and the writer thread
+ * parsed them back.
  *
  * The `…Same` numbers are bit masks of values equal to the previous trace's (or span's) value at
  * the same place, which are then not sent (only with the same keys; the first 30 values):
@@ -60,7 +69,7 @@ const timeHalves = new Int32Array(timeBits.buffer);
  * repeat from trace to trace (the same integration writes the same attributes, the same trace name,
  * user and source), and each string costs the app's thread a copy into the frame.
  */
-export function packTraces(traces: readonly Trace[]): string[] {
+export function packTraces(traces: readonly Trace[]): { strings: string[]; nums: number[] } {
   const out: string[] = [];
   const nums: number[] = [];
   const time = timeBits;
@@ -123,7 +132,10 @@ export function packTraces(traces: readonly Trace[]): string[] {
       (duration === null ? 0 : 64);
     time[0] = info.requestTime;
     nums.push(half[0] as number, half[1] as number, flags);
-    if (duration !== null) nums.push(duration);
+    if (duration !== null) {
+      time[0] = duration;
+      nums.push(half[0] as number, half[1] as number);
+    }
     nums.push(spans.length, tagKeys.length, metadataKeys.length);
     out.push(info.traceId, info.experimentId, info.state);
     if (client !== null) out.push(client);
@@ -180,21 +192,19 @@ export function packTraces(traces: readonly Trace[]): string[] {
       lastFields = fields;
     }
   }
-  out.push(nums.join(","));
-  return out;
+  return { strings: out, nums };
 }
 
 /**
- * A frame's strings ({@link packTraces}) as the batch writer takes them: the records, and each
+ * A frame ({@link packTraces}) as the batch writer takes them: the records, and each
  * span's stored JSON, exactly `JSON.stringify(span.toDict())`. Runs on the writer thread (sent as
  * source text: it references nothing outside its body) and on the app's thread at exit.
  */
-export function unpackFrame(strings: readonly string[]): SerializedBatch {
+export function unpackFrame(frame: PackedFrame): SerializedBatch {
   const b64 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
-  // the frame's numbers, in its last string (see packTraces)
-  const numbers = (strings[strings.length - 1] ?? "").split(",");
+  const { strings, nums } = frame;
   let at = 0;
-  const num = (): number => Number(numbers[at++]);
+  const num = (): number => nums[at++] as number;
   // a time comes as its double's two 32-bit halves
   const bits = new Float64Array(1);
   const halves = new Int32Array(bits.buffer);
@@ -244,11 +254,10 @@ export function unpackFrame(strings: readonly string[]): SerializedBatch {
     values.length = count;
     return out;
   };
-  const stringCount = strings.length - 1;
-  while (i < stringCount) {
+  while (i < strings.length) {
     const requestTime = time();
     const flags = num();
-    const duration = flags & 64 ? num() : null;
+    const duration = flags & 64 ? time() : null;
     const spanCount = num();
     const tagCount = num();
     const metadataCount = num();

@@ -4,7 +4,7 @@ import { ConfigurationError, TracesNotStoredError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { batchPerTrace, createBatchWriter, isBusyError, type SerializedBatch } from "./batch-writer.js";
 import { Control, RingWriter, readRingFrame } from "./handoff-ring.js";
-import { unpackFrame } from "./trace-records.js";
+import { type PackedFrame, unpackFrame } from "./trace-records.js";
 import { type FromWriter, type ToWriter, type WriterThreadData, writerThreadSource } from "./writer-thread.js";
 
 /** Limits and pacing of the hand-off to the writer thread. */
@@ -88,14 +88,14 @@ interface Pending {
   reject(e: Error): void;
   /** How many traces the batch holds. */
   traces: number;
-  /** Kept only for a batch too large for the ring (it travels as a message): its frame's strings. */
-  payload?: string[];
+  /** Kept only for a batch too large for the ring (it travels as a message): its frame. */
+  payload?: PackedFrame;
 }
 
 /** How long an exit waits for the reply of a batch the writer thread is committing this instant. */
 const REPLY_WAIT_MS = 1000;
 
-/** A frame's strings (trace-records.ts `packTraces`) as the batch writer takes them. */
+/** A frame (trace-records.ts `packTraces`) as the batch writer takes it. */
 const batchOf = unpackFrame;
 
 /**
@@ -192,8 +192,8 @@ export class WriteHandoff {
     for (const f of frames) {
       const p = held.get(f.seq);
       held.delete(f.seq);
-      const strings = f.strings.length > 0 ? f.strings : p?.payload;
-      const batch = strings && batchOf(strings);
+      const frame = f.strings.length > 0 ? f : p?.payload;
+      const batch = frame && batchOf(frame);
       if (!batch) continue;
       try {
         this.fallback([batch]);
@@ -287,10 +287,10 @@ export class WriteHandoff {
   }
 
   /**
-   * Hands one batch over, as the strings `packTraces` made of it; resolves once it is committed.
+   * Hands one batch over, as the frame `packTraces` made of it; resolves once it is committed.
    * Throws {@link HandoffFullError} when full.
    */
-  write(frame: string[], traces: number): Promise<void> {
+  write(frame: PackedFrame, traces: number): Promise<void> {
     if (this.broken) {
       this.fallback([batchOf(frame)]);
       return Promise.resolve();
@@ -309,8 +309,8 @@ export class WriteHandoff {
     }
     const seq = this.seq + 1;
     // a batch larger than the ring is the only one in the hand-off until committed
-    let written = this.largePending > 0 ? "full" : ring.tryWrite(seq, frame);
-    let large: string[] | undefined;
+    let written = this.largePending > 0 ? "full" : ring.tryWrite(seq, frame.strings, frame.nums);
+    let large: PackedFrame | undefined;
     if (written === "too-large") {
       // larger than the whole ring: it goes alone (into an empty ring) as a message, the ring
       // holding its place in the order; it is kept here until committed, for the exit path
@@ -381,7 +381,7 @@ export class WriteHandoff {
     for (const f of frames) {
       const p = this.pending.get(f.seq);
       if (!p) continue;
-      if (f.strings.length > 0) late.push(batchOf(f.strings));
+      if (f.strings.length > 0) late.push(batchOf(f));
       else if (p.payload) late.push(batchOf(p.payload));
     }
     let failure: unknown;

@@ -1,6 +1,6 @@
 import type { batchPerTrace, createBatchWriter, isBusyError, SerializedBatch } from "./batch-writer.js";
 import type { readRingFrame } from "./handoff-ring.js";
-import type { unpackFrame } from "./trace-records.js";
+import type { PackedFrame, unpackFrame } from "./trace-records.js";
 
 /** What the app's thread gives the writer thread at start. */
 export interface WriterThreadData {
@@ -32,7 +32,7 @@ export interface WriterThreadData {
  * Messages to the writer thread. Batches come through the ring, except one too large for it: its
  * frame in the ring is empty, and the batch comes as a message.
  */
-export type ToWriter = { flush: true } | { close: true } | { seq: number; frame: string[] };
+export type ToWriter = { flush: true } | { close: true } | { seq: number; frame: PackedFrame };
 
 /**
  * Messages from the writer thread: everything up to `committed` is done; `failed` are the batches
@@ -165,7 +165,7 @@ export function writerThreadMain(
     }
   };
   /** A waiting batch's traces, as the batch writer takes them. */
-  const payloadOf = (b: Waiting): SerializedBatch => b.payload ?? unpack(readFrame(ringBytes, ringWords, b.at).strings);
+  const payloadOf = (b: Waiting): SerializedBatch => b.payload ?? unpack(readFrame(ringBytes, ringWords, b.at));
 
   let setAside: Array<{ seq: number; batch: SerializedBatch }> = [];
   /** Writes `batches` (their seq, and their traces) in one transaction; throws when it rolled back. */
