@@ -502,10 +502,14 @@ export class SqliteTraceStore implements TraceStore {
 
   /** Drains the writer thread (what it holds is written first), ends it, and closes the file. */
   close(): void {
-    if (this.handoff) {
-      unregisterBackgroundWriter(this.handoff);
-      this.handoff.close(DRAIN_TIMEOUT_MS);
+    try {
+      if (this.handoff) {
+        unregisterBackgroundWriter(this.handoff);
+        this.handoff.close(DRAIN_TIMEOUT_MS);
+      }
+    } finally {
+      // closed even when the drain reports traces it could not store
+      if (this.db.isOpen) this.db.close();
     }
-    if (this.db.isOpen) this.db.close();
   }
 }

@@ -400,8 +400,12 @@ export class WriteHandoff {
 
   /** Drains (see {@link drainSync}) and lets the writer thread close its connection and end. */
   close(timeoutMs: number): void {
-    this.drainSync(timeoutMs);
-    this.worker?.postMessage({ close: true } satisfies ToWriter);
-    this.worker = undefined;
+    try {
+      this.drainSync(timeoutMs);
+    } finally {
+      // (a trace SQLite refused while draining is reported; the thread is closed all the same)
+      this.worker?.postMessage({ close: true } satisfies ToWriter);
+      this.worker = undefined;
+    }
   }
 }
