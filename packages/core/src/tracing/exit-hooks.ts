@@ -44,7 +44,7 @@ function guarded(what: string, fn: () => void): void {
     fn();
   } catch (e) {
     try {
-      log.error(`could not save traces at ${what}`, e);
+      log.error(`could not save every trace at ${what}`, e);
     } catch {
       // even logging failed (a closed stderr): stay silent rather than throw
     }
