@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Trace } from "../../entities/trace.js";
-import { ConfigurationError, TracesNotStoredError } from "../../errors.js";
+import { ConfigurationError, failedTracesOf, TracesNotStoredError } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { batchPerTrace, createBatchWriter, isBusyError, type SerializedBatch } from "./batch-writer.js";
 import { Control, RingWriter, readRingFrame } from "./handoff-ring.js";
@@ -94,6 +94,13 @@ interface Pending {
 
 /** How long an exit waits for the reply of a batch the writer thread is committing this instant. */
 const REPLY_WAIT_MS = 1000;
+
+/** How many traces serialised batches hold. */
+const tracesIn = (batches: readonly SerializedBatch[]): number =>
+  batches.reduce(
+    (n, b) => n + (typeof b.records === "string" ? (JSON.parse(b.records) as unknown[]) : b.records).length,
+    0,
+  );
 
 /** A frame (trace-records.ts `packTraces`) as the batch writer takes it. */
 const batchOf = unpackFrame;
@@ -233,23 +240,31 @@ export class WriteHandoff {
       this.pending.delete(seq);
       if (p.payload) this.largePending--;
       const aside = setAside?.get(seq);
-      try {
-        // traces stored already (a re-log, another process's part of the trace): merged here
-        if (aside) this.fallback(aside);
-      } catch (e) {
-        p.reject(e instanceof Error ? e : new Error(String(e)));
-        continue;
+      // the traces not stored: those the writer thread refused, and those set aside that could
+      // not be merged here (one batch may have both: neither count hides the other)
+      let notStored = 0;
+      let why: unknown;
+      if (aside) {
+        try {
+          // traces stored already (a re-log, another process's part of the trace): merged here
+          this.fallback(aside);
+        } catch (e) {
+          notStored += failedTracesOf(e, tracesIn(aside));
+          why = e;
+        }
       }
       if (failed?.has(seq)) {
-        const why = new Error(m.error ?? "the embedded store could not write the batch");
         const told = failed.get(seq);
-        const n = told === undefined || told < 0 || told > p.traces ? p.traces : told;
-        p.reject(
-          new TracesNotStoredError(`${n} of ${p.traces} trace(s) not stored: ${why.message}`, n, { cause: why }),
-        );
+        notStored += told === undefined || told < 0 || told > p.traces ? p.traces : told;
+        why ??= new Error(m.error ?? "the embedded store could not write the batch");
+      }
+      if (why === undefined) {
+        p.resolve();
         continue;
       }
-      p.resolve();
+      const n = Math.min(notStored, p.traces);
+      const message = why instanceof Error ? why.message : String(why);
+      p.reject(new TracesNotStoredError(`${n} of ${p.traces} trace(s) not stored: ${message}`, n, { cause: why }));
     }
     if (this.pending.size === 0) this.worker?.unref();
   }
