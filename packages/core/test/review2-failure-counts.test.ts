@@ -6,6 +6,8 @@
  * The traces SQLite refuses: those tagged `refuse`, by a trigger on the `traces` table (real
  * SQLite refusing an INSERT, on whichever thread makes it).
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +38,36 @@ const outcomeOf = (p: void | Promise<void>): Promise<unknown> =>
     (e: unknown) => e,
   );
 
+/**
+ * Another process holding the file's write lock for `ms` from when this resolves: the writer
+ * thread cannot commit (so an exit's drain reaches its deadline and writes the ring's batches on
+ * the app's thread, the `late` path of drainSync).
+ */
+async function lockFileFor(path: string, ms: number): Promise<{ done: Promise<unknown> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const { DatabaseSync } = require("node:sqlite");
+const db = new DatabaseSync(${JSON.stringify(path)});
+db.exec("BEGIN IMMEDIATE");
+process.stdout.write("locked\\n");
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});
+db.exec("ROLLBACK");
+db.close();`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const done = once(child, "exit");
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      if (d.toString().includes("locked")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`the lock holder exited (${code}) before locking`)));
+  });
+  return { done };
+}
+
 describe("the traces a batch did not store, counted", () => {
   it("a re-log that the app's thread cannot store, beside a trace the writer thread refused: both counted", async () => {
     const store = storeRefusingTagged(tempDb(), { commitIntervalMs: 5 });
@@ -48,4 +80,33 @@ describe("the traces a batch did not store, counted", () => {
     expect(store.countTraces()).toBe(1);
     store.close();
   });
+
+  // The drain's deadline passes with the file locked: what the writer thread held is written on
+  // the app's thread once the lock is released. Before, drainSync resolved those batches' promises
+  // (the export queue counted their refused trace exported) and threw their count to its caller,
+  // and logTracesSync threw that count (counted by the export queue against its own batch), or
+  // dropped it when its own traces had one refused too.
+  it("at a drain past its deadline: the held batch rejects with its own count, and logTracesSync throws its own", async () => {
+    const path = tempDb();
+    const store = storeRefusingTagged(path, { commitIntervalMs: 60_000, lockTimeoutMs: 0 });
+    // committed at once (a quiet spell); the next batch waits for the interval, then for the lock
+    await store.logTraces([makeTrace(9)]);
+    const lock = await lockFileFor(path, 8000);
+    const held = outcomeOf(store.logTraces([makeTrace(0), makeTrace(1, { refuse: "1" }), makeTrace(2)]));
+    let thrown: unknown;
+    try {
+      store.logTracesSync([makeTrace(3), makeTrace(4, { refuse: "1" })]);
+    } catch (e) {
+      thrown = e;
+    }
+    const heldOutcome = await held;
+    await lock.done;
+    expect(store.countTraces()).toBe(4);
+    expect(thrown).toBeInstanceOf(TracesNotStoredError);
+    expect((thrown as TracesNotStoredError).failedTraces).toBe(1);
+    expect((thrown as Error).message).toMatch(/^1 of 2 trace\(s\) not stored/);
+    expect(heldOutcome).toBeInstanceOf(TracesNotStoredError);
+    expect((heldOutcome as TracesNotStoredError).failedTraces).toBe(1);
+    store.close();
+  }, 30_000);
 });

@@ -9,6 +9,7 @@ import { approxSpanBytes, TraceData } from "../../entities/trace-data.js";
 import { TraceInfo, type TraceState } from "../../entities/trace-info.js";
 import { ConfigurationError, failedTracesOf, TraceNotFoundError, TracesNotStoredError } from "../../errors.js";
 import { registerBackgroundWriter, unregisterBackgroundWriter } from "../../internal/background-writers.js";
+import { log } from "../../internal/log.js";
 import { applyOverride } from "../assessment-override.js";
 import { checkDeleteOptions, checkSearchOptions, decodePageToken, encodePageToken, pageSize } from "../paging.js";
 import { isAnotherPart, mergeTraceParts } from "../trace-merge.js";
@@ -106,7 +107,8 @@ export class SqliteTraceStore implements TraceStore {
   constructor(path: string, options: HandoffOptions = {}) {
     this.path = path;
     // options checked (ConfigurationError) before the file is opened, so a refusal leaves nothing open
-    if (path !== ":memory:") this.handoff = new WriteHandoff(path, (payloads) => this.writeInline(payloads), options);
+    if (path !== ":memory:")
+      this.handoff = new WriteHandoff(path, (payloads, perBatch) => this.writeInline(payloads, perBatch), options);
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const { DatabaseSync } = loadSqlite();
     this.db = new DatabaseSync(path, { timeout: 10_000 });
@@ -152,9 +154,10 @@ export class SqliteTraceStore implements TraceStore {
    * as it is), each batch is written again alone, and one that fails alone trace by trace, as the
    * writer thread does: a trace SQLite refuses costs only itself here too (the exit path, a
    * writer thread that died, `:memory:`). Throws {@link TracesNotStoredError} counting the traces
-   * not stored.
+   * not stored; `perBatch`, when given, receives how many of each payload's (so that a caller
+   * writing several batches at once can tell each its own).
    */
-  private writeInline(payloads: SerializedBatch[]): void {
+  private writeInline(payloads: SerializedBatch[], perBatch?: number[]): void {
     let first: unknown;
     try {
       this.writeInlineOnce(payloads);
@@ -166,9 +169,12 @@ export class SqliteTraceStore implements TraceStore {
     let failed = 0;
     let total = 0;
     let last = first;
-    for (const p of payloads) {
+    for (let k = 0; k < payloads.length; k++) {
+      const p = payloads[k] as SerializedBatch;
       const ones = batchPerTrace(p);
       total += ones.length;
+      const failedBefore = failed;
+      if (perBatch) perBatch[k] = 0;
       if (payloads.length > 1) {
         try {
           this.writeInlineOnce([p]);
@@ -188,6 +194,7 @@ export class SqliteTraceStore implements TraceStore {
         }
       }
       if (ones.length === 1) failed++;
+      if (perBatch) perBatch[k] = failed - failedBefore;
     }
     if (failed === 0) return;
     const why = last instanceof Error ? last.message : String(last);
@@ -277,18 +284,22 @@ export class SqliteTraceStore implements TraceStore {
     return all;
   }
 
-  /** Writes on this thread, after everything handed to the writer thread is durable (the exit path). */
+  /**
+   * Writes on this thread, after everything handed to the writer thread is durable (the exit
+   * path). Throws {@link TracesNotStoredError} counting only `traces`' own refused traces: those of
+   * the batches handed over earlier are their promises' to report (drainSync rejects them), and a
+   * caller counts what this throws against `traces` (the export queue does).
+   */
   logTracesSync(traces: Trace[]): void {
     // what the writer thread held is written first; its failure (a trace SQLite refused) must not
     // keep these from being written
-    let drainFailure: unknown;
     try {
       this.handoff?.drainSync(DRAIN_TIMEOUT_MS);
     } catch (e) {
-      drainFailure = e;
+      // (logged here too: at an exit no promise's reaction runs)
+      log.error("the embedded store could not store every trace handed to its writer thread", e);
     }
     if (traces.length > 0) this.writeInline([serializeTraces(traces)]);
-    if (drainFailure !== undefined) throw drainFailure;
   }
 
   private insertAssessment(traceKey: number, a: Assessment): void {

@@ -133,8 +133,12 @@ export class WriteHandoff {
 
   constructor(
     private readonly path: string,
-    /** Writes payloads on the calling thread (exit, or a writer thread that could not start). */
-    private readonly fallback: (payloads: SerializedBatch[]) => void,
+    /**
+     * Writes payloads on the calling thread (exit, or a writer thread that could not start); throws
+     * when some traces are not stored, and then tells how many of each payload's in `perBatch`
+     * (when it can: not for a lock another connection held).
+     */
+    private readonly fallback: (payloads: SerializedBatch[], perBatch?: number[]) => void,
     options: HandoffOptions = {},
   ) {
     const legacy = wholeNumberOption("maxPendingChars", options.maxPendingChars, 8 * 1024 * 1024, 1);
@@ -393,18 +397,37 @@ export class WriteHandoff {
     }
     // still in the ring: written here (the thread may commit them too, later: a replacement)
     const late: SerializedBatch[] = [];
+    const lateSeqs: number[] = [];
     for (const f of frames) {
       const p = this.pending.get(f.seq);
       if (!p) continue;
-      if (f.strings.length > 0) late.push(batchOf(f));
-      else if (p.payload) late.push(batchOf(p.payload));
+      const frame = f.strings.length > 0 ? f : p.payload;
+      if (!frame) continue;
+      late.push(batchOf(frame));
+      lateSeqs.push(f.seq);
     }
     let failure: unknown;
+    const perBatch: number[] = [];
     try {
-      if (late.length > 0) this.fallback(late);
+      if (late.length > 0) this.fallback(late, perBatch);
     } catch (e) {
       // (the traces it could store are stored: it throws once it has written the rest)
       failure = e;
+      // each batch's promise says what became of its own traces (the export queue counts them),
+      // not only the caller's error: all of them when the fallback could not tell
+      const why = e instanceof Error ? e : new Error(String(e));
+      for (let k = 0; k < lateSeqs.length; k++) {
+        const seq = lateSeqs[k] as number;
+        const p = this.pending.get(seq);
+        if (!p) continue;
+        const told = perBatch[k];
+        if (told === 0) continue;
+        const n = told === undefined || told > p.traces ? p.traces : told;
+        this.pending.delete(seq);
+        p.reject(
+          new TracesNotStoredError(`${n} of ${p.traces} trace(s) not stored: ${why.message}`, n, { cause: why }),
+        );
+      }
     }
     for (const [, p] of this.pending) p.resolve();
     this.pending.clear();
