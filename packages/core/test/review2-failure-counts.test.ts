@@ -109,4 +109,31 @@ describe("the traces a batch did not store, counted", () => {
     expect((heldOutcome as TracesNotStoredError).failedTraces).toBe(1);
     store.close();
   }, 30_000);
+
+  // A writer thread that died: every frame is written on the app's thread as it is handed over.
+  // Before, a frame with a refused trace threw out of logTraces' loop over a large batch's frames,
+  // and the frames after it were never written, although the error counted one trace only (the
+  // export queue counted the rest exported).
+  it("with the writer thread dead: a large batch's frames after the one with a refused trace are still written", async () => {
+    const path = tempDb();
+    const store = storeRefusingTagged(path, {});
+    const first = store.logTraces([makeTrace(0)]);
+    const worker = (store as unknown as { handoff: { worker: { terminate(): Promise<number> } } }).handoff.worker;
+    await worker.terminate();
+    await first;
+    // ~100 traces of 20 spans: frames of 64 KiB, the refused trace in the first of them
+    const batch = Array.from({ length: 100 }, (_, k) =>
+      numberedTrace(k + 1, { spans: 20, idTimeMs, tags: k === 5 ? { refuse: "1" } : {} }),
+    );
+    let outcome: unknown;
+    try {
+      outcome = await outcomeOf(store.logTraces(batch));
+    } catch (e) {
+      outcome = e;
+    }
+    expect(outcome).toBeInstanceOf(TracesNotStoredError);
+    expect((outcome as TracesNotStoredError).failedTraces).toBe(1);
+    expect(store.countTraces()).toBe(100);
+    store.close();
+  });
 });

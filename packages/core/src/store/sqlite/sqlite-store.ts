@@ -270,11 +270,13 @@ export class SqliteTraceStore implements TraceStore {
       if (!handoff.hasRoomFor(estimate)) break;
       try {
         taken.push(handoff.write(packTraces(traces.slice(i, j)), j - i));
-        takenSizes.push(j - i);
       } catch (e) {
         if (e instanceof HandoffFullError) break;
-        throw e;
+        // written on this thread (a writer thread that died) with traces refused: that frame
+        // counts them, and the frames after it are still written
+        taken.push(Promise.reject(e));
       }
+      takenSizes.push(j - i);
       i = j;
     }
     const all = taken.length === 1 ? taken[0] : allFrames(taken, takenSizes);
