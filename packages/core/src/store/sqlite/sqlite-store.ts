@@ -174,10 +174,11 @@ export class SqliteTraceStore implements TraceStore {
       const ones = batchPerTrace(p);
       total += ones.length;
       const failedBefore = failed;
-      if (perBatch) perBatch[k] = 0;
+      // (told only once the payload is done: a lock that stops it midway leaves it untold)
       if (payloads.length > 1) {
         try {
           this.writeInlineOnce([p]);
+          if (perBatch) perBatch[k] = 0;
           continue;
         } catch (e) {
           if (isBusyError(e)) throw e;
