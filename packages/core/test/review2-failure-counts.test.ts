@@ -107,6 +107,7 @@ describe("the traces a batch did not store, counted", () => {
     expect((thrown as Error).message).toMatch(/^1 of 2 trace\(s\) not stored/);
     expect(heldOutcome).toBeInstanceOf(TracesNotStoredError);
     expect((heldOutcome as TracesNotStoredError).failedTraces).toBe(1);
+    expect((heldOutcome as Error).message).toBe("1 of 3 trace(s) not stored: refused by the review test");
     store.close();
   }, 30_000);
 

@@ -415,7 +415,9 @@ export class WriteHandoff {
       failure = e;
       // each batch's promise says what became of its own traces (the export queue counts them),
       // not only the caller's error: all of them when the fallback could not tell
-      const why = e instanceof Error ? e : new Error(String(e));
+      // (the reason itself: the fallback's own error counts every batch's traces)
+      const reason = (e as { cause?: unknown } | null)?.cause ?? e;
+      const why = reason instanceof Error ? reason : new Error(String(reason));
       for (let k = 0; k < lateSeqs.length; k++) {
         const seq = lateSeqs[k] as number;
         const p = this.pending.get(seq);
