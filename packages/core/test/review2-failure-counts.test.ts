@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteTraceStore, setTraceStore, type Trace, TracesNotStoredError } from "../src/index.js";
+import { InMemoryTraceStore, SqliteTraceStore, setTraceStore, type Trace, TracesNotStoredError } from "../src/index.js";
+import { MultiTraceStore } from "../src/stores.js";
 import { numberedTrace } from "./numbered-trace.js";
 
 afterEach(() => setTraceStore(null));
@@ -136,5 +137,19 @@ describe("the traces a batch did not store, counted", () => {
     expect((outcome as TracesNotStoredError).failedTraces).toBe(1);
     expect(store.countTraces()).toBe(100);
     store.close();
+  });
+
+  // Several destinations at exit: the embedded store now throws for one refused trace while it
+  // stores the others (e1f2997). Before, MultiTraceStore.logTracesSync stopped at that throw, and
+  // the destinations after it got none of the batch.
+  it("at exit with several destinations: one refused by the embedded store still reaches the others, and is reported", () => {
+    const sqlite = storeRefusingTagged(tempDb(), {});
+    const memory = new InMemoryTraceStore();
+    const both = new MultiTraceStore([sqlite, memory]);
+    const batch = [makeTrace(0), makeTrace(1, { refuse: "1" }), makeTrace(2)];
+    expect(() => both.logTracesSync(batch)).toThrow(TracesNotStoredError);
+    expect(sqlite.countTraces()).toBe(2);
+    expect(memory.searchTraces({ experimentIds: ["0"] }).traces.length).toBe(3);
+    sqlite.close();
   });
 });

@@ -65,8 +65,25 @@ export class MultiTraceStore implements TraceExporter {
       );
   }
 
+  /**
+   * Writes to every destination, each whatever another threw (a store may refuse a trace and
+   * store the rest: the others must still get the batch); then rethrows what failed (several
+   * failures as one AggregateError).
+   */
   logTracesSync(traces: Trace[]): void {
-    for (const s of this.destinations) s.logTracesSync?.(traces);
+    const failures: unknown[] = [];
+    for (const s of this.destinations) {
+      try {
+        s.logTracesSync?.(traces);
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) {
+      for (const f of failures) log.error("a trace destination failed", f);
+      throw new AggregateError(failures, `${failures.length} destination(s) failed`);
+    }
   }
 
   async close(): Promise<void> {
