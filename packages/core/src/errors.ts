@@ -55,6 +55,15 @@ export class TracesNotStoredError extends TracewrightError {
 }
 
 /**
+ * @internal The {@link TracesNotStoredError} for `failed` of `total` traces, its message naming
+ * why (`cause`'s message).
+ */
+export function tracesNotStored(failed: number, total: number, cause: unknown): TracesNotStoredError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new TracesNotStoredError(`${failed} of ${total} trace(s) not stored: ${why}`, failed, { cause });
+}
+
+/**
  * How many of a failed write's `batchSize` traces were not stored: what a
  * {@link TracesNotStoredError} (from any copy of core) says, else all of them.
  */

@@ -223,14 +223,7 @@ function writeResolved(batch: Trace[]): void | Promise<void> {
       holdBack(e.rest ? [...e.rest] : batch);
       return;
     }
-    // a store may have written part of the batch (TracesNotStoredError says how much)
-    const failed = failedTracesOf(e, batch.length);
-    q.stats.failed += failed;
-    q.stats.exported += batch.length - failed;
-    log.error(
-      failed === batch.length ? `failed to store ${batch.length} trace(s)` : "a store wrote part of a batch",
-      e,
-    );
+    countFailedWrite(e, batch.length);
     return;
   }
   if (result instanceof Promise) {
@@ -281,6 +274,17 @@ function holdBack(batch: Trace[]): void {
   }
 }
 
+/**
+ * Counts a failed write of `count` traces, and logs it: a store may have written part of the
+ * batch (a TracesNotStoredError says how much), and that part counts as exported when `exported`.
+ */
+function countFailedWrite(e: unknown, count: number, exported = true): void {
+  const failed = failedTracesOf(e, count);
+  q.stats.failed += failed;
+  if (exported) q.stats.exported += count - failed;
+  log.error(failed === count ? `failed to store ${count} trace(s)` : "a store wrote part of a batch", e);
+}
+
 function track(p: Promise<void>, count: number, exported = false): Promise<void> {
   // one reaction per write (this runs once per trace at a low rate): counted, logged, untracked
   const guarded: Promise<void> = p.then(
@@ -296,11 +300,7 @@ function track(p: Promise<void>, count: number, exported = false): Promise<void>
       }
     },
     (e: unknown) => {
-      // a store may have written part of the batch (TracesNotStoredError says how much)
-      const failed = failedTracesOf(e, count);
-      q.stats.failed += failed;
-      if (exported) q.stats.exported += count - failed;
-      log.error(failed === count ? `failed to store ${count} trace(s)` : "a store wrote part of a batch", e);
+      countFailedWrite(e, count, exported);
       q.inflight.delete(guarded);
     },
   );

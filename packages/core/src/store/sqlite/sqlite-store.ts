@@ -7,7 +7,7 @@ import { Span } from "../../entities/span.js";
 import { Trace } from "../../entities/trace.js";
 import { approxSpanBytes, TraceData } from "../../entities/trace-data.js";
 import { TraceInfo, type TraceState } from "../../entities/trace-info.js";
-import { ConfigurationError, failedTracesOf, TraceNotFoundError, TracesNotStoredError } from "../../errors.js";
+import { ConfigurationError, failedTracesOf, TraceNotFoundError, tracesNotStored } from "../../errors.js";
 import { registerBackgroundWriter, unregisterBackgroundWriter } from "../../internal/background-writers.js";
 import { log } from "../../internal/log.js";
 import { applyOverride } from "../assessment-override.js";
@@ -79,9 +79,7 @@ async function allFrames(frames: Promise<void>[], sizes: number[]): Promise<void
   if (failed === 0) return;
   const total = sizes.reduce((a, b) => a + b, 0);
   // (the reason itself: a frame's error says how many of its own traces failed)
-  const reason = (first as { cause?: unknown } | null)?.cause ?? first;
-  const why = reason instanceof Error ? reason.message : String(reason);
-  throw new TracesNotStoredError(`${failed} of ${total} trace(s) not stored: ${why}`, failed, { cause: reason });
+  throw tracesNotStored(failed, total, (first as { cause?: unknown } | null)?.cause ?? first);
 }
 
 /**
@@ -198,8 +196,7 @@ export class SqliteTraceStore implements TraceStore {
       if (perBatch) perBatch[k] = failed - failedBefore;
     }
     if (failed === 0) return;
-    const why = last instanceof Error ? last.message : String(last);
-    throw new TracesNotStoredError(`${failed} of ${total} trace(s) not stored: ${why}`, failed, { cause: last });
+    throw tracesNotStored(failed, total, last);
   }
 
   /** {@link writeInline}'s one transaction. */

@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Trace } from "../../entities/trace.js";
-import { ConfigurationError, failedTracesOf, TracesNotStoredError } from "../../errors.js";
+import { ConfigurationError, failedTracesOf, tracesNotStored } from "../../errors.js";
 import { log } from "../../internal/log.js";
 import { batchPerTrace, createBatchWriter, isBusyError, type SerializedBatch } from "./batch-writer.js";
 import { Control, RingWriter, readRingFrame } from "./handoff-ring.js";
@@ -266,9 +266,7 @@ export class WriteHandoff {
         p.resolve();
         continue;
       }
-      const n = Math.min(notStored, p.traces);
-      const message = why instanceof Error ? why.message : String(why);
-      p.reject(new TracesNotStoredError(`${n} of ${p.traces} trace(s) not stored: ${message}`, n, { cause: why }));
+      p.reject(tracesNotStored(Math.min(notStored, p.traces), p.traces, why));
     }
     if (this.pending.size === 0) this.worker?.unref();
   }
@@ -416,8 +414,7 @@ export class WriteHandoff {
       // each batch's promise says what became of its own traces (the export queue counts them),
       // not only the caller's error: all of them when the fallback could not tell
       // (the reason itself: the fallback's own error counts every batch's traces)
-      const reason = (e as { cause?: unknown } | null)?.cause ?? e;
-      const why = reason instanceof Error ? reason : new Error(String(reason));
+      const why = (e as { cause?: unknown } | null)?.cause ?? e;
       for (let k = 0; k < lateSeqs.length; k++) {
         const seq = lateSeqs[k] as number;
         const p = this.pending.get(seq);
@@ -426,9 +423,7 @@ export class WriteHandoff {
         if (told === 0) continue;
         const n = told === undefined || told > p.traces ? p.traces : told;
         this.pending.delete(seq);
-        p.reject(
-          new TracesNotStoredError(`${n} of ${p.traces} trace(s) not stored: ${why.message}`, n, { cause: why }),
-        );
+        p.reject(tracesNotStored(n, p.traces, why));
       }
     }
     for (const [, p] of this.pending) p.resolve();
