@@ -290,6 +290,30 @@ describe("exit paths while the experiment is still being looked up", () => {
   }
 });
 
+describe("a remote destination's spool at a signal", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal} while the spool still writes a batch in the background keeps that batch`, async () => {
+      const env = remoteEnv();
+      // the thread pool kept busy, so that the spool's background write of the batch the export
+      // queue handed it is still waiting when the signal comes (no "exit" event follows a signal)
+      const script = `${makeTraces(20)}
+const { pbkdf2 } = await import("node:crypto");
+for (let i = 0; i < 4; i++) pbkdf2("x", "y", 5e7, 32, "sha256", () => {});
+await new Promise((r) => setTimeout(r, 200));
+ready();
+block(400);
+setInterval(() => {}, 1000);`;
+      const result = await runChild(script, { ...env, UV_THREADPOOL_SIZE: "4" }, (pid) => process.kill(pid, signal));
+      expect(result.signal).toBe(signal);
+      const ids = printedIds(result.stdout);
+      expect(ids).toHaveLength(20);
+      const offered = new Set(startTraceRequests().map((r) => r.id));
+      const spooled = spooledIds(env.TRACEWRIGHT_SPOOL_DIR as string);
+      expect(ids.filter((id) => !offered.has(id) && !spooled.has(id))).toEqual([]);
+    }, 60_000);
+  }
+});
+
 describe("the embedded store, with a named experiment", () => {
   it("process.exit() in the same tick as the experiment's lookup files the traces in that experiment", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tw-exit-sqlite-"));

@@ -14,6 +14,7 @@ import {
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { registerBackgroundWriter } from "../../internal/background-writers.js";
 import { log } from "../../internal/log.js";
 import { processSingleton } from "../../internal/process-state.js";
 
@@ -405,7 +406,7 @@ export class TraceSpool {
     if (live.hooked) return;
     live.hooked = true;
     // only synchronous work is possible at exit: write what the thread pool has not finished
-    process.on("exit", () => {
+    const flushAll = (): void => {
       for (const s of live.spools) {
         try {
           s.flushSync();
@@ -413,7 +414,12 @@ export class TraceSpool {
           log.error("could not save spooled traces at exit", e);
         }
       }
-    });
+    };
+    process.on("exit", flushAll);
+    // and on the exit paths that end without an "exit" event (SIGTERM, SIGINT: the exit hooks
+    // re-raise the signal), whose exit work drains the background writers: a batch the export
+    // queue handed over just before the signal was still being written by the thread pool
+    registerBackgroundWriter({ flushSoon: () => {}, drainSync: flushAll });
   }
 
   /**
