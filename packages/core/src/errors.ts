@@ -40,6 +40,20 @@ export class InvalidArgumentError extends TracewrightError {
 }
 
 /**
+ * A store was used after its `close()`: nothing was read or written. Open a new store on the same
+ * path (or URI) to go on; what was written before `close()` is there.
+ */
+export class StoreClosedError extends TracewrightError {
+  override name = "StoreClosedError";
+  /** The closed store's location (a file path, or a URI). */
+  readonly location: string;
+  constructor(location: string, operation: string) {
+    super(`${operation}: the trace store at ${location} is closed; open a new store to use it again`);
+    this.location = location;
+  }
+}
+
+/**
  * A store could not write some traces of a batch (rejected by `logTraces`): `failedTraces` of
  * them are not stored; the rest of the batch is. The export queue counts exactly those as failed
  * (`getExportStats().failed`) and the others as exported.

@@ -62,6 +62,7 @@ export {
   ConfigurationError,
   InvalidArgumentError,
   InvalidFilterError,
+  StoreClosedError,
   TraceNotFoundError,
   TracesNotStoredError,
   TracewrightError,

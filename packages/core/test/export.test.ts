@@ -27,6 +27,46 @@ describe("export queue", () => {
     expect(store().allTraces()).toHaveLength(1);
   });
 
+  it("gathers the traces that finish within a few milliseconds into one batch for the store", async () => {
+    const batches: number[] = [];
+    const counting = new (class extends InMemoryTraceStore {
+      override logTraces(traces: Trace[]): void {
+        batches.push(traces.length);
+        super.logTraces(traces);
+      }
+    })();
+    setTraceStore(counting);
+    try {
+      // each in its own turn of the event loop: a drain per turn handed them over one by one
+      const step = trace(() => 1, { name: "turn" });
+      for (let i = 0; i < 20; i++) {
+        step();
+        await new Promise((r) => setImmediate(r));
+      }
+      await flushTraces();
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(20);
+      expect(batches.length).toBeLessThanOrEqual(10);
+    } finally {
+      setTraceStore(store());
+    }
+  });
+
+  it("hands traces over as it goes in a loop that never yields to the event loop: none dropped at the queue's bound", async () => {
+    setExportQueueLimits({ maxTraces: 100 });
+    try {
+      const before = getExportStats().dropped;
+      const step = trace(async (i: number) => i, { name: "microtasks" });
+      // awaits on promises only: no timer, immediate or I/O callback runs until the loop ends
+      for (let i = 0; i < 1000; i++) await step(i);
+      expect(store().allTraces().length).toBeGreaterThanOrEqual(950);
+      expect(getExportStats().dropped - before).toBe(0);
+      await flushTraces();
+      expect(store().allTraces()).toHaveLength(1000);
+    } finally {
+      setExportQueueLimits({ maxTraces: 10_000 });
+    }
+  });
+
   it("writes immediately when async logging is off", () => {
     enableAsyncLogging(false);
     trace(() => 1, { name: "sync" })();

@@ -11,6 +11,7 @@ import {
   getTraceStore,
   getTrackingUri,
   SqliteTraceStore,
+  StoreClosedError,
   searchTraces,
   setExperiment,
   setTraceStore,
@@ -21,6 +22,7 @@ import {
   withSpan,
 } from "../src/index.js";
 import { sqlitePathFromUri } from "../src/store/sqlite/uri.js";
+import { numberedTrace } from "./numbered-trace.js";
 
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-sqlite-")), "traces.db");
@@ -140,6 +142,42 @@ describe("the embedded store end to end", () => {
     db.exec("PRAGMA user_version = 99");
     db.close();
     expect(() => new SqliteTraceStore(path)).toThrow(/schema version 99, newer than this Tracewright supports/);
+  });
+
+  it("refuses every call after close() with a StoreClosedError naming the file, and keeps what was written", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path);
+    const first = numberedTrace(1, { idTimeMs: 1_700_000_000_000 });
+    await store.logTraces([first]);
+    store.close();
+    store.close(); // idempotent
+    const calls: Array<[string, () => unknown]> = [
+      ["logTraces", () => store.logTraces([numberedTrace(2)])],
+      ["logTracesSync", () => store.logTracesSync([numberedTrace(3)])],
+      ["getTrace", () => store.getTrace(first.info.traceId)],
+      ["searchTraces", () => store.searchTraces({ experimentIds: ["0"] })],
+      ["countTraces", () => store.countTraces()],
+      ["setTraceTag", () => store.setTraceTag(first.info.traceId, "k", "v")],
+      ["createExperiment", () => store.createExperiment("after-close")],
+    ];
+    for (const [name, call] of calls) {
+      let thrown: unknown;
+      try {
+        call();
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, name).toBeInstanceOf(StoreClosedError);
+      expect((thrown as StoreClosedError).message).toContain(`SqliteTraceStore.${name}`);
+      expect((thrown as StoreClosedError).location).toBe(path);
+    }
+    // nothing was handed to a writer thread after close(): the file holds the first trace only
+    await new Promise((r) => setTimeout(r, 100));
+    const again = new SqliteTraceStore(path);
+    expect(again.countTraces()).toBe(1);
+    expect(again.getTrace(first.info.traceId)).not.toBeNull();
+    expect(() => again.createExperiment("after-close")).not.toThrow();
+    again.close();
   });
 
   it("saves queued traces when the process exits right after tracing", async () => {

@@ -7,7 +7,13 @@ import { Span } from "../../entities/span.js";
 import { Trace } from "../../entities/trace.js";
 import { approxSpanBytes, TraceData } from "../../entities/trace-data.js";
 import { TraceInfo, type TraceState } from "../../entities/trace-info.js";
-import { ConfigurationError, failedTracesOf, TraceNotFoundError, tracesNotStored } from "../../errors.js";
+import {
+  ConfigurationError,
+  failedTracesOf,
+  StoreClosedError,
+  TraceNotFoundError,
+  tracesNotStored,
+} from "../../errors.js";
 import { registerBackgroundWriter, unregisterBackgroundWriter } from "../../internal/background-writers.js";
 import { log } from "../../internal/log.js";
 import { applyOverride } from "../assessment-override.js";
@@ -239,6 +245,7 @@ export class SqliteTraceStore implements TraceStore {
    * `HandoffFullError` when the thread is too far behind (the export queue then holds them back).
    */
   logTraces(traces: Trace[]): void | Promise<void> {
+    this.mustBeOpen("logTraces");
     if (traces.length === 0) return;
     const handoff = this.handoff;
     if (!handoff) return this.writeInline([serializeTraces(traces)]);
@@ -291,6 +298,7 @@ export class SqliteTraceStore implements TraceStore {
    * caller counts what this throws against `traces` (the export queue does).
    */
   logTracesSync(traces: Trace[]): void {
+    this.mustBeOpen("logTracesSync");
     // what the writer thread held is written first; its failure (a trace SQLite refused) must not
     // keep these from being written
     try {
@@ -350,6 +358,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   getTrace(traceId: string): Trace | null {
+    this.mustBeOpen("getTrace");
     const row = this.stmts.selectTrace.get(traceId) as Row | undefined;
     return row ? this.traceFromRow(row) : null;
   }
@@ -365,6 +374,7 @@ export class SqliteTraceStore implements TraceStore {
   };
 
   searchTraces(options: SearchTracesOptions): TracePage {
+    this.mustBeOpen("searchTraces");
     checkSearchOptions(options);
     const where: string[] = [];
     const params: Array<string | number> = [];
@@ -405,6 +415,7 @@ export class SqliteTraceStore implements TraceStore {
 
   /** Number of stored traces (all experiments unless one is given). */
   countTraces(experimentId?: string): number {
+    this.mustBeOpen("countTraces");
     const row = (
       experimentId === undefined
         ? this.db.prepare("SELECT count(*) AS n FROM traces").get()
@@ -414,6 +425,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   deleteTraces(options: DeleteTracesOptions): number {
+    this.mustBeOpen("deleteTraces");
     checkDeleteOptions(options);
     return this.transaction(() => {
       let keys: number[];
@@ -455,10 +467,12 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   setTraceTag(traceId: string, key: string, value: string): void {
+    this.mustBeOpen("setTraceTag");
     this.stmts.setTag.run(jsonMemberPath(key), value, this.mustExist(traceId));
   }
 
   deleteTraceTag(traceId: string, key: string): void {
+    this.mustBeOpen("deleteTraceTag");
     const rk = this.mustExist(traceId);
     const result = this.stmts.deleteTag.run(jsonMemberPath(key), rk);
     if (Number(result.changes) === 0) {
@@ -467,6 +481,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   logAssessment(assessment: Assessment): Assessment {
+    this.mustBeOpen("logAssessment");
     return this.transaction(() => {
       const rk = this.mustExist(assessment.traceId);
       const existing = (this.stmts.selectAssessments.all(rk) as Array<{ content: string }>).map((r) =>
@@ -479,6 +494,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   getExperimentByName(name: string): Experiment | null {
+    this.mustBeOpen("getExperimentByName");
     const row = this.db.prepare("SELECT experiment_id, name FROM experiments WHERE name = ?").get(name) as
       | { experiment_id: number; name: string }
       | undefined;
@@ -486,11 +502,13 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   createExperiment(name: string): Experiment {
+    this.mustBeOpen("createExperiment");
     this.db.prepare("INSERT OR IGNORE INTO experiments (name, creation_time) VALUES (?, ?)").run(name, Date.now());
     return this.getExperimentByName(name) as Experiment;
   }
 
   listExperiments(): Array<Experiment & { traceCount: number }> {
+    this.mustBeOpen("listExperiments");
     return (
       this.db
         .prepare(
@@ -502,17 +520,35 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   createRun(run: { runId: string; experimentId: string; name: string | null; startTime: number }): void {
+    this.mustBeOpen("createRun");
     this.db
       .prepare("INSERT INTO runs (run_id, experiment_id, name, status, start_time) VALUES (?, ?, ?, 'RUNNING', ?)")
       .run(run.runId, run.experimentId, run.name, run.startTime);
   }
 
   endRun(runId: string, status: string, endTime: number): void {
+    this.mustBeOpen("endRun");
     this.db.prepare("UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?").run(status, endTime, runId);
   }
 
-  /** Drains the writer thread (what it holds is written first), ends it, and closes the file. */
+  /** Set by {@link close}: every later call throws {@link StoreClosedError}. */
+  private closed = false;
+
+  /**
+   * Refuses a call after {@link close}: the file is closed, and a batch handed over now would
+   * start a second writer thread that no exit drains.
+   */
+  private mustBeOpen(operation: string): void {
+    if (this.closed) throw new StoreClosedError(this.path, `SqliteTraceStore.${operation}`);
+  }
+
+  /**
+   * Drains the writer thread (what it holds is written first), ends it, and closes the file.
+   * Idempotent; any other call afterwards throws {@link StoreClosedError}.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       if (this.handoff) {
         unregisterBackgroundWriter(this.handoff);
