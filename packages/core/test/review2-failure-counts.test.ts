@@ -152,4 +152,34 @@ describe("the traces a batch did not store, counted", () => {
     expect(memory.searchTraces({ experimentIds: ["0"] }).traces.length).toBe(3);
     sqlite.close();
   });
+
+  it("with several destinations failing, the error counts the traces some destination did not store, not the whole batch", async () => {
+    const sqlite = storeRefusingTagged(tempDb(), {});
+    // another destination that stores all but the first trace of a batch, and says so
+    const picky = new (class extends InMemoryTraceStore {
+      override logTraces(traces: Trace[]): void {
+        super.logTraces(traces.slice(1));
+        throw new TracesNotStoredError("1 of the batch not stored", 1);
+      }
+    })();
+    const batch = [makeTrace(10), makeTrace(11, { refuse: "1" }), makeTrace(12), makeTrace(13)];
+    const outcome = await outcomeOf(new MultiTraceStore([sqlite, picky]).logTraces(batch));
+    expect(outcome).toBeInstanceOf(TracesNotStoredError);
+    // one refused by each: two of the four (the export queue counts the other two exported)
+    expect((outcome as TracesNotStoredError).failedTraces).toBe(2);
+    expect((outcome as TracesNotStoredError).message).toMatch(
+      /^2 of 4 trace\(s\) not stored: 2 destination\(s\) failed/,
+    );
+    expect(sqlite.countTraces()).toBe(3);
+    // the same at exit, on the synchronous path
+    const again = [makeTrace(20), makeTrace(21, { refuse: "1" })];
+    let thrown: unknown;
+    try {
+      new MultiTraceStore([sqlite, picky]).logTracesSync(again);
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as TracesNotStoredError).failedTraces).toBe(2);
+    sqlite.close();
+  });
 });

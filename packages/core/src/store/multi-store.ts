@@ -1,4 +1,5 @@
 import type { Trace } from "../entities/trace.js";
+import { failedTracesOf, tracesNotStored } from "../errors.js";
 import { deliveryStats } from "../internal/delivery-stats.js";
 import { log } from "../internal/log.js";
 import { isHandoffFull } from "./sqlite/write-handoff.js";
@@ -40,9 +41,26 @@ async function deliver(destination: TraceExporter, traces: Trace[]): Promise<voi
 }
 
 /**
+ * What the destinations that failed make of a batch of `total` traces: the one failure as it is,
+ * or for several a {@link TracesNotStoredError} (its cause the AggregateError of them all)
+ * counting, of the batch, the traces some destination did not store: each destination's count
+ * (all of the batch for an error that does not say), summed, at most the batch. Summed rather than
+ * the largest: two destinations may each have refused a different trace, and a count short of the
+ * truth is a trace lost silently (the export queue counts the rest exported).
+ */
+function failureOf(failures: unknown[], total: number): unknown {
+  if (failures.length === 1) return failures[0];
+  const notStored = Math.min(
+    total,
+    failures.reduce<number>((n, f) => n + failedTracesOf(f, total), 0),
+  );
+  return tracesNotStored(notStored, total, new AggregateError(failures, `${failures.length} destination(s) failed`));
+}
+
+/**
  * Sends every trace to several destinations at once (e.g. the embedded store and an OpenTelemetry
- * collector). A destination that fails is logged; the batch counts as failed when any destination
- * failed. It only exports: reads, experiments and runs go to {@link MultiTraceStore.readsFrom},
+ * collector). A destination that fails is logged; a trace counts as failed when a destination did
+ * not store it (see {@link failureOf}). It only exports: reads, experiments and runs go to {@link MultiTraceStore.readsFrom},
  * the first destination that can read.
  */
 export class MultiTraceStore implements TraceExporter {
@@ -59,16 +77,16 @@ export class MultiTraceStore implements TraceExporter {
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     for (const f of failed) log.error("a trace destination failed", f.reason);
     if (failed.length > 0)
-      throw new AggregateError(
+      throw failureOf(
         failed.map((f) => f.reason),
-        `${failed.length} destination(s) failed`,
+        traces.length,
       );
   }
 
   /**
    * Writes to every destination, each whatever another threw (a store may refuse a trace and
    * store the rest: the others must still get the batch); then rethrows what failed (several
-   * failures as one AggregateError).
+   * failures as one, {@link failureOf}).
    */
   logTracesSync(traces: Trace[]): void {
     const failures: unknown[] = [];
@@ -79,11 +97,8 @@ export class MultiTraceStore implements TraceExporter {
         failures.push(e);
       }
     }
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) {
-      for (const f of failures) log.error("a trace destination failed", f);
-      throw new AggregateError(failures, `${failures.length} destination(s) failed`);
-    }
+    if (failures.length > 1) for (const f of failures) log.error("a trace destination failed", f);
+    if (failures.length > 0) throw failureOf(failures, traces.length);
   }
 
   async close(): Promise<void> {
