@@ -10,6 +10,7 @@ import {
   getTrace,
   getTraceStore,
   getTrackingUri,
+  Span,
   SqliteTraceStore,
   StoreClosedError,
   searchTraces,
@@ -17,6 +18,9 @@ import {
   setTraceStore,
   setTrackingUri,
   startRun,
+  Trace,
+  TraceData,
+  TraceInfo,
   TracewrightClient,
   trace,
   withSpan,
@@ -142,6 +146,45 @@ describe("the embedded store end to end", () => {
     db.exec("PRAGMA user_version = 99");
     db.close();
     expect(() => new SqliteTraceStore(path)).toThrow(/schema version 99, newer than this Tracewright supports/);
+  });
+
+  it("adds up several parts of one distributed trace that arrive in one batch, on the writer thread and inline", async () => {
+    const hex = "0123456789abcdef0123456789abcdef";
+    // a server's requests of one caller's trace: each its own part, under the caller's span
+    const part = (n: number) =>
+      new Trace(
+        new TraceInfo({
+          traceId: `tr-${hex}`,
+          experimentId: "0",
+          requestTime: 1_700_000_000_000 + n,
+          executionDuration: 1,
+          state: "OK",
+          tags: {},
+          traceMetadata: {},
+        }),
+        new TraceData([
+          Span.fromDict({
+            trace_id: hex,
+            span_id: n.toString(16).padStart(16, "0"),
+            parent_span_id: "ffffffffffffffff",
+            name: `request-${n}`,
+            start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
+            end_time_unix_nano: 1_700_000_000_000_500_000 + n * 1_000_000,
+            events: [],
+            status: { code: "STATUS_CODE_OK", message: "" },
+            attributes: {},
+          }),
+        ]),
+      );
+    for (const path of [tempDb(), ":memory:"]) {
+      const store = new SqliteTraceStore(path);
+      await store.logTraces([part(1), part(2), part(3), part(4)]);
+      // and a fifth later, onto the four stored
+      await store.logTraces([part(5)]);
+      const names = store.getTrace(`tr-${hex}`)?.data.spans.map((s) => s.name);
+      expect(names, path).toEqual(["request-1", "request-2", "request-3", "request-4", "request-5"]);
+      store.close();
+    }
   });
 
   it("refuses every call after close() with a StoreClosedError naming the file, and keeps what was written", async () => {

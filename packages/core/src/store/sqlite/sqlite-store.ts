@@ -214,11 +214,15 @@ export class SqliteTraceStore implements TraceStore {
         for (const p of payloads) {
           const stored = write(p, false);
           if (!stored) continue;
-          const merged = tracesFromBatch(stored).map((logged) => {
+          // one at a time, each merged with what is stored after the one before it was written:
+          // a batch may hold several parts of one trace (a server's requests of one distributed
+          // trace, gathered into one batch), and each merged with the version stored before any
+          // of them replaced it with its own part, the last part winning and the others lost
+          for (const logged of tracesFromBatch(stored)) {
             const existing = this.getTrace(logged.info.traceId);
-            return existing && isAnotherPart(existing, logged) ? mergeTraceParts(existing, logged) : logged;
-          });
-          write(serializeTraces(merged), true);
+            const t = existing && isAnotherPart(existing, logged) ? mergeTraceParts(existing, logged) : logged;
+            write(serializeTraces([t]), true);
+          }
         }
       });
     } catch (e) {

@@ -128,9 +128,14 @@ export function writerThreadMain(
    * writer then commits again as soon as that much waits, not at the interval (nor when the app's
    * thread asks, once the ring is half full: bench:store's ingest found this thread idle a third
    * of the time, waiting to be asked), and what is left when the frames stop coming soon after.
-   * Meanwhile it sleeps on the ring, woken by each frame.
+   * Meanwhile it sleeps on the ring, woken by each frame. It lasts a commit interval past the last
+   * commit that held that much: the commit of a burst's tail holds less by its nature, and had it
+   * ended the load, the next burst would wait out the interval before its first commit (a test of
+   * this flaked under CI load, where the burst was committed in more, smaller parts).
    */
   let underLoad = false;
+  /** When the last commit of at least a quarter of a full commit began. */
+  let lastLoadCommit = Number.NEGATIVE_INFINITY;
   const loadCommitBytes = data.maxCommitBytes >> 2;
   /** Under load, what waits when frames stop coming is committed after this long. */
   const LOAD_TAIL_MS = 10;
@@ -216,7 +221,8 @@ export function writerThreadMain(
     if (waiting.length === 0) return true;
     lastCommit = performance.now();
     const batches = waiting;
-    underLoad = waitingBytes >= loadCommitBytes;
+    if (waitingBytes >= loadCommitBytes) lastLoadCommit = lastCommit;
+    underLoad = lastCommit - lastLoadCommit < data.commitIntervalMs;
     waiting = [];
     waitingBytes = 0;
     const failed: number[] = [];
