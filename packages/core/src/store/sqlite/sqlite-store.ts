@@ -219,7 +219,7 @@ export class SqliteTraceStore implements TraceStore {
           // trace, gathered into one batch), and each merged with the version stored before any
           // of them replaced it with its own part, the last part winning and the others lost
           for (const logged of tracesFromBatch(stored)) {
-            const existing = this.getTrace(logged.info.traceId);
+            const existing = this.readTrace(logged.info.traceId);
             const t = existing && isAnotherPart(existing, logged) ? mergeTraceParts(existing, logged) : logged;
             write(serializeTraces([t]), true);
           }
@@ -363,6 +363,14 @@ export class SqliteTraceStore implements TraceStore {
 
   getTrace(traceId: string): Trace | null {
     this.mustBeOpen("getTrace");
+    return this.readTrace(traceId);
+  }
+
+  /**
+   * {@link getTrace} without the closed check: the merge of set-aside parts runs inside `close()`
+   * too (its drain of the writer thread writes them on this thread), and must still read them.
+   */
+  private readTrace(traceId: string): Trace | null {
     const row = this.stmts.selectTrace.get(traceId) as Row | undefined;
     return row ? this.traceFromRow(row) : null;
   }

@@ -1,0 +1,58 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Span, SqliteTraceStore, Trace, TraceData, TraceInfo } from "../src/index.js";
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-review-")), "traces.db");
+const hex = "0123456789abcdef0123456789abcdef";
+const part = (n: number) =>
+  new Trace(
+    new TraceInfo({
+      traceId: `tr-${hex}`,
+      experimentId: "0",
+      requestTime: 1_700_000_000_000 + n,
+      executionDuration: 1,
+      state: "OK",
+      tags: {},
+      traceMetadata: {},
+    }),
+    new TraceData([
+      Span.fromDict({
+        trace_id: hex,
+        span_id: n.toString(16).padStart(16, "0"),
+        parent_span_id: "ffffffffffffffff",
+        name: `request-${n}`,
+        start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
+        end_time_unix_nano: 1_700_000_000_000_500_000 + n * 1_000_000,
+        events: [],
+        status: { code: "STATUS_CODE_OK", message: "" },
+        attributes: {},
+      }),
+    ]),
+  );
+
+describe("review", () => {
+  it("close() right after a second part of a stored trace was handed over keeps that part", async () => {
+    const path = tempDb();
+    const store = new SqliteTraceStore(path);
+    await store.logTraces([part(1)]);
+    // a second part of the same trace, still with the writer thread when close() drains it
+    const second = store.logTraces([part(2)]);
+    let outcome: unknown = "resolved";
+    if (second instanceof Promise) second.catch((e) => (outcome = e));
+    let closeError: unknown;
+    try {
+      store.close();
+    } catch (e) {
+      closeError = e;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    const again = new SqliteTraceStore(path);
+    const names = again.getTrace(`tr-${hex}`)?.data.spans.map((s) => s.name);
+    again.close();
+    console.log("outcome:", String(outcome), "cause:", String((outcome as { cause?: unknown })?.cause), "close threw:", String(closeError));
+    expect(names).toEqual(["request-1", "request-2"]);
+    expect(outcome).toBe("resolved");
+  });
+});
