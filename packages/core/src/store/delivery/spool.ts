@@ -355,7 +355,7 @@ export class TraceSpool {
             break;
           }
           try {
-            await writeFileDurable(dir, name, json);
+            await writeFileDurable(dir, name, json, () => this.inflight !== null);
             if (this.inflight === null) break; // also written synchronously: the index has it
             this.unreserve(items.length, this.inflightBytes);
             this.pushEntry(items, dir, json.length, name);
@@ -603,7 +603,7 @@ function ensureDirSync(dir: string, depth = 0): void {
   }
 }
 
-async function writeFileDurable(dir: string, name: string, json: string): Promise<void> {
+async function writeFileDurable(dir: string, name: string, json: string, wanted?: () => boolean): Promise<void> {
   // created on first use: reading a remote destination (e.g. from the CLI) leaves no directory
   await ensureDir(dir);
   const tmp = join(dir, `.${name}.tmp`);
@@ -613,6 +613,13 @@ async function writeFileDurable(dir: string, name: string, json: string): Promis
     await handle.sync();
   } finally {
     await handle.close();
+  }
+  // written synchronously meanwhile (a signal's exit work, after which the process may go on and
+  // deliver and remove that file): renamed now, this copy would bring the batch back, to be
+  // delivered again by the next process
+  if (wanted && !wanted()) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    return;
   }
   await rename(tmp, join(dir, name));
 }
