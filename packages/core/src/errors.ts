@@ -99,3 +99,4 @@ brandClass(InvalidFilterError, "InvalidFilterError");
 brandClass(ConfigurationError, "ConfigurationError");
 brandClass(InvalidArgumentError, "InvalidArgumentError");
 brandClass(TracesNotStoredError, "TracesNotStoredError");
+brandClass(StoreClosedError, "StoreClosedError");

@@ -2,7 +2,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Span, SqliteTraceStore, Trace, TraceData, TraceInfo } from "../src/index.js";
+import {
+  ConfigurationError,
+  Span,
+  SqliteTraceStore,
+  StoreClosedError,
+  Trace,
+  TraceData,
+  TraceInfo,
+  TraceNotFoundError,
+  TracesNotStoredError,
+} from "../src/index.js";
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-review-")), "traces.db");
 const hex = "0123456789abcdef0123456789abcdef";
@@ -54,5 +64,20 @@ describe("review", () => {
     console.log("outcome:", String(outcome), "cause:", String((outcome as { cause?: unknown })?.cause), "close threw:", String(closeError));
     expect(names).toEqual(["request-1", "request-2"]);
     expect(outcome).toBe("resolved");
+  });
+
+  it("StoreClosedError is told apart from the other errors by instanceof (it is branded like them)", () => {
+    expect(new TraceNotFoundError("x")).not.toBeInstanceOf(StoreClosedError);
+    expect(new ConfigurationError("x")).not.toBeInstanceOf(StoreClosedError);
+    expect(new TracesNotStoredError("x", 1)).not.toBeInstanceOf(StoreClosedError);
+    const store = new SqliteTraceStore(":memory:");
+    store.close();
+    let thrown: unknown;
+    try {
+      store.countTraces();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(StoreClosedError);
   });
 });
