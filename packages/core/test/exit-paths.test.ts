@@ -290,10 +290,23 @@ describe("exit paths while the experiment is still being looked up", () => {
   }
 });
 
+/**
+ * Before core loads: the process-wide slot of the spools as an older copy of core left it (its
+ * flag of the `exit` listener set, none for the signal path), as when two versions share a process.
+ */
+const OLDER_COPY_SPOOL_SLOT = `--import=data:text/javascript,${encodeURIComponent(
+  `Object.defineProperty(globalThis, Symbol.for("tracewright.core.process-state.v2"), { value: Object.assign(Object.create(null), { "spool-live": { spools: new Set(), hooked: true } }) });`,
+)}`;
+
 describe("a remote destination's spool at a signal", () => {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    it(`${signal} while the spool still writes a batch in the background keeps that batch`, async () => {
-      const env = remoteEnv();
+  const cases = [
+    { signal: "SIGTERM", olderCopy: false },
+    { signal: "SIGINT", olderCopy: false },
+    { signal: "SIGTERM", olderCopy: true },
+  ] as const;
+  for (const { signal, olderCopy } of cases) {
+    it(`${signal} while the spool still writes a batch in the background keeps that batch${olderCopy ? ", an older copy of core having made the spools' slot" : ""}`, async () => {
+      const env = { ...remoteEnv(), ...(olderCopy ? { NODE_OPTIONS: OLDER_COPY_SPOOL_SLOT } : {}) };
       // the thread pool kept busy, so that the spool's background write of the batch the export
       // queue handed it is still waiting when the signal comes (no "exit" event follows a signal)
       const script = `${makeTraces(20)}

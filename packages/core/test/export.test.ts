@@ -67,6 +67,26 @@ describe("export queue", () => {
     }
   });
 
+  it("hands the traces that finished before the destination changed to the old destination", async () => {
+    const a = new InMemoryTraceStore();
+    const b = new InMemoryTraceStore();
+    setTraceStore(a);
+    try {
+      trace(() => 1, { name: "before-switch" })();
+      // a few event-loop turns, well within the gather window
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 1));
+      setTraceStore(b);
+      trace(() => 2, { name: "after-switch" })();
+      await flushTraces();
+      const names = (s: InMemoryTraceStore) => s.allTraces().map((t) => t.info.tags["mlflow.traceName"]);
+      expect(names(a)).toEqual(["before-switch"]);
+      expect(names(b)).toEqual(["after-switch"]);
+    } finally {
+      setTraceStore(store());
+    }
+  });
+
   it("writes immediately when async logging is off", () => {
     enableAsyncLogging(false);
     trace(() => 1, { name: "sync" })();

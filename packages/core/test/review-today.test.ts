@@ -61,9 +61,9 @@ describe("review", () => {
     const again = new SqliteTraceStore(path);
     const names = again.getTrace(`tr-${hex}`)?.data.spans.map((s) => s.name);
     again.close();
-    console.log("outcome:", String(outcome), "cause:", String((outcome as { cause?: unknown })?.cause), "close threw:", String(closeError));
     expect(names).toEqual(["request-1", "request-2"]);
     expect(outcome).toBe("resolved");
+    expect(closeError).toBeUndefined();
   });
 
   it("StoreClosedError is told apart from the other errors by instanceof (it is branded like them)", () => {

@@ -17,6 +17,7 @@ import { configState as cfg } from "./state.js";
  */
 export function setTrackingUri(uri: string): void {
   schemeOf(uri);
+  beforeDestinationChange();
   cfg.explicitUri = uri;
   cfg.customDestination = undefined;
   cfg.cached = undefined; // a new connection: credentials in the environment may have changed
@@ -52,11 +53,10 @@ function checkExporter(x: unknown, api: string): asserts x is TraceExporter {
  * the tracking URI.
  */
 export function setTraceStore(destination: TraceStore | TraceExporter | null): void {
+  if (destination !== null && destination !== undefined) checkExporter(destination, "setTraceStore");
+  beforeDestinationChange();
   if (destination === null || destination === undefined) cfg.customDestination = undefined;
-  else {
-    checkExporter(destination, "setTraceStore");
-    cfg.customDestination = { exporter: destination, store: readableStoreOf(destination) };
-  }
+  else cfg.customDestination = { exporter: destination, store: readableStoreOf(destination) };
   destinationChanged();
 }
 
@@ -137,4 +137,23 @@ export function onDestinationChange(listener: () => void): void {
 
 function destinationChanged(): void {
   for (const listener of cfg.destinationListeners) listener();
+}
+
+/**
+ * @internal Calls `listener` before every change of destination, the old one still in effect:
+ * the export queue hands it the traces that finished while it was.
+ */
+export function onBeforeDestinationChange(listener: () => void): void {
+  cfg.beforeDestinationListeners ??= new Set();
+  cfg.beforeDestinationListeners.add(listener);
+}
+
+function beforeDestinationChange(): void {
+  for (const listener of cfg.beforeDestinationListeners ?? []) {
+    try {
+      listener();
+    } catch {
+      // (a listener's own failure is its to log: the destination changes all the same)
+    }
+  }
 }

@@ -27,6 +27,11 @@ export const configState = processSingleton("config", () => ({
   cached: undefined as { key: string; destination: TraceDestination } | undefined,
   /** Called after the destination changed (the experiment layer forgets ids of the old one). */
   destinationListeners: new Set<() => void>(),
+  /**
+   * Called before it changes (the export queue hands the old destination what finished while it
+   * was in effect). Absent in a slot an older copy of core created.
+   */
+  beforeDestinationListeners: new Set<() => void>() as Set<() => void> | undefined,
   active: undefined as ActiveExperiment | undefined,
   activeRunId: null as string | null,
 }));

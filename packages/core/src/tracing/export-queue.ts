@@ -1,4 +1,4 @@
-import { getTraceExporter, onDestinationChange } from "../config/destination.js";
+import { getTraceExporter, onBeforeDestinationChange, onDestinationChange } from "../config/destination.js";
 import { currentExperimentId, pendingExperimentId, stampPendingExperiment } from "../config/experiment.js";
 import type { Trace } from "../entities/trace.js";
 import { approxSpanBytes } from "../entities/trace-data.js";
@@ -80,6 +80,16 @@ const x = processSingleton("export-queue.exit", () => ({
 // whole batches again until it says otherwise
 onDestinationChange(() => {
   x.offerBytes = undefined;
+});
+
+// traces that finished while the old destination was in effect are its own: handed to it now,
+// not when the gather window ends, by when the new one would take them
+onBeforeDestinationChange(() => {
+  while (q.queue.length > 0 && x.heldBack === undefined) {
+    const before = q.queue.length;
+    drain();
+    if (q.queue.length >= before) break;
+  }
 });
 
 /** How long the queue waits before offering a held-back batch to a store whose writer was behind. */

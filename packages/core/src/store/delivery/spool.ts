@@ -41,7 +41,27 @@ interface Entry {
 export type Loaded = { items: unknown[] } | { unreadable: string } | { gone: true };
 
 /** Spools whose batches are not all durable yet; written synchronously if the process exits. */
-const live = processSingleton("spool-live", () => ({ spools: new Set<TraceSpool>(), hooked: false }));
+/**
+ * The spools with writes under way, shared by every copy of core in the process. `hooked`: the
+ * `exit` listener is installed; `signalHooked`: so is the background writer that flushes them on
+ * a signal's exit work (a flag of its own: a slot an older copy created has only `hooked`).
+ */
+const live = processSingleton("spool-live", () => ({
+  spools: new Set<TraceSpool>(),
+  hooked: false,
+  signalHooked: false as boolean | undefined,
+}));
+
+/** Writes every live spool's unfinished batches synchronously: only that is possible at exit. */
+function flushAllSpools(): void {
+  for (const s of live.spools) {
+    try {
+      s.flushSync();
+    } catch (e) {
+      log.error("could not save spooled traces at exit", e);
+    }
+  }
+}
 
 /** True when process `pid` runs (a zombie, killed but not yet reaped by its parent, does not). */
 function isAlive(pid: number): boolean {
@@ -403,23 +423,18 @@ export class TraceSpool {
 
   private watchExit(): void {
     live.spools.add(this);
-    if (live.hooked) return;
-    live.hooked = true;
-    // only synchronous work is possible at exit: write what the thread pool has not finished
-    const flushAll = (): void => {
-      for (const s of live.spools) {
-        try {
-          s.flushSync();
-        } catch (e) {
-          log.error("could not save spooled traces at exit", e);
-        }
-      }
-    };
-    process.on("exit", flushAll);
-    // and on the exit paths that end without an "exit" event (SIGTERM, SIGINT: the exit hooks
-    // re-raise the signal), whose exit work drains the background writers: a batch the export
-    // queue handed over just before the signal was still being written by the thread pool
-    registerBackgroundWriter({ flushSoon: () => {}, drainSync: flushAll });
+    if (!live.hooked) {
+      live.hooked = true;
+      // what the thread pool has not finished
+      process.on("exit", flushAllSpools);
+    }
+    if (!live.signalHooked) {
+      live.signalHooked = true;
+      // and on the exit paths that end without an "exit" event (SIGTERM, SIGINT: the exit hooks
+      // re-raise the signal), whose exit work drains the background writers: a batch the export
+      // queue handed over just before the signal was still being written by the thread pool
+      registerBackgroundWriter({ flushSoon: () => {}, drainSync: flushAllSpools });
+    }
   }
 
   /**
