@@ -306,7 +306,10 @@ describe("a remote destination's spool at a signal", () => {
   ] as const;
   for (const { signal, olderCopy } of cases) {
     it(`${signal} while the spool still writes a batch in the background keeps that batch${olderCopy ? ", an older copy of core having made the spools' slot" : ""}`, async () => {
-      const env = { ...remoteEnv(), ...(olderCopy ? { NODE_OPTIONS: OLDER_COPY_SPOOL_SLOT } : {}) };
+      const env: Record<string, string> = {
+        ...remoteEnv(),
+        ...(olderCopy ? { NODE_OPTIONS: OLDER_COPY_SPOOL_SLOT } : {}),
+      };
       // the thread pool kept busy, so that the spool's background write of the batch the export
       // queue handed it is still waiting when the signal comes (no "exit" event follows a signal)
       const script = `${makeTraces(20)}

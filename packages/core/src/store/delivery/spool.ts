@@ -52,17 +52,6 @@ const live = processSingleton("spool-live", () => ({
   signalHooked: false as boolean | undefined,
 }));
 
-/** Writes every live spool's unfinished batches synchronously: only that is possible at exit. */
-function flushAllSpools(): void {
-  for (const s of live.spools) {
-    try {
-      s.flushSync();
-    } catch (e) {
-      log.error("could not save spooled traces at exit", e);
-    }
-  }
-}
-
 /** True when process `pid` runs (a zombie, killed but not yet reaped by its parent, does not). */
 function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -426,16 +415,27 @@ export class TraceSpool {
     if (!live.hooked) {
       live.hooked = true;
       // what the thread pool has not finished
-      process.on("exit", flushAllSpools);
+      process.on("exit", TraceSpool.flushAll);
     }
     if (!live.signalHooked) {
       live.signalHooked = true;
       // and on the exit paths that end without an "exit" event (SIGTERM, SIGINT: the exit hooks
       // re-raise the signal), whose exit work drains the background writers: a batch the export
       // queue handed over just before the signal was still being written by the thread pool
-      registerBackgroundWriter({ flushSoon: () => {}, drainSync: flushAllSpools });
+      registerBackgroundWriter({ flushSoon: () => {}, drainSync: TraceSpool.flushAll });
     }
   }
+
+  /** Writes every live spool's unfinished batches synchronously: only that is possible at exit. */
+  private static readonly flushAll = (): void => {
+    for (const s of live.spools) {
+      try {
+        s.flushSync();
+      } catch (e) {
+        log.error("could not save spooled traces at exit", e);
+      }
+    }
+  };
 
   /**
    * A name for a batch of this process: `claimed` ones (sequence starting with "c") are being
