@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import {
   flushTraces,
   getExportStats,
   InMemoryTraceStore,
+  SqliteTraceStore,
   setExportQueueLimits,
   setTraceStore,
   type Trace,
@@ -186,6 +187,33 @@ ${script}`;
   void file;
   return readFileSync(out, "utf8");
 }
+
+describe("tracing before a destination is configured", () => {
+  it("sends traces made before setTrackingUri (an app's startup) to the URI set next, making no default store for them", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "tw-startup-"));
+    const db = join(cwd, "configured.db");
+    execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import * as tw from ${JSON.stringify(distEntry)};
+tw.trace(() => 1, { name: "at-startup" })();
+await new Promise((r) => setImmediate(r));
+tw.setTrackingUri(${JSON.stringify(`sqlite://${db}`)});
+await tw.flushTraces();`,
+      ],
+      { cwd, stdio: "pipe", env: { ...process.env, TRACEWRIGHT_TRACKING_URI: "", MLFLOW_TRACKING_URI: "" } },
+    );
+    expect(readdirSync(cwd)).not.toContain(".tracewright");
+    const configured = new SqliteTraceStore(db);
+    try {
+      expect(configured.countTraces()).toBe(1);
+    } finally {
+      configured.close();
+    }
+  });
+});
 
 describe("nothing lost on exit", () => {
   it("writes queued traces synchronously when the process calls process.exit()", () => {

@@ -140,8 +140,11 @@ function destinationChanged(): void {
 }
 
 /**
- * @internal Calls `listener` before every change of destination, the old one still in effect:
- * the export queue hands it the traces that finished while it was.
+ * @internal Calls `listener` before a change of destination, the old one still in effect, when
+ * that one is in use (set in code, or made from a URI once something was written or read): the
+ * export queue hands it the traces that finished while it was. Traces made before any
+ * destination was in use (an app's startup, tracing before it calls `setTrackingUri`) go to the
+ * one configured next, rather than into a default store made for them.
  */
 export function onBeforeDestinationChange(listener: () => void): void {
   cfg.beforeDestinationListeners ??= new Set();
@@ -149,6 +152,7 @@ export function onBeforeDestinationChange(listener: () => void): void {
 }
 
 function beforeDestinationChange(): void {
+  if (cfg.customDestination === undefined && cfg.cached === undefined) return;
   for (const listener of cfg.beforeDestinationListeners ?? []) {
     try {
       listener();
