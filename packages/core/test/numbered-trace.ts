@@ -37,3 +37,37 @@ export function numberedTrace(
     new TraceData(list),
   );
 }
+
+/** The trace id every {@link tracePart} shares (hex, without the `tr-` prefix). */
+export const PART_TRACE_HEX = "0123456789abcdef0123456789abcdef";
+
+/**
+ * Part `n` of one distributed trace, as a server logs each request of a caller's trace: the
+ * shared trace id, one span `request-<n>` under the caller's span (not in the part).
+ */
+export function tracePart(n: number): Trace {
+  return new Trace(
+    new TraceInfo({
+      traceId: `tr-${PART_TRACE_HEX}`,
+      experimentId: "0",
+      requestTime: 1_700_000_000_000 + n,
+      executionDuration: 1,
+      state: "OK",
+      tags: {},
+      traceMetadata: {},
+    }),
+    new TraceData([
+      Span.fromDict({
+        trace_id: PART_TRACE_HEX,
+        span_id: n.toString(16).padStart(16, "0"),
+        parent_span_id: "ffffffffffffffff",
+        name: `request-${n}`,
+        start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
+        end_time_unix_nano: 1_700_000_000_000_500_000 + n * 1_000_000,
+        events: [],
+        status: { code: "STATUS_CODE_OK", message: "" },
+        attributes: {},
+      }),
+    ]),
+  );
+}

@@ -4,43 +4,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ConfigurationError,
-  Span,
   SqliteTraceStore,
   StoreClosedError,
-  Trace,
-  TraceData,
-  TraceInfo,
   TraceNotFoundError,
   TracesNotStoredError,
 } from "../src/index.js";
+import { PART_TRACE_HEX, tracePart } from "./numbered-trace.js";
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-review-")), "traces.db");
-const hex = "0123456789abcdef0123456789abcdef";
-const part = (n: number) =>
-  new Trace(
-    new TraceInfo({
-      traceId: `tr-${hex}`,
-      experimentId: "0",
-      requestTime: 1_700_000_000_000 + n,
-      executionDuration: 1,
-      state: "OK",
-      tags: {},
-      traceMetadata: {},
-    }),
-    new TraceData([
-      Span.fromDict({
-        trace_id: hex,
-        span_id: n.toString(16).padStart(16, "0"),
-        parent_span_id: "ffffffffffffffff",
-        name: `request-${n}`,
-        start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
-        end_time_unix_nano: 1_700_000_000_000_500_000 + n * 1_000_000,
-        events: [],
-        status: { code: "STATUS_CODE_OK", message: "" },
-        attributes: {},
-      }),
-    ]),
-  );
+const hex = PART_TRACE_HEX;
+const part = tracePart;
 
 describe("review", () => {
   it("close() right after a second part of a stored trace was handed over keeps that part", async () => {

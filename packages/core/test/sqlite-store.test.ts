@@ -10,7 +10,6 @@ import {
   getTrace,
   getTraceStore,
   getTrackingUri,
-  Span,
   SqliteTraceStore,
   StoreClosedError,
   searchTraces,
@@ -18,15 +17,12 @@ import {
   setTraceStore,
   setTrackingUri,
   startRun,
-  Trace,
-  TraceData,
-  TraceInfo,
   TracewrightClient,
   trace,
   withSpan,
 } from "../src/index.js";
 import { sqlitePathFromUri } from "../src/store/sqlite/uri.js";
-import { numberedTrace } from "./numbered-trace.js";
+import { numberedTrace, PART_TRACE_HEX, tracePart } from "./numbered-trace.js";
 
 const distEntry = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "index.js");
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "tw-sqlite-")), "traces.db");
@@ -149,33 +145,9 @@ describe("the embedded store end to end", () => {
   });
 
   it("adds up several parts of one distributed trace that arrive in one batch, on the writer thread and inline", async () => {
-    const hex = "0123456789abcdef0123456789abcdef";
     // a server's requests of one caller's trace: each its own part, under the caller's span
-    const part = (n: number) =>
-      new Trace(
-        new TraceInfo({
-          traceId: `tr-${hex}`,
-          experimentId: "0",
-          requestTime: 1_700_000_000_000 + n,
-          executionDuration: 1,
-          state: "OK",
-          tags: {},
-          traceMetadata: {},
-        }),
-        new TraceData([
-          Span.fromDict({
-            trace_id: hex,
-            span_id: n.toString(16).padStart(16, "0"),
-            parent_span_id: "ffffffffffffffff",
-            name: `request-${n}`,
-            start_time_unix_nano: 1_700_000_000_000_000_000 + n * 1_000_000,
-            end_time_unix_nano: 1_700_000_000_000_500_000 + n * 1_000_000,
-            events: [],
-            status: { code: "STATUS_CODE_OK", message: "" },
-            attributes: {},
-          }),
-        ]),
-      );
+    const part = tracePart;
+    const hex = PART_TRACE_HEX;
     for (const path of [tempDb(), ":memory:"]) {
       const store = new SqliteTraceStore(path);
       await store.logTraces([part(1), part(2), part(3), part(4)]);
