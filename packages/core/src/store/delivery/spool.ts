@@ -40,9 +40,9 @@ interface Entry {
 /** What reading a batch gave. */
 export type Loaded = { items: unknown[] } | { unreadable: string } | { gone: true };
 
-/** Spools whose batches are not all durable yet; written synchronously if the process exits. */
 /**
- * The spools with writes under way, shared by every copy of core in the process. `hooked`: the
+ * The spools whose batches are not all durable yet (written synchronously if the process exits),
+ * shared by every copy of core in the process. `hooked`: the
  * `exit` listener is installed; `signalHooked`: so is the background writer that flushes them on
  * a signal's exit work (a flag of its own: a slot an older copy created has only `hooked`).
  */
